@@ -1,0 +1,740 @@
+//! Finding the article body in a page and turning it into clean blocks.
+//!
+//! Three passes over scraper's tree, in the spirit of Mozilla's Readability:
+//! 1. *prune*: mark nodes that are never content (scripts, forms, navigation,
+//!    elements whose class or id says "share", "related", "comments", ...);
+//! 2. *score*: paragraphs give points to their ancestors; the best-scoring
+//!    container, with its qualifying siblings, is the body;
+//! 3. *emit*: walk the body into blocks (paragraphs, headings, lists, quotes,
+//!    figures, tables) with absolute links, dropping link-heavy boxes and the
+//!    short lines aggregators append; attribution lines become data.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use ego_tree::{NodeId, NodeRef};
+use regex::Regex;
+use scraper::{Html, Node};
+use tracewire_model::Attribution;
+use url::Url;
+
+use crate::attribution::{classify_attribution, is_boilerplate_line, pick_source_url};
+use crate::dom::{attr, class_and_id, collapse_whitespace, tag};
+use crate::sanitize::sanitize_html;
+
+/// Deeper than this, the tree is treated as hostile and not walked further.
+const MAX_DEPTH: usize = 256;
+
+#[allow(clippy::expect_used)] // constant patterns, exercised by the tests
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("constant regex")
+}
+
+/// Class/id words of boxes that are not the article.
+static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)-ad-|\bads?\b|advert|agegate|banner|breadcrumb|combx|comment|community|consent|cookie|cover-wrap|disqus|extra|footer|gdpr|header|legends|masthead|menu|modal|newsletter|nav|outbrain|pager|pagination|popup|promo|related|remark|replies|rss|share|sharing|shoutbox|sidebar|skyscraper|social|sponsor|subscribe|supplemental|taboola|tags|toolbar|trending|widget|yarpp|jp-relatedposts|sharedaddy|post-views|views-count|entry-meta|post-meta|byline|author-bio|printfriendly|most-read|mostread|read-more|teaser")
+});
+/// Words that make an unlikely-looking box worth keeping ("article-header"
+/// stays unless something stronger says otherwise).
+static MAYBE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)and|article|body|column|content|main|shadow|story|entry|post-body|text"));
+/// Words that remove a box even when it also looks like content ("article-share").
+static STRONG: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)share|sharing|social|related|yarpp|comment|newsletter|subscribe|cookie|consent|gdpr|post-views|views-count|sidebar|widget|breadcrumb|outbrain|taboola|sponsor|promo|trending|most-read|mostread|author-bio|read-more|teaser")
+});
+static POSITIVE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story")
+});
+static NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footer|footnote|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|views")
+});
+
+const ALWAYS_REMOVED: &[&str] = &[
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "canvas", "svg", "button",
+    "input", "select", "textarea", "option", "link", "meta", "head", "title", "dialog", "menu",
+];
+/// Layout elements that are boilerplate unless they hold most of the page.
+const LAYOUT_REMOVED: &[&str] = &["nav", "aside", "footer", "header", "form"];
+
+const BLOCK_TAGS: &[&str] = &[
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "ul", "ol", "dl", "table", "figure", "hr",
+    "div", "section", "article", "main", "body", "center", "details", "address", "li", "dd", "dt",
+];
+
+pub struct Body {
+    pub text: String,
+    pub html: String,
+    pub attributions: Vec<Attribution>,
+    pub source_url: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+struct Analysis {
+    removed: HashSet<NodeId>,
+    /// Text length below each node, not counting removed subtrees.
+    text_len: HashMap<NodeId, usize>,
+    /// Of that, the length inside links.
+    link_len: HashMap<NodeId, usize>,
+    warnings: Vec<String>,
+}
+
+impl Analysis {
+    fn text_len(&self, id: NodeId) -> usize {
+        self.text_len.get(&id).copied().unwrap_or(0)
+    }
+
+    fn link_density(&self, id: NodeId) -> f64 {
+        let total = self.text_len(id);
+        if total == 0 {
+            return 0.0;
+        }
+        self.link_len.get(&id).copied().unwrap_or(0) as f64 / total as f64
+    }
+}
+
+pub fn extract_body(document: &Html, base: Option<&Url>, title: Option<&str>) -> Body {
+    let root = document.tree.root();
+    let Some(body) = root.descendants().find(|n| tag(n) == Some("body")) else {
+        return empty_body(vec!["the document has no <body>".to_string()]);
+    };
+    // First with the class/id rules, then, if that leaves almost nothing,
+    // without them: some sites name their article container "comment-body".
+    let strict = run(body, base, title, true);
+    if strict.text.chars().count() >= 250 {
+        return strict;
+    }
+    let relaxed = run(body, base, title, false);
+    if relaxed.text.chars().count() > strict.text.chars().count() * 2 {
+        let mut relaxed = relaxed;
+        relaxed
+            .warnings
+            .push("little text survived boilerplate removal; used relaxed rules".to_string());
+        relaxed
+    } else {
+        strict
+    }
+}
+
+fn empty_body(warnings: Vec<String>) -> Body {
+    Body {
+        text: String::new(),
+        html: String::new(),
+        attributions: Vec::new(),
+        source_url: None,
+        warnings,
+    }
+}
+
+fn run(body: NodeRef<'_, Node>, base: Option<&Url>, title: Option<&str>, strict: bool) -> Body {
+    let mut analysis = Analysis {
+        removed: HashSet::new(),
+        text_len: HashMap::new(),
+        link_len: HashMap::new(),
+        warnings: Vec::new(),
+    };
+    // Raw lengths first, so pruning can protect boxes that hold most of the page.
+    measure(body, &mut analysis, 0, false);
+    let page_len = analysis.text_len(body.id()).max(1);
+    prune(body, &mut analysis, page_len, strict, 0);
+    analysis.text_len.clear();
+    analysis.link_len.clear();
+    measure(body, &mut analysis, 0, false);
+
+    let chosen = choose_body(body, &analysis);
+    let mut emitter = Emitter {
+        analysis: &analysis,
+        base,
+        blocks: Vec::new(),
+        pending: Pending::default(),
+    };
+    for node in &chosen {
+        emitter.block_or_container(*node, 0);
+    }
+    emitter.flush();
+    let blocks = emitter.blocks;
+    finish(blocks, title, analysis.warnings)
+}
+
+/// Post-order walk filling `text_len` and `link_len`; removed subtrees count zero.
+fn measure(node: NodeRef<'_, Node>, a: &mut Analysis, depth: usize, in_link: bool) -> (usize, usize) {
+    if a.removed.contains(&node.id()) {
+        return (0, 0);
+    }
+    if depth > MAX_DEPTH {
+        if a.removed.insert(node.id()) {
+            a.warnings
+                .push(format!("the page nests deeper than {MAX_DEPTH} elements; the deepest part was skipped"));
+        }
+        return (0, 0);
+    }
+    let (mut total, mut linked) = (0, 0);
+    match node.value() {
+        Node::Text(t) => {
+            let n = t.trim().chars().count();
+            total = n;
+            if in_link {
+                linked = n;
+            }
+        }
+        Node::Element(e) => {
+            if ALWAYS_REMOVED.contains(&e.name()) {
+                return (0, 0);
+            }
+            let link = in_link || e.name() == "a";
+            for child in node.children() {
+                let (t, l) = measure(child, a, depth + 1, link);
+                total += t;
+                linked += l;
+            }
+            a.text_len.insert(node.id(), total);
+            a.link_len.insert(node.id(), linked);
+        }
+        _ => {}
+    }
+    (total, linked)
+}
+
+fn prune(node: NodeRef<'_, Node>, a: &mut Analysis, page_len: usize, strict: bool, depth: usize) {
+    if depth > MAX_DEPTH || a.removed.contains(&node.id()) {
+        return;
+    }
+    let Node::Element(e) = node.value() else { return };
+    let name = e.name();
+    let holds_most = a.text_len(node.id()) * 2 > page_len;
+    let remove = if ALWAYS_REMOVED.contains(&name) || is_hidden(&node) {
+        true
+    } else if LAYOUT_REMOVED.contains(&name) {
+        !holds_most
+    } else if let Some(role) = attr(&node, "role") {
+        matches!(
+            role,
+            "navigation" | "banner" | "contentinfo" | "complementary" | "search" | "dialog" | "alertdialog" | "menu" | "menubar"
+        ) && !holds_most
+    } else {
+        false
+    };
+    let remove = remove
+        || (strict
+            && !matches!(name, "body" | "html" | "article" | "main" | "a")
+            && !holds_most
+            && unlikely_box(&node));
+    if remove {
+        a.removed.insert(node.id());
+        return;
+    }
+    for child in node.children() {
+        prune(child, a, page_len, strict, depth + 1);
+    }
+}
+
+fn unlikely_box(node: &NodeRef<'_, Node>) -> bool {
+    let names = class_and_id(node);
+    if names.trim().is_empty() {
+        return false;
+    }
+    UNLIKELY.is_match(&names) && (!MAYBE.is_match(&names) || STRONG.is_match(&names))
+}
+
+fn is_hidden(node: &NodeRef<'_, Node>) -> bool {
+    if attr(node, "hidden").is_some() || attr(node, "aria-hidden") == Some("true") {
+        return true;
+    }
+    attr(node, "style").is_some_and(|s| {
+        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+        s.contains("display:none") || s.contains("visibility:hidden")
+    })
+}
+
+fn class_weight(node: &NodeRef<'_, Node>) -> f64 {
+    let mut w = 0.0;
+    for value in [attr(node, "class"), attr(node, "id")].into_iter().flatten() {
+        if NEGATIVE.is_match(value) {
+            w -= 25.0;
+        }
+        if POSITIVE.is_match(value) {
+            w += 25.0;
+        }
+    }
+    w
+}
+
+fn base_score(node: &NodeRef<'_, Node>) -> f64 {
+    let by_tag = match tag(node) {
+        Some("div" | "article" | "main") => 5.0,
+        Some("pre" | "td" | "blockquote" | "section") => 3.0,
+        Some("address" | "ol" | "ul" | "dl" | "dd" | "dt" | "li" | "form") => -3.0,
+        Some("h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th") => -5.0,
+        _ => 0.0,
+    };
+    by_tag + class_weight(node)
+}
+
+fn is_removed_or_inside_removed(node: &NodeRef<'_, Node>, a: &Analysis) -> bool {
+    a.removed.contains(&node.id()) || node.ancestors().any(|x| a.removed.contains(&x.id()))
+}
+
+/// Scores paragraphs into their ancestors and returns the nodes that make up
+/// the article, in document order.
+fn choose_body<'a>(body: NodeRef<'a, Node>, a: &Analysis) -> Vec<NodeRef<'a, Node>> {
+    let mut scores: HashMap<NodeId, f64> = HashMap::new();
+    let mut stack: Vec<(NodeRef<'a, Node>, usize)> = vec![(body, 0)];
+    while let Some((node, depth)) = stack.pop() {
+        if a.removed.contains(&node.id()) || depth > MAX_DEPTH {
+            continue;
+        }
+        let Some(name) = tag(&node) else { continue };
+        let scorable = matches!(name, "p" | "pre" | "td")
+            || (matches!(name, "div" | "section" | "span" | "font" | "center") && !has_block_child(&node, a));
+        if scorable {
+            let len = a.text_len(node.id());
+            if len >= 25 {
+                let text = crate::dom::text_of(&node);
+                let commas = text.matches([',', '，', '،']).count() as f64;
+                let score = 1.0 + commas + (len as f64 / 100.0).min(3.0);
+                for (level, ancestor) in node.ancestors().take(3).enumerate() {
+                    if tag(&ancestor).is_none() {
+                        break;
+                    }
+                    let divider = match level {
+                        0 => 1.0,
+                        1 => 2.0,
+                        n => n as f64 * 3.0,
+                    };
+                    *scores.entry(ancestor.id()).or_insert_with(|| base_score(&ancestor)) += score / divider;
+                }
+            }
+            if matches!(name, "p" | "pre") {
+                continue;
+            }
+        }
+        for child in node.children() {
+            stack.push((child, depth + 1));
+        }
+    }
+    let mut best: Option<(NodeRef<'a, Node>, f64)> = None;
+    for (id, score) in &scores {
+        let Some(node) = body.tree().get(*id) else { continue };
+        let final_score = score * (1.0 - a.link_density(*id));
+        if best.as_ref().is_none_or(|(_, s)| final_score > *s) {
+            best = Some((node, final_score));
+        }
+    }
+    let Some((mut top, top_score)) = best else {
+        return vec![body];
+    };
+    // A wrapper that adds nothing around the top candidate is the same box.
+    while let Some(parent) = top.parent() {
+        if tag(&parent).is_none() || tag(&top) == Some("body") {
+            break;
+        }
+        let element_children = parent.children().filter(|c| tag(c).is_some()).count();
+        if element_children == 1 && tag(&parent) != Some("html") {
+            top = parent;
+        } else {
+            break;
+        }
+    }
+    let Some(parent) = top.parent().filter(|p| tag(p).is_some()) else {
+        return vec![top];
+    };
+    let threshold = (top_score * 0.2).max(10.0);
+    let top_class = attr(&top, "class");
+    let mut chosen = Vec::new();
+    for sibling in parent.children() {
+        if sibling.id() == top.id() {
+            chosen.push(sibling);
+            continue;
+        }
+        if is_removed_or_inside_removed(&sibling, a) || tag(&sibling).is_none() {
+            continue;
+        }
+        let mut score = scores.get(&sibling.id()).copied().unwrap_or(0.0) * (1.0 - a.link_density(sibling.id()));
+        if top_class.is_some() && attr(&sibling, "class") == top_class {
+            score += top_score * 0.2;
+        }
+        let include = score >= threshold
+            || (tag(&sibling) == Some("p") && {
+                let len = a.text_len(sibling.id());
+                let density = a.link_density(sibling.id());
+                let text = crate::dom::text_of(&sibling);
+                (len > 80 && density < 0.25) || (len > 0 && density == 0.0 && text.ends_with(['.', '!', '?', '"', '”']))
+            });
+        if include {
+            chosen.push(sibling);
+        }
+    }
+    chosen
+}
+
+fn has_block_child(node: &NodeRef<'_, Node>, a: &Analysis) -> bool {
+    node.children()
+        .any(|c| !a.removed.contains(&c.id()) && tag(&c).is_some_and(|t| BLOCK_TAGS.contains(&t)))
+}
+
+/// One top-level piece of the body.
+struct Block {
+    tag: &'static str,
+    html: String,
+    text: String,
+    hrefs: Vec<String>,
+}
+
+#[derive(Default)]
+struct Pending {
+    html: String,
+    text: String,
+    hrefs: Vec<String>,
+}
+
+struct Emitter<'x> {
+    analysis: &'x Analysis,
+    base: Option<&'x Url>,
+    blocks: Vec<Block>,
+    /// Inline content seen directly inside a container, gathered into a paragraph.
+    pending: Pending,
+}
+
+impl Emitter<'_> {
+    fn flush(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        let text = collapse_whitespace(&pending.text);
+        if !text.is_empty() {
+            self.blocks.push(Block {
+                tag: "p",
+                html: format!("<p>{}</p>", pending.html.trim()),
+                text,
+                hrefs: pending.hrefs,
+            });
+        }
+    }
+
+    fn block_or_container(&mut self, node: NodeRef<'_, Node>, depth: usize) {
+        if self.analysis.removed.contains(&node.id()) || depth > MAX_DEPTH {
+            return;
+        }
+        match node.value() {
+            Node::Text(t) => {
+                self.pending.text.push_str(t);
+                push_escaped(&mut self.pending.html, &collapse_inline(t));
+            }
+            Node::Element(e) => {
+                let name = e.name();
+                match name {
+                    "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "pre" | "blockquote" | "ul" | "ol" | "dl"
+                    | "table" | "figure" => {
+                        self.flush();
+                        if matches!(name, "ul" | "ol" | "dl" | "table") && self.is_link_box(&node) {
+                            return;
+                        }
+                        let mut rich = Rich {
+                            analysis: self.analysis,
+                            base: self.base,
+                            html: String::new(),
+                            text: String::new(),
+                            hrefs: Vec::new(),
+                        };
+                        rich.element(node, depth);
+                        let text = collapse_whitespace(&rich.text);
+                        if !text.is_empty() || name == "figure" && rich.html.contains("<img") {
+                            self.blocks.push(Block {
+                                tag: block_tag(name),
+                                html: rich.html,
+                                text,
+                                hrefs: rich.hrefs,
+                            });
+                        }
+                    }
+                    "br" => {
+                        // Two <br> in a row separate paragraphs in many old templates.
+                        if self.pending.html.ends_with("<br>") {
+                            self.pending.html.truncate(self.pending.html.len() - 4);
+                            self.flush();
+                        } else if !self.pending.text.trim().is_empty() {
+                            self.pending.html.push_str("<br>");
+                            self.pending.text.push('\n');
+                        }
+                    }
+                    _ if BLOCK_TAGS.contains(&name) => {
+                        self.flush();
+                        if self.is_link_box(&node) {
+                            return;
+                        }
+                        for child in node.children() {
+                            self.block_or_container(child, depth + 1);
+                        }
+                        self.flush();
+                    }
+                    _ => {
+                        let mut rich = Rich {
+                            analysis: self.analysis,
+                            base: self.base,
+                            html: std::mem::take(&mut self.pending.html),
+                            text: std::mem::take(&mut self.pending.text),
+                            hrefs: std::mem::take(&mut self.pending.hrefs),
+                        };
+                        rich.element(node, depth);
+                        self.pending = Pending {
+                            html: rich.html,
+                            text: rich.text,
+                            hrefs: rich.hrefs,
+                        };
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Boxes of mostly links ("Related posts", tag lists, "Recent posts").
+    fn is_link_box(&self, node: &NodeRef<'_, Node>) -> bool {
+        let len = self.analysis.text_len(node.id());
+        if len == 0 {
+            return false;
+        }
+        let density = self.analysis.link_density(node.id());
+        let weight = class_weight(node);
+        (density > 0.5 && len < 2000) || (weight < 0.0 && density > 0.2)
+    }
+}
+
+fn block_tag(name: &str) -> &'static str {
+    match name {
+        "p" => "p",
+        "h1" | "h2" => "h2",
+        "h3" => "h3",
+        "h4" => "h4",
+        "h5" => "h5",
+        "h6" => "h6",
+        "pre" => "pre",
+        "blockquote" => "blockquote",
+        "ul" => "ul",
+        "ol" => "ol",
+        "dl" => "dl",
+        "table" => "table",
+        _ => "figure",
+    }
+}
+
+/// Renders an element with the formatting we keep; everything else is
+/// unwrapped to its children. The sanitizer runs over the result anyway:
+/// this only decides structure.
+struct Rich<'x> {
+    analysis: &'x Analysis,
+    base: Option<&'x Url>,
+    html: String,
+    text: String,
+    hrefs: Vec<String>,
+}
+
+impl Rich<'_> {
+    fn element(&mut self, node: NodeRef<'_, Node>, depth: usize) {
+        if self.analysis.removed.contains(&node.id()) || depth > MAX_DEPTH {
+            return;
+        }
+        match node.value() {
+            Node::Text(t) => {
+                let in_pre = node.ancestors().any(|a| tag(&a) == Some("pre"));
+                if in_pre {
+                    push_escaped(&mut self.html, t);
+                } else {
+                    push_escaped(&mut self.html, &collapse_inline(t));
+                }
+                self.text.push_str(t);
+            }
+            Node::Element(e) => {
+                let name = e.name();
+                let kept = match name {
+                    "h1" => Some("h2"),
+                    "p" | "h2" | "h3" | "h4" | "h5" | "h6" | "pre" | "blockquote" | "ul" | "ol" | "li" | "dl" | "dt"
+                    | "dd" | "table" | "thead" | "tbody" | "tfoot" | "tr" | "td" | "th" | "caption" | "figure"
+                    | "figcaption" | "em" | "strong" | "b" | "i" | "u" | "s" | "sub" | "sup" | "code" | "q"
+                    | "cite" | "abbr" | "mark" | "small" | "del" | "ins" | "time" => Some(name),
+                    "br" => {
+                        self.html.push_str("<br>");
+                        self.text.push('\n');
+                        return;
+                    }
+                    "hr" => {
+                        self.html.push_str("<hr>");
+                        return;
+                    }
+                    "img" => {
+                        self.image(&node);
+                        return;
+                    }
+                    "a" => {
+                        self.link(node, depth);
+                        return;
+                    }
+                    _ => None,
+                };
+                let is_block = matches!(
+                    name,
+                    "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "blockquote" | "figcaption" | "dt" | "dd"
+                );
+                if is_block {
+                    self.text.push('\n');
+                }
+                if let Some(t) = kept {
+                    self.html.push('<');
+                    self.html.push_str(t);
+                    for keep in ["colspan", "rowspan", "datetime"] {
+                        if let Some(v) = e.attr(keep) {
+                            self.html.push_str(&format!(" {keep}=\""));
+                            push_escaped(&mut self.html, v);
+                            self.html.push('"');
+                        }
+                    }
+                    self.html.push('>');
+                }
+                for child in node.children() {
+                    self.element(child, depth + 1);
+                }
+                if let Some(t) = kept {
+                    self.html.push_str("</");
+                    self.html.push_str(t);
+                    self.html.push('>');
+                } else if is_block {
+                    self.html.push(' ');
+                }
+                if is_block {
+                    self.text.push('\n');
+                } else if matches!(name, "td" | "th") {
+                    self.text.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn absolute(&self, href: &str) -> Option<String> {
+        let href = href.trim();
+        if href.is_empty() || href.starts_with('#') {
+            return None;
+        }
+        match self.base {
+            Some(b) => b.join(href).ok().map(String::from),
+            None => Url::parse(href).ok().map(String::from),
+        }
+    }
+
+    fn link(&mut self, node: NodeRef<'_, Node>, depth: usize) {
+        let href = attr(&node, "href").and_then(|h| self.absolute(h));
+        match &href {
+            Some(h) => {
+                self.html.push_str("<a href=\"");
+                push_escaped(&mut self.html, h);
+                self.html.push_str("\">");
+                self.hrefs.push(h.clone());
+            }
+            None => {}
+        }
+        for child in node.children() {
+            self.element(child, depth + 1);
+        }
+        if href.is_some() {
+            self.html.push_str("</a>");
+        }
+    }
+
+    fn image(&mut self, node: &NodeRef<'_, Node>) {
+        let src = ["src", "data-src", "data-original", "data-lazy-src"]
+            .iter()
+            .filter_map(|k| attr(node, k))
+            .find(|s| !s.trim().is_empty() && !s.starts_with("data:"))
+            .and_then(|s| self.absolute(s));
+        let Some(src) = src else { return };
+        self.html.push_str("<img src=\"");
+        push_escaped(&mut self.html, &src);
+        self.html.push('"');
+        if let Some(alt) = attr(node, "alt") {
+            self.html.push_str(" alt=\"");
+            push_escaped(&mut self.html, alt);
+            self.html.push('"');
+        }
+        self.html.push('>');
+    }
+}
+
+/// Whitespace inside inline text: runs become one space, kept at the edges
+/// so "a <b>b</b>" keeps its space.
+fn collapse_inline(t: &str) -> String {
+    let mut out = String::with_capacity(t.len());
+    let mut last_space = false;
+    for c in t.chars() {
+        if c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            out.push(c);
+            last_space = false;
+        }
+    }
+    out
+}
+
+fn push_escaped(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+/// Drops the title heading and boilerplate lines, lifts attribution lines
+/// out as data, and joins what is left.
+fn finish(blocks: Vec<Block>, title: Option<&str>, warnings: Vec<String>) -> Body {
+    let title_key = title.map(fold);
+    let mut attributions = Vec::new();
+    let mut html = String::new();
+    let mut paragraphs: Vec<String> = Vec::new();
+    let mut seen_content = false;
+    for block in blocks {
+        let is_heading = block.tag.starts_with('h') && block.tag.len() == 2;
+        if is_heading && !seen_content && title_key.as_deref() == Some(fold(&block.text).as_str()) {
+            continue;
+        }
+        if let Some(found) = classify_attribution(&block.text, &block.hrefs) {
+            attributions.push(found);
+            continue;
+        }
+        if is_boilerplate_line(&block.text) {
+            continue;
+        }
+        seen_content = true;
+        html.push_str(&block.html);
+        html.push('\n');
+        paragraphs.push(tidy_text(&block.text));
+    }
+    // Trailing headings with nothing under them ("More on this story") are not content.
+    let source_url = pick_source_url(&attributions);
+    Body {
+        text: paragraphs.join("\n\n"),
+        html: sanitize_html(&html),
+        attributions,
+        source_url,
+        warnings,
+    }
+}
+
+/// Collapses whitespace within lines, keeping the line breaks of lists.
+fn tidy_text(text: &str) -> String {
+    text.lines()
+        .map(collapse_whitespace)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Case, whitespace and quote folding for comparing headings with titles.
+fn fold(s: &str) -> String {
+    collapse_whitespace(s)
+        .to_lowercase()
+        .replace(['’', '‘'], "'")
+        .replace(['“', '”'], "\"")
+}

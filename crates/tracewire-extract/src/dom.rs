@@ -1,0 +1,67 @@
+//! Small read-only helpers over scraper's tree, shared by metadata and body
+//! extraction. We walk the tree by hand instead of using CSS selectors: the
+//! walks are simple, allocation-free and cannot fail to parse.
+
+use ego_tree::NodeRef;
+use scraper::Node;
+
+/// The element's local name, lowercase as html5ever gives it; `None` for
+/// non-elements.
+pub fn tag<'a>(node: &NodeRef<'a, Node>) -> Option<&'a str> {
+    match node.value() {
+        Node::Element(e) => Some(e.name()),
+        _ => None,
+    }
+}
+
+pub fn attr<'a>(node: &NodeRef<'a, Node>, name: &str) -> Option<&'a str> {
+    match node.value() {
+        Node::Element(e) => e.attr(name),
+        _ => None,
+    }
+}
+
+/// `class` and `id` joined by a space, for pattern checks.
+pub fn class_and_id(node: &NodeRef<'_, Node>) -> String {
+    let class = attr(node, "class").unwrap_or("");
+    let id = attr(node, "id").unwrap_or("");
+    if id.is_empty() {
+        class.to_string()
+    } else {
+        format!("{class} {id}")
+    }
+}
+
+/// All text below `node`, whitespace collapsed.
+pub fn text_of(node: &NodeRef<'_, Node>) -> String {
+    let mut out = String::new();
+    for d in node.descendants() {
+        if let Node::Text(t) = d.value() {
+            if d.ancestors().any(|a| matches!(tag(&a), Some("script" | "style"))) {
+                continue;
+            }
+            out.push_str(t);
+            out.push(' ');
+        }
+    }
+    collapse_whitespace(&out)
+}
+
+/// Collapses runs of whitespace to one space and trims.
+pub fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            pending_space = true;
+        } else {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c);
+        }
+    }
+    out
+}
+

@@ -1,0 +1,174 @@
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+
+const SEED_PAGE: &str = include_str!("../../tracewire-testkit/fixtures/seed/page.html");
+const SEED_TEXT: &str = include_str!("../../tracewire-testkit/fixtures/seed/article.txt");
+const SEED_FEED: &str = include_str!("../../tracewire-testkit/fixtures/seed/feed.xml");
+
+const FORBIDDEN: &[&str] = &[
+    "Source Article from",
+    "Related posts",
+    "Views:",
+    "Recent Posts",
+    "Leave a Reply",
+    "Share on Facebook",
+    "Proudly powered by",
+];
+
+fn seed_paragraphs() -> Vec<&'static str> {
+    SEED_TEXT
+        .lines()
+        .take_while(|l| !l.starts_with("Source Article from"))
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
+const FREEDOMSPHOENIX: &str =
+    "https://www.freedomsphoenix.com/News/183511-2015-09-18-russia-says-it-may-send-troops-into-combat-in-syria.htm?EdNo=001&From=RSS";
+
+#[test]
+fn seed_page_is_extracted_exactly() {
+    let base = Url::parse("http://worldnewsfeed.example/2015/09/18/russia-says-it-may-send-troops-into-combat-in-syria/").unwrap();
+    let out = extract(SEED_PAGE, Some(&base));
+    assert_eq!(out.title.as_deref(), Some("Russia Says It May Send Troops Into Combat In Syria"));
+    assert_eq!(out.byline.as_deref(), Some("admin"));
+    assert_eq!(out.site_name.as_deref(), Some("World News Feed"));
+    assert_eq!(out.language.as_deref(), Some("en"));
+    assert_eq!(out.published.unwrap().to_rfc3339(), "2015-09-18T14:05:00+00:00");
+    assert_eq!(out.canonical_url.as_deref(), Some(base.as_str()));
+    assert_eq!(out.source_url.as_deref(), Some(FREEDOMSPHOENIX));
+    let expected = seed_paragraphs().join("\n\n");
+    assert_eq!(out.text, expected);
+    for bad in FORBIDDEN {
+        assert!(!out.text.contains(bad), "text contains {bad:?}");
+        assert!(!out.html.contains(bad), "html contains {bad:?}");
+    }
+    assert_eq!(out.html.matches("<p>").count(), seed_paragraphs().len(), "{}", out.html);
+    assert_eq!(out.attributions.len(), 1);
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+}
+
+#[test]
+fn seed_feed_content_is_extracted_as_a_fragment() {
+    let start = SEED_FEED.find("<content:encoded><![CDATA[").unwrap() + "<content:encoded><![CDATA[".len();
+    let end = SEED_FEED.find("]]></content:encoded>").unwrap();
+    let out = extract_fragment(&SEED_FEED[start..end], None);
+    assert_eq!(out.text, seed_paragraphs().join("\n\n"));
+    assert_eq!(out.source_url.as_deref(), Some(FREEDOMSPHOENIX));
+    for bad in FORBIDDEN {
+        assert!(!out.text.contains(bad), "text contains {bad:?}");
+    }
+}
+
+#[test]
+fn ordinary_news_page() {
+    let page = r##"<!doctype html><html lang="de-DE"><head>
+      <title>Flood waters rise in the north - Daily Planet</title>
+      <meta name="author" content="By Jane Roe">
+      <script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebSite","name":"Daily Planet"},{"@type":"NewsArticle","headline":"Flood waters rise in the north","datePublished":"2024-03-01T08:30:00+01:00","publisher":{"@type":"Organization","name":"Daily Planet"}}]}</script>
+      </head><body>
+      <div class="cookie-banner">We use cookies. Accept all cookies</div>
+      <nav><a href="/">Home</a> <a href="/world">World</a></nav>
+      <div class="layout"><div class="story-body">
+        <h1>Flood waters rise in the north</h1>
+        <p>Rivers burst their banks on Friday, flooding hundreds of homes, officials said.</p>
+        <figure><img src="/img/flood.jpg" alt="Flooded street"><figcaption>A flooded street in the town.</figcaption></figure>
+        <p>Emergency crews, working through the night, evacuated residents from low-lying areas, and more rain is expected.</p>
+        <h2>What happens next</h2>
+        <ul><li>Schools stay closed on Monday, the council said.</li><li>Roads north of the river remain shut to traffic.</li></ul>
+        <p>"We have never seen water this high," said one resident, who has lived there for forty years.</p>
+        <div class="article-share"><a href="#">Share on Facebook</a></div>
+        <div class="related-stories"><h3>Related stories</h3><ul><li><a href="/a">Storm hits coast</a></li><li><a href="/b">Rain warning issued</a></li></ul></div>
+      </div><aside class="sidebar"><h3>Most read</h3><ol><li><a href="/x">Something else entirely happened today</a></li></ol></aside></div>
+      <footer>Copyright Daily Planet</footer>
+      <script>var x = 1;</script></body></html>"##;
+    let base = Url::parse("https://planet.example/news/flood").unwrap();
+    let out = extract(page, Some(&base));
+    assert_eq!(out.title.as_deref(), Some("Flood waters rise in the north"));
+    assert_eq!(out.byline.as_deref(), Some("Jane Roe"));
+    assert_eq!(out.language.as_deref(), Some("de"));
+    assert_eq!(out.site_name.as_deref(), Some("Daily Planet"));
+    assert_eq!(out.published.unwrap().to_rfc3339(), "2024-03-01T07:30:00+00:00");
+    assert!(out.text.starts_with("Rivers burst their banks"), "{}", out.text);
+    assert!(out.text.contains("What happens next"));
+    assert!(out.text.contains("Schools stay closed on Monday"));
+    assert!(out.text.contains("A flooded street in the town."));
+    assert!(out.text.ends_with("for forty years."), "{}", out.text);
+    for bad in ["cookies", "Share on Facebook", "Related stories", "Storm hits coast", "Most read", "Copyright", "var x"] {
+        assert!(!out.text.contains(bad), "text contains {bad:?}: {}", out.text);
+    }
+    assert!(out.html.contains(r#"<img src="https://planet.example/img/flood.jpg" alt="Flooded street">"#), "{}", out.html);
+    assert!(out.html.contains("<h2>What happens next</h2>"), "{}", out.html);
+    assert!(out.html.contains("<li>Schools stay closed"), "{}", out.html);
+    assert_eq!(out.source_url, None);
+}
+
+#[test]
+fn pages_without_an_article_give_warnings_not_panics() {
+    for page in ["", "<html>", "<html><body></body></html>", "<p>", "<frameset></frameset>"] {
+        let out = extract(page, None);
+        assert!(out.text.is_empty(), "{page:?} gave {:?}", out.text);
+        assert!(!out.warnings.is_empty(), "{page:?} gave no warning");
+    }
+}
+
+#[test]
+fn deep_nesting_does_not_overflow() {
+    let mut page = String::from("<html><body>");
+    for _ in 0..5_000 {
+        page.push_str("<div>");
+    }
+    page.push_str("<p>Deep text, with commas, that goes on for a while to look like content.</p>");
+    let out = extract(&page, None);
+    assert!(out.text.len() < 200);
+}
+
+#[test]
+fn attribution_in_the_middle_of_a_page_is_data() {
+    let page = r#"<html><body><article>
+      <p>Originally published at <a href="https://origin.example/story">The Origin</a></p>
+      <p>The council approved the budget on Tuesday, after a long debate that ran past midnight, with seven votes to two.</p>
+      <p>via <a href="https://aggregator.example/copy">aggregator.example</a></p>
+    </article></body></html>"#;
+    let out = extract(page, None);
+    assert_eq!(out.attributions.len(), 2);
+    assert_eq!(out.source_url.as_deref(), Some("https://origin.example/story"));
+    assert!(!out.text.contains("Originally"));
+    assert!(!out.text.contains("via"));
+}
+
+#[test]
+fn unsafe_markup_never_reaches_the_html() {
+    let page = r#"<html><body><article><p>Text with a <a href="javascript:alert(1)">bad link</a> and <img src="x" onerror="alert(1)"> inline, long enough to count as content here.</p><p onclick="x()">More text that is long enough to be a paragraph of the article body.</p></article></body></html>"#;
+    let out = extract(page, Some(&Url::parse("https://e.example/").unwrap()));
+    assert!(!out.html.contains("javascript"), "{}", out.html);
+    assert!(!out.html.contains("onerror"), "{}", out.html);
+    assert!(!out.html.contains("onclick"), "{}", out.html);
+}
+
+#[test]
+fn feed_links_are_discovered() {
+    let page = r#"<html><head>
+      <link rel="alternate" type="application/rss+xml" title="RSS" href="/feed/">
+      <link rel="alternate" type="application/atom+xml" href="https://e.example/atom.xml">
+      <link rel="alternate" hreflang="fr" href="/fr/">
+      <link rel="stylesheet" href="/s.css"></head><body></body></html>"#;
+    let links = feed_links(page, Some(&Url::parse("https://e.example/page").unwrap()));
+    let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
+    assert_eq!(urls, ["https://e.example/feed/", "https://e.example/atom.xml"]);
+}
+
+#[test]
+fn dates_in_common_formats() {
+    for (input, want) in [
+        ("2015-09-18T14:05:00+00:00", "2015-09-18T14:05:00+00:00"),
+        ("Fri, 18 Sep 2015 14:05:00 +0000", "2015-09-18T14:05:00+00:00"),
+        ("2015-09-18T14:05:00", "2015-09-18T14:05:00+00:00"),
+        ("2015-09-18", "2015-09-18T00:00:00+00:00"),
+        ("2015-09-18T16:05:00+0200", "2015-09-18T14:05:00+00:00"),
+    ] {
+        assert_eq!(parse_date(input).map(|d| d.to_rfc3339()).as_deref(), Some(want), "{input}");
+    }
+    assert_eq!(parse_date("yesterday"), None);
+}

@@ -1,0 +1,170 @@
+//! Plain data types shared by every Tracewire crate: feeds, articles,
+//! attribution lines.
+//!
+//! This crate does no I/O and knows nothing about HTTP, SQL or JSON API shapes;
+//! the web crate maps these types onto its own wire types.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Database identifier of a subscribed feed.
+pub type FeedId = i64;
+/// Database identifier of a stored article.
+pub type ArticleId = i64;
+
+/// Health of a feed as of its last fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedStatus {
+    /// Subscribed, never fetched yet.
+    New,
+    /// The last fetch succeeded (or the server said "not modified").
+    Ok,
+    /// The last fetch failed; `Feed::last_error` says why.
+    Error,
+}
+
+impl FeedStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedStatus::New => "new",
+            FeedStatus::Ok => "ok",
+            FeedStatus::Error => "error",
+        }
+    }
+
+    /// Parses the stored form; unknown strings read as `Error` so that a
+    /// newer schema never makes an older binary crash.
+    pub fn parse(s: &str) -> FeedStatus {
+        match s {
+            "new" => FeedStatus::New,
+            "ok" => FeedStatus::Ok,
+            _ => FeedStatus::Error,
+        }
+    }
+}
+
+/// A subscription, with its polling state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Feed {
+    pub id: FeedId,
+    /// The URL of the feed document itself (after discovery).
+    pub url: String,
+    pub title: Option<String>,
+    /// The site the feed belongs to (its `<link>`), when it names one.
+    pub site_url: Option<String>,
+    pub status: FeedStatus,
+    pub last_error: Option<String>,
+    pub last_fetched: Option<DateTime<Utc>>,
+    pub next_fetch_at: DateTime<Utc>,
+    /// Consecutive failed fetches; drives the backoff.
+    pub error_count: i64,
+    /// Normal polling interval in seconds.
+    pub interval_secs: i64,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What kind of attribution line an article carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttributionKind {
+    /// "Originally published at/on <url>", "This article originally appeared on ...".
+    OriginallyPublished,
+    /// "Source Article from <url>", "Source: <url>".
+    Source,
+    /// "via <url>".
+    Via,
+}
+
+impl AttributionKind {
+    /// How close to the origin a line of this kind points: lower is earlier.
+    /// "Originally published" names the first publication; "Source" names where
+    /// the copy was taken from; "via" names an intermediary.
+    pub fn origin_rank(self) -> u8 {
+        match self {
+            AttributionKind::OriginallyPublished => 0,
+            AttributionKind::Source => 1,
+            AttributionKind::Via => 2,
+        }
+    }
+}
+
+/// An attribution line found in (and removed from) an article body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribution {
+    pub kind: AttributionKind,
+    /// The URL it names, absolute, when it names one.
+    pub url: Option<String>,
+    /// The line as it read on the page.
+    pub text: String,
+}
+
+/// An article as the crawler hands it to storage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewArticle {
+    pub feed_id: FeedId,
+    /// Stable identity of the entry within its feed (GUID, else link).
+    pub guid: String,
+    /// The page the article was read from.
+    pub url: String,
+    pub canonical_url: Option<String>,
+    pub title: String,
+    pub byline: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub site_name: Option<String>,
+    pub language: Option<String>,
+    /// The earliest source the article's attribution lines name.
+    pub source_url: Option<String>,
+    pub attributions: Vec<Attribution>,
+    pub text: String,
+    /// Sanitized article body HTML.
+    pub html: String,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// A stored article.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Article {
+    pub id: ArticleId,
+    pub feed_id: FeedId,
+    pub guid: String,
+    pub url: String,
+    pub canonical_url: Option<String>,
+    pub title: String,
+    pub byline: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub site_name: Option<String>,
+    pub language: Option<String>,
+    pub source_url: Option<String>,
+    pub attributions: Vec<Attribution>,
+    pub text: String,
+    pub html: String,
+    pub fetched_at: DateTime<Utc>,
+    pub views: i64,
+}
+
+/// The listing form of an article: no body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleSummary {
+    pub id: ArticleId,
+    pub feed_id: FeedId,
+    pub title: String,
+    pub url: String,
+    pub published: Option<DateTime<Utc>>,
+    pub site_name: Option<String>,
+    pub source_url: Option<String>,
+    pub views: i64,
+    /// The first words of the text, for listings.
+    pub excerpt: String,
+}
+
+/// The text of an article as similarity ranking needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleText {
+    pub id: ArticleId,
+    pub title: String,
+    pub url: String,
+    pub text: String,
+}
