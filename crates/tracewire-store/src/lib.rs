@@ -1,0 +1,110 @@
+//! Storage: the [`Store`] trait every backend implements, its error type, and
+//! the backends (embedded SQLite now; PostgreSQL behind the same trait later).
+//!
+//! Callers hold an `Arc<dyn Store>` and never see SQL. Backends keep their
+//! own migrations under `migrations/<backend>/`.
+
+mod sqlite;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tracewire_model::{Article, ArticleId, ArticleSummary, ArticleText, Feed, FeedId, NewArticle};
+
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("a feed with URL {0} is already subscribed")]
+    DuplicateFeed(String),
+    #[error("cannot open the database at {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is corrupt ({what}): {detail}")]
+    Corrupt { what: &'static str, detail: String },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A feed to subscribe to.
+#[derive(Debug, Clone)]
+pub struct NewFeed {
+    pub url: String,
+    pub title: Option<String>,
+    pub site_url: Option<String>,
+    pub interval_secs: i64,
+}
+
+/// How one fetch of a feed ended, as storage records it.
+#[derive(Debug, Clone)]
+pub struct FetchOutcome {
+    pub fetched_at: DateTime<Utc>,
+    pub next_fetch_at: DateTime<Utc>,
+    pub result: FetchResult,
+}
+
+#[derive(Debug, Clone)]
+pub enum FetchResult {
+    /// A new version of the feed was read.
+    Updated {
+        title: Option<String>,
+        site_url: Option<String>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+    /// The server answered 304 Not Modified.
+    NotModified,
+    /// The fetch or parse failed; the message says what and why.
+    Failed { error: String },
+}
+
+/// Everything Tracewire keeps. One trait, several backends, one conformance
+/// test (`tests/conformance.rs`).
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Subscribes to a feed; due for fetching at once.
+    async fn add_feed(&self, feed: NewFeed) -> Result<Feed>;
+    async fn feed(&self, id: FeedId) -> Result<Option<Feed>>;
+    async fn feed_by_url(&self, url: &str) -> Result<Option<Feed>>;
+    /// All feeds, oldest subscription first.
+    async fn feeds(&self) -> Result<Vec<Feed>>;
+    /// Unsubscribes and deletes the feed's articles. False if there was no such feed.
+    async fn remove_feed(&self, id: FeedId) -> Result<bool>;
+    /// Feeds whose next fetch time has come, earliest first.
+    async fn due_feeds(&self, now: DateTime<Utc>) -> Result<Vec<Feed>>;
+    async fn record_fetch(&self, id: FeedId, outcome: FetchOutcome) -> Result<()>;
+    /// Which of these entry GUIDs this feed already has articles for.
+    async fn known_guids(&self, feed_id: FeedId, guids: &[String]) -> Result<HashSet<String>>;
+    /// Stores an article unless the feed already has one with its GUID;
+    /// returns the new id, or `None` for a duplicate.
+    async fn insert_article(&self, article: &NewArticle) -> Result<Option<ArticleId>>;
+    /// Newest first (by publication time, else fetch time).
+    async fn articles(&self, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>>;
+    async fn article(&self, id: ArticleId) -> Result<Option<Article>>;
+    async fn count_articles(&self) -> Result<i64>;
+    /// Adds one view and returns the new count; `None` for an unknown id.
+    async fn add_view(&self, id: ArticleId) -> Result<Option<i64>>;
+    /// Texts of the newest `limit` articles, for similarity ranking.
+    async fn article_texts(&self, limit: i64) -> Result<Vec<ArticleText>>;
+}
+
+/// Opens the embedded default: a SQLite database in `data_dir`, created and
+/// migrated on first use.
+pub async fn open_embedded(data_dir: &std::path::Path) -> Result<Arc<dyn Store>> {
+    Ok(Arc::new(SqliteStore::open_in_dir(data_dir).await?))
+}

@@ -1,0 +1,125 @@
+//! One storage story, run against the backend the environment selects.
+//! Today that is the embedded SQLite in a temporary directory; the PostgreSQL
+//! backend will run the same story.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{Duration, Utc};
+use tracewire_model::{Attribution, AttributionKind, FeedStatus, NewArticle};
+use tracewire_store::{FetchOutcome, FetchResult, NewFeed, StoreError, open_embedded};
+
+fn article(feed_id: i64, guid: &str, published_days_ago: i64) -> NewArticle {
+    NewArticle {
+        feed_id,
+        guid: guid.to_string(),
+        url: format!("https://example.com/{guid}"),
+        canonical_url: None,
+        title: format!("Title {guid}"),
+        byline: Some("A. Writer".to_string()),
+        published: Some(Utc::now() - Duration::days(published_days_ago)),
+        site_name: Some("Example".to_string()),
+        language: Some("en".to_string()),
+        source_url: Some("https://origin.example/1".to_string()),
+        attributions: vec![Attribution {
+            kind: AttributionKind::Source,
+            url: Some("https://origin.example/1".to_string()),
+            text: "Source: https://origin.example/1".to_string(),
+        }],
+        text: format!("Body of {guid}"),
+        html: format!("<p>Body of {guid}</p>"),
+        fetched_at: Utc::now(),
+    }
+}
+
+#[tokio::test]
+async fn storage_story() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_embedded(dir.path()).await.unwrap();
+
+    // Feeds: add, duplicate refused, listed, due at once.
+    let feed = store
+        .add_feed(NewFeed { url: "https://example.com/feed".into(), title: None, site_url: None, interval_secs: 1800 })
+        .await
+        .unwrap();
+    assert_eq!(feed.status, FeedStatus::New);
+    let dup = store
+        .add_feed(NewFeed { url: "https://example.com/feed".into(), title: None, site_url: None, interval_secs: 1800 })
+        .await;
+    assert!(matches!(dup, Err(StoreError::DuplicateFeed(_))));
+    assert_eq!(store.feeds().await.unwrap().len(), 1);
+    assert_eq!(store.due_feeds(Utc::now()).await.unwrap().len(), 1);
+
+    // A failure is recorded with its reason and pushes the next fetch out.
+    let now = Utc::now();
+    store
+        .record_fetch(feed.id, FetchOutcome { fetched_at: now, next_fetch_at: now + Duration::hours(1), result: FetchResult::Failed { error: "HTTP 500".into() } })
+        .await
+        .unwrap();
+    let failed = store.feed(feed.id).await.unwrap().unwrap();
+    assert_eq!(failed.status, FeedStatus::Error);
+    assert_eq!(failed.last_error.as_deref(), Some("HTTP 500"));
+    assert_eq!(failed.error_count, 1);
+    assert!(store.due_feeds(now).await.unwrap().is_empty());
+
+    // Success clears the error and keeps validators.
+    store
+        .record_fetch(
+            feed.id,
+            FetchOutcome {
+                fetched_at: now,
+                next_fetch_at: now,
+                result: FetchResult::Updated { title: Some("Example".into()), site_url: None, etag: Some("\"v1\"".into()), last_modified: None },
+            },
+        )
+        .await
+        .unwrap();
+    let ok = store.feed(feed.id).await.unwrap().unwrap();
+    assert_eq!((ok.status, ok.error_count, ok.last_error), (FeedStatus::Ok, 0, None));
+    assert_eq!(ok.etag.as_deref(), Some("\"v1\""));
+    assert_eq!(ok.title.as_deref(), Some("Example"));
+
+    // Articles: inserted once per GUID, listed newest first.
+    let a1 = store.insert_article(&article(feed.id, "a1", 2)).await.unwrap().unwrap();
+    let a2 = store.insert_article(&article(feed.id, "a2", 1)).await.unwrap().unwrap();
+    assert_eq!(store.insert_article(&article(feed.id, "a1", 2)).await.unwrap(), None);
+    assert_eq!(store.count_articles().await.unwrap(), 2);
+    let known = store.known_guids(feed.id, &["a1".into(), "zz".into()]).await.unwrap();
+    assert_eq!(known.into_iter().collect::<Vec<_>>(), vec!["a1".to_string()]);
+    let listed = store.articles(10, 0).await.unwrap();
+    assert_eq!(listed.iter().map(|a| a.id).collect::<Vec<_>>(), vec![a2, a1]);
+    assert_eq!(store.articles(10, 1).await.unwrap().len(), 1);
+
+    // Round trip of every field.
+    let stored = store.article(a1).await.unwrap().unwrap();
+    let original = article(feed.id, "a1", 2);
+    assert_eq!(stored.title, original.title);
+    assert_eq!(stored.attributions, original.attributions);
+    assert_eq!(stored.source_url, original.source_url);
+    assert_eq!(stored.published.map(|t| t.timestamp()), original.published.map(|t| t.timestamp()));
+    assert_eq!(stored.views, 0);
+
+    // Views persist.
+    assert_eq!(store.add_view(a1).await.unwrap(), Some(1));
+    assert_eq!(store.add_view(a1).await.unwrap(), Some(2));
+    assert_eq!(store.add_view(9999).await.unwrap(), None);
+    assert_eq!(store.article(a1).await.unwrap().unwrap().views, 2);
+    assert_eq!(store.article_texts(10).await.unwrap().len(), 2);
+
+    // Removing a feed removes its articles.
+    assert!(store.remove_feed(feed.id).await.unwrap());
+    assert!(!store.remove_feed(feed.id).await.unwrap());
+    assert_eq!(store.count_articles().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn data_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open_embedded(dir.path()).await.unwrap();
+        store
+            .add_feed(NewFeed { url: "https://example.com/f".into(), title: None, site_url: None, interval_secs: 60 })
+            .await
+            .unwrap();
+    }
+    let store = open_embedded(dir.path()).await.unwrap();
+    assert_eq!(store.feeds().await.unwrap().len(), 1);
+}
