@@ -579,11 +579,12 @@ fn title_case(title: &str) -> String {
         .join(" ")
 }
 
-/// The first substantial paragraph, cut to about 200 characters.
+/// The first substantial paragraph that is not a photo caption, cut to
+/// about 200 characters.
 fn teaser(paragraphs: &[String]) -> String {
     let first = paragraphs
         .iter()
-        .find(|p| p.len() >= 80)
+        .find(|p| p.len() >= 80 && !p.contains("Image:"))
         .or(paragraphs.first())
         .map(String::as_str)
         .unwrap_or("");
@@ -831,7 +832,7 @@ fn ledger_page(post: &Post, posts: &[Post], i: usize) -> String {
     let year = post.published.year();
     let nav = ledger_nav();
     let share = share_links(&post.url, " ");
-    let body = paragraphs_html(&post.paragraphs, "      ", "");
+    let body = paragraphs_html(&post.paragraphs, "          ", "");
     let credit = licence_credit(post);
     let related = link_items(&others(posts, post, i + 1, 3), "        ", "");
     let most_read = link_items(&others(posts, post, 0, 5), "        ", "");
@@ -872,7 +873,7 @@ fn ledger_page(post: &Post, posts: &[Post], i: usize) -> String {
         </header>
         <div class="share-bar">{share}</div>
         <div class="story-body">
-{body}      {credit}
+{body}          {credit}
         </div>
         <section class="related-stories">
           <h2>Related stories</h2>
@@ -983,7 +984,7 @@ fn courier_page(post: &Post, posts: &[Post], i: usize) -> String {
     let title = esc(&post.title);
     let url = esc(&post.url);
     let published = iso(&post.published);
-    let human = post.published.format("%B %-d, %Y, %-I:%M %p EST");
+    let human = post.published.format("%B %-d, %Y, %-I:%M %p ET");
     let year = post.published.year();
     let nav = courier_nav();
     let share: String = share_links(&post.url, "\n")
@@ -1149,8 +1150,9 @@ fn pull_quote(paragraphs: &[String]) -> Option<String> {
                 let after = &rest[start + open.len_utf8()..];
                 let Some(end) = after.find(close) else { break };
                 let quote = &after[..end];
+                let quote = quote.trim().trim_end_matches([',', ' ']);
                 if (40..=200).contains(&quote.chars().count()) {
-                    return Some(quote.trim().to_string());
+                    return Some(quote.to_string());
                 }
                 rest = &after[end + close.len_utf8()..];
             }
@@ -1683,16 +1685,251 @@ fn buzz_page(post: &Post, posts: &[Post], i: usize) -> String {
 }
 
 #[cfg(test)]
-mod dump_tmp {
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn bases() -> Vec<String> {
+        (0..SITE_COUNT)
+            .map(|i| format!("http://127.0.0.1:{}", 41_000 + i))
+            .collect()
+    }
+
+    fn body(plan: &SitePlan, path: &str) -> String {
+        let (_, response) = plan.routes.iter().find(|(p, _)| p == path).unwrap();
+        String::from_utf8(response.body.clone()).unwrap()
+    }
+
     #[test]
-    fn dump() {
-        let bases: Vec<String> = (0..5).map(|i| format!("http://127.0.0.1:{}", 4100 + i)).collect();
-        for (n, plan) in super::build_web(&bases).iter().enumerate() {
-            for (path, r) in &plan.routes {
-                let name = format!("/tmp/demo_dump/{n}{}", path.replace('/', "_"));
-                std::fs::create_dir_all("/tmp/demo_dump").ok();
-                std::fs::write(name, &r.body).ok();
+    fn every_corpus_file_parses_without_title_or_dateline() {
+        let articles = corpus_articles();
+        assert_eq!(articles.len(), 24);
+        for article in &articles {
+            let first = &article.paragraphs[0];
+            assert_ne!(first, &article.title, "{}", article.key);
+            assert!(
+                NaiveDate::parse_and_remainder(first, "%A, %B %d, %Y").is_err(),
+                "{}: dateline left in: {first}",
+                article.key
+            );
+            assert!(article.source.starts_with("https://en.wikinews.org/wiki/"));
+            assert!(article.paragraphs.iter().all(|p| !p.trim().is_empty()));
+        }
+        // The dateline that runs into the first sentence is cut off the front.
+        let flag = articles.iter().find(|a| a.key == "flag").unwrap();
+        assert!(flag.paragraphs[0].starts_with("On Tuesday, the New Zealand"));
+        let iodine = articles.iter().find(|a| a.key == "iodine").unwrap();
+        assert_eq!(iodine.date, NaiveDate::from_ymd_opt(2006, 2, 23).unwrap());
+    }
+
+    #[test]
+    fn malformed_corpus_files_are_skipped() {
+        for text in [
+            "",
+            "title: x",
+            "title: x\nsource: y\n\nbody",
+            "title: x\nsource: y\ndate: yesterday\n\nbody",
+            "title: x\nsource: y\ndate: 2020-01-01\n\n",
+            "title: x\nsource: y\ndate: 2020-01-01\n\nx\n\nMonday, March 27, 2006",
+        ] {
+            assert_eq!(
+                parse_corpus_file("GUM_news_bad.txt", text),
+                None,
+                "{text:?}"
+            );
+        }
+        let ok = parse_corpus_file(
+            "GUM_news_ok.txt",
+            "title: T\r\nsource: S\r\ndate: 2006-03-27\r\nnoise line\r\n\r\nT\r\n\r\nMonday, March 27, 2006\r\n\r\nOne\r\ntwo.\r\n\r\n\r\nThree.\r\n",
+        )
+        .unwrap();
+        assert_eq!(ok.key, "ok");
+        assert_eq!(ok.paragraphs, vec!["One two.", "Three."]);
+    }
+
+    #[test]
+    fn seed_is_rewritten_to_the_base_url() {
+        let page = rewrite_seed(SEED_PAGE_HTML, "http://127.0.0.1:9/");
+        assert!(!page.contains("worldnewsfeed.example"));
+        assert!(page.contains(&format!("href=\"http://127.0.0.1:9{SEED_ARTICLE_PATH}\"")));
+        let feed = rewrite_seed(SEED_FEED_XML, "http://127.0.0.1:9");
+        assert!(feed.contains("<link>http://127.0.0.1:9</link>"));
+        assert!(SEED_ARTICLE_TXT.starts_with("On Thursday evening"));
+    }
+
+    #[test]
+    fn the_web_is_deterministic() {
+        let summarize = |plans: Vec<SitePlan>| -> Vec<(String, Vec<u8>, Option<String>)> {
+            plans
+                .into_iter()
+                .flat_map(|p| p.routes)
+                .map(|(path, r)| (path, r.body, r.etag))
+                .collect()
+        };
+        assert_eq!(
+            summarize(build_web(&bases())),
+            summarize(build_web(&bases()))
+        );
+    }
+
+    #[test]
+    fn sites_have_the_planned_articles() {
+        let plans = build_web(&bases());
+        let counts: Vec<usize> = plans.iter().map(|p| p.posts.len()).collect();
+        assert_eq!(counts, vec![8, 8, 8, 6, 5]);
+        assert_eq!(plans[3].extra_articles, 1);
+        let formats: Vec<&str> = plans.iter().map(|p| p.format).collect();
+        assert_eq!(
+            formats,
+            vec!["rss2.0", "atom", "jsonfeed", "rss2.0", "rss1.0"]
+        );
+        for plan in &plans {
+            // Every article page is routed, plus the home page and the feed.
+            assert_eq!(
+                plan.routes.len(),
+                plan.posts.len() + plan.extra_articles + 2,
+                "{}",
+                plan.name
+            );
+            let (_, feed) = plan
+                .routes
+                .iter()
+                .find(|(p, _)| p == plan.feed_path)
+                .unwrap();
+            assert!(feed.etag.is_some(), "{} feed has no ETag", plan.name);
+        }
+    }
+
+    #[test]
+    fn copies_come_two_to_six_hours_after_their_originals() {
+        let plans = build_web(&bases());
+        let originals: HashMap<&str, &Post> = plans[..3]
+            .iter()
+            .flat_map(|p| &p.posts)
+            .map(|p| (p.key.as_str(), p))
+            .collect();
+        for plan in &plans[3..] {
+            for copy in &plan.posts {
+                let original = originals[copy.key.as_str()];
+                let lag = copy.published - original.published;
+                assert!(
+                    lag >= Duration::hours(2) && lag <= Duration::hours(6),
+                    "{} {}: {lag}",
+                    plan.name,
+                    copy.key
+                );
+                assert!(copy.credit.is_some());
             }
         }
+        // The chain: Buzz Digest credits World News Feed's copy of the crane story.
+        let wnf_crane = plans[3].posts.iter().find(|p| p.key == "crane").unwrap();
+        let buzz_crane = plans[4].posts.iter().find(|p| p.key == "crane").unwrap();
+        assert_eq!(buzz_crane.credit, Some(("via", wnf_crane.url.clone())));
+        assert!(buzz_crane.published > wnf_crane.published);
+    }
+
+    #[test]
+    fn buzz_digest_edits_some_copies() {
+        let plans = build_web(&bases());
+        let find =
+            |site: usize, key: &str| plans[site].posts.iter().find(|p| p.key == key).unwrap();
+        let korea = find(4, "korea");
+        assert_ne!(korea.title, find(1, "korea").title);
+        let iodine = find(4, "iodine");
+        assert_eq!(
+            iodine.paragraphs.len() + 1,
+            find(0, "iodine").paragraphs.len()
+        );
+        let lanterns = body(&plans[4], &find(4, "lanterns").path);
+        assert!(lanterns.contains("reason enough to book the flight"));
+        assert!(lanterns.contains("1,234 views") || lanterns.contains(" views</span>"));
+        let labels: Vec<&str> = plans[4]
+            .posts
+            .iter()
+            .filter_map(|p| p.credit.as_ref().map(|c| c.0))
+            .collect();
+        assert!(labels.contains(&"via") && labels.contains(&"Originally published at"));
+    }
+
+    #[test]
+    fn feed_links_point_to_served_pages() {
+        let bases = bases();
+        for (plan, base) in build_web(&bases).iter().zip(&bases) {
+            let feed = body(plan, plan.feed_path);
+            let mut links = 0;
+            for (path, _) in &plan.routes {
+                if path != "/" && path != plan.feed_path {
+                    assert!(
+                        feed.contains(&format!("{base}{path}")),
+                        "{}: {path} not in feed",
+                        plan.name
+                    );
+                    links += 1;
+                }
+            }
+            assert_eq!(links, plan.posts.len() + plan.extra_articles);
+        }
+    }
+
+    #[test]
+    fn templates_differ_between_sites() {
+        let plans = build_web(&bases());
+        let markers = [
+            "<article class=\"story\">",
+            "<div class=\"story-text\">",
+            "<section class=\"article__content\">",
+            "<div class=\"entry-content\">",
+            "<div class=\"bd-post-content\">",
+        ];
+        for (i, plan) in plans.iter().enumerate() {
+            let page = body(plan, &plan.posts[0].path);
+            for (j, marker) in markers.iter().enumerate() {
+                assert_eq!(page.contains(marker), i == j, "{} / {marker}", plan.name);
+            }
+            assert!(page.contains(&format!(
+                "<link rel=\"canonical\" href=\"{}\">",
+                plan.posts[0].url
+            )));
+            assert!(page.contains("Share on Facebook"));
+        }
+        // Originals credit Wikinews under the text; metadata styles differ.
+        for plan in &plans[..3] {
+            let post = &plan.posts[0];
+            let page = body(plan, &post.path);
+            assert!(page.contains(&format!(
+                "<p>This article originally appeared on <a href=\"{}\">Wikinews</a> and is licensed under CC BY 2.5.</p>",
+                esc(&post.wikinews)
+            )));
+            assert!(page.contains("<html lang=\"en\">"));
+        }
+        assert!(
+            body(&plans[1], &plans[1].posts[0].path)
+                .contains("<time class=\"published\" datetime=\"")
+        );
+        let metro = body(&plans[2], &plans[2].posts[0].path);
+        assert!(metro.contains("\"@type\":\"NewsArticle\""));
+        assert!(!metro.contains("article:published_time"));
+    }
+
+    #[test]
+    fn helpers_behave() {
+        assert_eq!(
+            slugify("Warhol's photo legacy: spread!"),
+            "warhols-photo-legacy-spread"
+        );
+        assert!(slugify(&"word ".repeat(40)).len() <= 80);
+        assert_eq!(
+            title_case("puts military in 'quasi-state of war'"),
+            "Puts Military In 'Quasi-state Of War'"
+        );
+        assert_eq!(
+            esc("a<b & \"c\" 'd'"),
+            "a&lt;b &amp; &quot;c&quot; &#39;d&#39;"
+        );
+        assert_eq!(cdata("x]]>y"), "<![CDATA[x]]]]><![CDATA[>y]]>");
+        assert_eq!(views(0), "1,234");
+        assert_eq!(etag("a"), etag("a"));
+        assert_ne!(etag("a"), etag("b"));
     }
 }

@@ -1,0 +1,159 @@
+//! Feed documents (RSS 0.9x/1.0/2.0, Atom, JSON Feed) to entries, through
+//! feed-rs, with links made absolute against the feed's own URL.
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedFeed {
+    pub title: Option<String>,
+    /// The site the feed describes (its HTML `link`).
+    pub site_url: Option<String>,
+    pub language: Option<String>,
+    pub entries: Vec<FeedEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedEntry {
+    /// Stable identity: the GUID/id, else the link.
+    pub guid: String,
+    /// The article page, absolute.
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub author: Option<String>,
+    /// Full content (`content:encoded`, Atom content, JSON `content_html`).
+    pub content_html: Option<String>,
+    /// Summary / description.
+    pub summary_html: Option<String>,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct FeedParseError(pub String);
+
+/// Parses a feed document. `feed_url` resolves relative links.
+pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseError> {
+    let parser = feed_rs::parser::Builder::new().base_uri(Some(feed_url)).build();
+    let feed = parser.parse(bytes).map_err(|e| FeedParseError(describe(&e)))?;
+    let base = Url::parse(feed_url).ok();
+    let absolute = |href: &str| -> Option<String> {
+        let href = href.trim();
+        if href.is_empty() {
+            return None;
+        }
+        match &base {
+            Some(b) => b.join(href).ok().map(String::from),
+            None => Url::parse(href).ok().map(String::from),
+        }
+    };
+    let site_url = feed
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .and_then(|l| absolute(&l.href));
+    let entries = feed
+        .entries
+        .iter()
+        .map(|e| {
+            let url = e
+                .links
+                .iter()
+                .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+                .or_else(|| e.links.first())
+                .and_then(|l| absolute(&l.href));
+            let guid = if e.id.trim().is_empty() {
+                url.clone().unwrap_or_default()
+            } else {
+                e.id.trim().to_string()
+            };
+            FeedEntry {
+                guid,
+                url,
+                title: e.title.as_ref().map(|t| t.content.trim().to_string()).filter(|t| !t.is_empty()),
+                published: e.published.or(e.updated),
+                author: e
+                    .authors
+                    .first()
+                    .and_then(|a| a.name.as_deref())
+                    .map(|a| a.trim().to_string())
+                    .filter(|a| !a.is_empty()),
+                content_html: e.content.as_ref().and_then(|c| c.body.clone()).filter(|b| !b.trim().is_empty()),
+                summary_html: e
+                    .summary
+                    .as_ref()
+                    .map(|s| s.content.clone())
+                    .filter(|s| !s.trim().is_empty()),
+            }
+        })
+        .filter(|e| !e.guid.is_empty())
+        .collect();
+    Ok(ParsedFeed {
+        title: feed.title.map(|t| t.content.trim().to_string()).filter(|t| !t.is_empty()),
+        site_url,
+        language: feed.language,
+        entries,
+    })
+}
+
+fn describe(e: &feed_rs::parser::ParseFeedError) -> String {
+    use feed_rs::parser::ParseFeedError as E;
+    match e {
+        E::ParseError(kind) => format!("not a feed: {kind}"),
+        E::IoError(io) => format!("could not read the document: {io}"),
+        E::JsonSerde(j) => format!("malformed JSON Feed: {j}"),
+        E::JsonUnsupportedVersion(v) => format!("unsupported JSON Feed version {v}"),
+        E::XmlReader(x) => format!("malformed XML: {x}"),
+    }
+}
+
+/// Cheap check whether a body looks like HTML rather than a feed.
+pub fn looks_like_html(content_type: Option<&str>, body: &[u8]) -> bool {
+    if content_type.is_some_and(|ct| ct.to_ascii_lowercase().contains("html")) {
+        return true;
+    }
+    let head = &body[..body.len().min(1024)];
+    let lower = String::from_utf8_lossy(head).to_ascii_lowercase();
+    lower.contains("<!doctype html") || lower.contains("<html")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn rss2_atom_rss1_and_json_feed() {
+        let rss = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>https://s.example/</link>
+          <item><title>One</title><link>/a/1</link><guid>g1</guid><pubDate>Fri, 18 Sep 2015 14:05:00 +0000</pubDate></item>
+          <item><title>No guid</title><link>https://s.example/a/2</link></item></channel></rss>"#;
+        let f = parse_feed(rss.as_bytes(), "https://s.example/feed").unwrap();
+        assert_eq!(f.title.as_deref(), Some("T"));
+        assert_eq!(f.entries[0].url.as_deref(), Some("https://s.example/a/1"));
+        assert_eq!(f.entries[0].guid, "g1");
+        assert!(!f.entries[1].guid.is_empty());
+
+        let atom = r#"<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:a</id><updated>2024-01-01T00:00:00Z</updated>
+          <entry><id>urn:e1</id><title>E</title><link rel="alternate" href="https://a.example/e1"/><updated>2024-01-01T00:00:00Z</updated><content type="html">&lt;p&gt;Hi&lt;/p&gt;</content></entry></feed>"#;
+        let f = parse_feed(atom.as_bytes(), "https://a.example/atom").unwrap();
+        assert_eq!(f.entries[0].guid, "urn:e1");
+        assert_eq!(f.entries[0].content_html.as_deref(), Some("<p>Hi</p>"));
+
+        let rdf = r#"<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+          <channel rdf:about="https://r.example/"><title>R</title><link>https://r.example/</link></channel>
+          <item rdf:about="https://r.example/1"><title>R1</title><link>https://r.example/1</link></item></rdf:RDF>"#;
+        let f = parse_feed(rdf.as_bytes(), "https://r.example/index.rdf").unwrap();
+        assert_eq!(f.entries[0].url.as_deref(), Some("https://r.example/1"));
+
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{"id":"1","url":"https://j.example/1","title":"J1","content_html":"<p>x</p>"}]}"#;
+        let f = parse_feed(json.as_bytes(), "https://j.example/feed.json").unwrap();
+        assert_eq!(f.entries[0].title.as_deref(), Some("J1"));
+    }
+
+    #[test]
+    fn malformed_input_is_an_error_not_a_panic() {
+        for bad in ["", "<rss><channel><item>", "{\"version\":", "<html><body>hi</body></html>", "\u{0}\u{1}"] {
+            assert!(parse_feed(bad.as_bytes(), "https://x.example/").is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Getting news in: the guarded HTTP fetcher, feed parsing and discovery,
+//! OPML, and the crawler that ties fetch → parse → extract → store.
+//!
+//! Only this crate talks to the network. Every request goes through
+//! [`fetch::Fetcher`], which bounds time, size and redirects and refuses
+//! private addresses unless configured to allow them.
+
+pub mod crawl;
+pub mod feed;
+pub mod fetch;
+pub mod opml_io;
+
+pub use crawl::{CrawlConfig, CrawlEvent, CrawlReport, Crawler, FeedReport};
+pub use feed::{FeedEntry, ParsedFeed, parse_feed};
+pub use fetch::{FetchConfig, FetchError, FetchedPage, Fetcher, Validators};
