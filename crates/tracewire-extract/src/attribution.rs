@@ -16,10 +16,15 @@ fn re(pattern: &str) -> Regex {
 }
 
 static ORIGINALLY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^(?:this (?:article|story|post|piece|report) (?:was )?(?:originally|first) (?:appeared|published|ran)|(?:originally|first) (?:published|appeared|posted|ran)|read the original (?:article|story|post)?|the original (?:article|story|post) (?:is|can be found|appeared))\s*(?:at|on|in|by|here)?\s*:?\s*(?P<rest>.*)$")
+    re(
+        r"(?i)^(?:this (?:article|story|post|piece|report) (?:was )?(?:originally|first) (?:appeared|published|ran)|(?:originally|first) (?:published|appeared|posted|ran)|read the original (?:article|story|post)?|the original (?:article|story|post) (?:is|can be found|appeared))\s*(?:at|on|in|by|here)?\s*:?\s*(?P<rest>.*)$",
+    )
 });
-static SOURCE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)^(?:source article from|source article|article source|sources?|source link|story source|from)\s*:?\s+(?P<rest>.+)$"));
+static SOURCE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(?:source article from|source article|article source|sources?|source link|story source|from)\s*:?\s+(?P<rest>.+)$",
+    )
+});
 static VIA: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)^(?:via|h/t|hat tip)\s*:?\s+(?P<rest>.+)$"));
 static URL_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| re(r#"https?://[^\s<>"']+"#));
 
@@ -79,7 +84,9 @@ pub fn classify_attribution(text: &str, hrefs: &[String]) -> Option<Attribution>
             let url = url_in(rest);
             // "Source: Reuters" with a link, or "Source: https://...", but never
             // a sentence that happens to start with "From" or "Via".
-            let bare_url = URL_IN_TEXT.find(rest).is_some_and(|m| m.start() == 0 && words(rest) <= 3);
+            let bare_url = URL_IN_TEXT
+                .find(rest)
+                .is_some_and(|m| m.start() == 0 && words(rest) <= 3);
             let short_named_link = url.is_some() && words(rest) <= 8 && !rest.ends_with('.');
             if bare_url || short_named_link {
                 return Some(Attribution {
@@ -126,10 +133,19 @@ mod tests {
     #[test]
     fn attribution_lines_are_recognised() {
         let u = "https://www.example.com/a?b=1&From=RSS";
-        assert_eq!(kind(&format!("Source Article from {u}"), &[u]), Some(AttributionKind::Source));
+        assert_eq!(
+            kind(&format!("Source Article from {u}"), &[u]),
+            Some(AttributionKind::Source)
+        );
         assert_eq!(kind(&format!("Source: {u}"), &[]), Some(AttributionKind::Source));
-        assert_eq!(kind(&format!("Originally published at {u}"), &[u]), Some(AttributionKind::OriginallyPublished));
-        assert_eq!(kind(&format!("Originally published on {u}."), &[]), Some(AttributionKind::OriginallyPublished));
+        assert_eq!(
+            kind(&format!("Originally published at {u}"), &[u]),
+            Some(AttributionKind::OriginallyPublished)
+        );
+        assert_eq!(
+            kind(&format!("Originally published on {u}."), &[]),
+            Some(AttributionKind::OriginallyPublished)
+        );
         assert_eq!(
             kind("This article originally appeared on The Conversation.", &[u]),
             Some(AttributionKind::OriginallyPublished)
@@ -141,8 +157,20 @@ mod tests {
     #[test]
     fn sentences_are_not_attribution_lines() {
         let u = "https://example.com/";
-        assert_eq!(kind("Via a spokesman, the ministry said it would consider the request.", &[u]), None);
-        assert_eq!(kind("From the start, the talks were difficult for both sides involved here.", &[]), None);
+        assert_eq!(
+            kind(
+                "Via a spokesman, the ministry said it would consider the request.",
+                &[u]
+            ),
+            None
+        );
+        assert_eq!(
+            kind(
+                "From the start, the talks were difficult for both sides involved here.",
+                &[]
+            ),
+            None
+        );
         assert_eq!(kind("Sources close to the talks said nothing was agreed.", &[]), None);
         assert_eq!(kind("Source: Reuters", &[]), None);
     }
@@ -157,7 +185,11 @@ mod tests {
 
     #[test]
     fn origin_beats_source_beats_via() {
-        let a = |kind, u: &str| Attribution { kind, url: Some(u.to_string()), text: String::new() };
+        let a = |kind, u: &str| Attribution {
+            kind,
+            url: Some(u.to_string()),
+            text: String::new(),
+        };
         let list = vec![
             a(AttributionKind::Via, "https://via.example/"),
             a(AttributionKind::Source, "https://source.example/"),
@@ -169,10 +201,24 @@ mod tests {
 
     #[test]
     fn boilerplate_lines() {
-        for line in ["Related posts:", "Views: 0", "Views: 1,234", "1,234 views", "Share this:", "Leave a Reply", "Tags: world, syria", "Posted in World", "Advertisement"] {
+        for line in [
+            "Related posts:",
+            "Views: 0",
+            "Views: 1,234",
+            "1,234 views",
+            "Share this:",
+            "Leave a Reply",
+            "Tags: world, syria",
+            "Posted in World",
+            "Advertisement",
+        ] {
             assert!(is_boilerplate_line(line), "{line}");
         }
-        for line in ["Share prices fell sharply on Monday.", "Views differ on whether the deal will hold.", "Tags were found on the birds."] {
+        for line in [
+            "Share prices fell sharply on Monday.",
+            "Views differ on whether the deal will hold.",
+            "Tags were found on the birds.",
+        ] {
             assert!(!is_boilerplate_line(line), "{line}");
         }
     }

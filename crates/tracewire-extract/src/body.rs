@@ -32,32 +32,62 @@ fn re(pattern: &str) -> Regex {
 
 /// Class/id words of boxes that are not the article.
 static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)-ad-|\bads?\b|advert|agegate|banner|breadcrumb|combx|comment|community|consent|cookie|cover-wrap|disqus|extra|footer|gdpr|header|legends|masthead|menu|modal|newsletter|nav|outbrain|pager|pagination|popup|promo|related|remark|replies|rss|share|sharing|shoutbox|sidebar|skyscraper|social|sponsor|subscribe|supplemental|taboola|tags|toolbar|trending|widget|yarpp|jp-relatedposts|sharedaddy|post-views|views-count|entry-meta|post-meta|byline|author-bio|printfriendly|most-read|mostread|read-more|teaser")
+    re(
+        r"(?i)-ad-|\bads?\b|advert|agegate|banner|breadcrumb|combx|comment|community|consent|cookie|cover-wrap|disqus|extra|footer|gdpr|header|legends|masthead|menu|modal|newsletter|nav|outbrain|pager|pagination|popup|promo|related|remark|replies|rss|share|sharing|shoutbox|sidebar|skyscraper|social|sponsor|subscribe|supplemental|taboola|tags|toolbar|trending|widget|yarpp|jp-relatedposts|sharedaddy|post-views|views-count|entry-meta|post-meta|byline|author-bio|printfriendly|most-read|mostread|read-more|teaser",
+    )
 });
 /// Words that make an unlikely-looking box worth keeping ("article-header"
 /// stays unless something stronger says otherwise).
-static MAYBE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)and|article|body|column|content|main|shadow|story|entry|post-body|text"));
+static MAYBE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)and|article|body|column|content|main|shadow|story|entry|post-body|text"));
 /// Words that remove a box even when it also looks like content ("article-share").
 static STRONG: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)share|sharing|social|related|yarpp|comment|newsletter|subscribe|cookie|consent|gdpr|post-views|views-count|sidebar|widget|breadcrumb|outbrain|taboola|sponsor|promo|trending|most-read|mostread|author-bio|read-more|teaser")
+    re(
+        r"(?i)share|sharing|social|related|yarpp|comment|newsletter|subscribe|cookie|consent|gdpr|post-views|views-count|sidebar|widget|breadcrumb|outbrain|taboola|sponsor|promo|trending|most-read|mostread|author-bio|read-more|teaser",
+    )
 });
-static POSITIVE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story")
-});
+static POSITIVE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story"));
 static NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footer|footnote|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|views")
+    re(
+        r"(?i)-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footer|footnote|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|views",
+    )
 });
 
 const ALWAYS_REMOVED: &[&str] = &[
-    "script", "style", "noscript", "template", "iframe", "object", "embed", "canvas", "svg", "button",
-    "input", "select", "textarea", "option", "link", "meta", "head", "title", "dialog", "menu",
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "canvas", "svg", "button", "input",
+    "select", "textarea", "option", "link", "meta", "head", "title", "dialog", "menu",
 ];
 /// Layout elements that are boilerplate unless they hold most of the page.
 const LAYOUT_REMOVED: &[&str] = &["nav", "aside", "footer", "header", "form"];
 
 const BLOCK_TAGS: &[&str] = &[
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "ul", "ol", "dl", "table", "figure", "hr",
-    "div", "section", "article", "main", "body", "center", "details", "address", "li", "dd", "dt",
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "dl",
+    "table",
+    "figure",
+    "hr",
+    "div",
+    "section",
+    "article",
+    "main",
+    "body",
+    "center",
+    "details",
+    "address",
+    "li",
+    "dd",
+    "dt",
 ];
 
 pub struct Body {
@@ -161,8 +191,9 @@ fn measure(node: NodeRef<'_, Node>, a: &mut Analysis, depth: usize, in_link: boo
     }
     if depth > MAX_DEPTH {
         if a.removed.insert(node.id()) {
-            a.warnings
-                .push(format!("the page nests deeper than {MAX_DEPTH} elements; the deepest part was skipped"));
+            a.warnings.push(format!(
+                "the page nests deeper than {MAX_DEPTH} elements; the deepest part was skipped"
+            ));
         }
         return (0, 0);
     }
@@ -207,7 +238,15 @@ fn prune(node: NodeRef<'_, Node>, a: &mut Analysis, page_len: usize, strict: boo
     } else if let Some(role) = attr(&node, "role") {
         matches!(
             role,
-            "navigation" | "banner" | "contentinfo" | "complementary" | "search" | "dialog" | "alertdialog" | "menu" | "menubar"
+            "navigation"
+                | "banner"
+                | "contentinfo"
+                | "complementary"
+                | "search"
+                | "dialog"
+                | "alertdialog"
+                | "menu"
+                | "menubar"
         ) && !holds_most
     } else {
         false
@@ -239,7 +278,11 @@ fn is_hidden(node: &NodeRef<'_, Node>) -> bool {
         return true;
     }
     attr(node, "style").is_some_and(|s| {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+        let s: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
         s.contains("display:none") || s.contains("visibility:hidden")
     })
 }
@@ -544,10 +587,10 @@ impl Rich<'_> {
                 let name = e.name();
                 let kept = match name {
                     "h1" => Some("h2"),
-                    "p" | "h2" | "h3" | "h4" | "h5" | "h6" | "pre" | "blockquote" | "ul" | "ol" | "li" | "dl" | "dt"
-                    | "dd" | "table" | "thead" | "tbody" | "tfoot" | "tr" | "td" | "th" | "caption" | "figure"
-                    | "figcaption" | "em" | "strong" | "b" | "i" | "u" | "s" | "sub" | "sup" | "code" | "q"
-                    | "cite" | "abbr" | "mark" | "small" | "del" | "ins" | "time" => Some(name),
+                    "p" | "h2" | "h3" | "h4" | "h5" | "h6" | "pre" | "blockquote" | "ul" | "ol" | "li" | "dl"
+                    | "dt" | "dd" | "table" | "thead" | "tbody" | "tfoot" | "tr" | "td" | "th" | "caption"
+                    | "figure" | "figcaption" | "em" | "strong" | "b" | "i" | "u" | "s" | "sub" | "sup" | "code"
+                    | "q" | "cite" | "abbr" | "mark" | "small" | "del" | "ins" | "time" => Some(name),
                     "br" => {
                         self.html.push_str("<br>");
                         self.text.push('\n');
@@ -569,7 +612,19 @@ impl Rich<'_> {
                 };
                 let is_block = matches!(
                     name,
-                    "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "blockquote" | "figcaption" | "dt" | "dd"
+                    "p" | "div"
+                        | "li"
+                        | "tr"
+                        | "h1"
+                        | "h2"
+                        | "h3"
+                        | "h4"
+                        | "h5"
+                        | "h6"
+                        | "blockquote"
+                        | "figcaption"
+                        | "dt"
+                        | "dd"
                 );
                 if is_block {
                     self.text.push('\n');
@@ -619,14 +674,11 @@ impl Rich<'_> {
 
     fn link(&mut self, node: NodeRef<'_, Node>, depth: usize) {
         let href = attr(&node, "href").and_then(|h| self.absolute(h));
-        match &href {
-            Some(h) => {
-                self.html.push_str("<a href=\"");
-                push_escaped(&mut self.html, h);
-                self.html.push_str("\">");
-                self.hrefs.push(h.clone());
-            }
-            None => {}
+        if let Some(h) = &href {
+            self.html.push_str("<a href=\"");
+            push_escaped(&mut self.html, h);
+            self.html.push_str("\">");
+            self.hrefs.push(h.clone());
         }
         for child in node.children() {
             self.element(child, depth + 1);

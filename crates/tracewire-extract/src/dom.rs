@@ -64,4 +64,3 @@ pub fn collapse_whitespace(s: &str) -> String {
     }
     out
 }
-

@@ -42,7 +42,10 @@ fn charset_from_meta(bytes: &[u8]) -> Option<&'static Encoding> {
         let rest = skip_ws(rest);
         let Some(rest) = rest.strip_prefix(b"=") else { continue };
         let rest = skip_ws(rest);
-        let rest = rest.strip_prefix(b"\"").or_else(|| rest.strip_prefix(b"'")).unwrap_or(rest);
+        let rest = rest
+            .strip_prefix(b"\"")
+            .or_else(|| rest.strip_prefix(b"'"))
+            .unwrap_or(rest);
         let end = rest
             .iter()
             .position(|b| matches!(b, b'"' | b'\'' | b';' | b'>' | b' ' | b'/'))

@@ -61,9 +61,7 @@ pub fn extract(html: &str, base_url: Option<&Url>) -> Extracted {
     if body.text.is_empty() {
         warnings.push("no article body found on the page".to_string());
     }
-    let language = meta
-        .language
-        .or_else(|| metadata::detect_language(&body.text));
+    let language = meta.language.or_else(|| metadata::detect_language(&body.text));
     Extracted {
         title: meta.title,
         byline: meta.byline,

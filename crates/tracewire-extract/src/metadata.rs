@@ -58,11 +58,7 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
     let article = s.json_ld.iter().find_map(find_article_object);
 
     let site_name = meta(&s, &["og:site_name", "application-name"])
-        .or_else(|| {
-            article
-                .and_then(|a| a.get("publisher"))
-                .and_then(json_name)
-        })
+        .or_else(|| article.and_then(|a| a.get("publisher")).and_then(json_name))
         .map(|n| collapse_whitespace(&n))
         .filter(|n| !n.is_empty());
 
@@ -73,13 +69,23 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
         .map(|t| strip_site_suffix(&collapse_whitespace(&t), site_name.as_deref()))
         .filter(|t| !t.is_empty());
 
-    let byline = meta(&s, &["author", "article:author", "byl", "sailthru.author", "parsely-author", "dc.creator"])
-        .filter(|a| !a.starts_with("http"))
-        .or_else(|| article.and_then(|a| a.get("author")).and_then(json_name))
-        .or_else(|| s.rel_author.clone())
-        .or_else(|| s.byline_class.clone())
-        .map(|b| clean_byline(&b))
-        .filter(|b| !b.is_empty() && b.chars().count() <= 120);
+    let byline = meta(
+        &s,
+        &[
+            "author",
+            "article:author",
+            "byl",
+            "sailthru.author",
+            "parsely-author",
+            "dc.creator",
+        ],
+    )
+    .filter(|a| !a.starts_with("http"))
+    .or_else(|| article.and_then(|a| a.get("author")).and_then(json_name))
+    .or_else(|| s.rel_author.clone())
+    .or_else(|| s.byline_class.clone())
+    .map(|b| clean_byline(&b))
+    .filter(|b| !b.is_empty() && b.chars().count() <= 120);
 
     let published = meta(
         &s,
@@ -135,12 +141,10 @@ fn gather(document: &Html) -> Signals {
     for node in document.tree.root().descendants() {
         let Some(name) = tag(&node) else { continue };
         match name {
-            "html" => {
-                if s.html_lang.is_none() {
-                    s.html_lang = attr(&node, "lang")
-                        .or_else(|| attr(&node, "xml:lang"))
-                        .map(str::to_string);
-                }
+            "html" if s.html_lang.is_none() => {
+                s.html_lang = attr(&node, "lang")
+                    .or_else(|| attr(&node, "xml:lang"))
+                    .map(str::to_string);
             }
             "meta" => {
                 let key = attr(&node, "property")
@@ -160,15 +164,11 @@ fn gather(document: &Html) -> Signals {
                     s.canonical = attr(&node, "href").map(str::to_string);
                 }
             }
-            "base" => {
-                if s.base_href.is_none() {
-                    s.base_href = attr(&node, "href").map(str::to_string);
-                }
+            "base" if s.base_href.is_none() => {
+                s.base_href = attr(&node, "href").map(str::to_string);
             }
-            "title" => {
-                if s.title_tag.is_none() && !inside(&node, "svg") {
-                    s.title_tag = Some(text_of(&node));
-                }
+            "title" if s.title_tag.is_none() && !inside(&node, "svg") => {
+                s.title_tag = Some(text_of(&node));
             }
             "h1" => {
                 let t = text_of(&node);
@@ -176,30 +176,24 @@ fn gather(document: &Html) -> Signals {
                     s.h1s.push(t);
                 }
             }
-            "script" => {
-                if attr(&node, "type").is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) {
-                    let raw: String = node
-                        .children()
-                        .filter_map(|c| match c.value() {
-                            Node::Text(t) => Some(&**t),
-                            _ => None,
-                        })
-                        .collect();
-                    if let Ok(v) = serde_json::from_str::<Value>(raw.trim()) {
-                        s.json_ld.push(v);
-                    }
+            "script" if attr(&node, "type").is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) => {
+                let raw: String = node
+                    .children()
+                    .filter_map(|c| match c.value() {
+                        Node::Text(t) => Some(&**t),
+                        _ => None,
+                    })
+                    .collect();
+                if let Ok(v) = serde_json::from_str::<Value>(raw.trim()) {
+                    s.json_ld.push(v);
                 }
             }
-            "time" => {
-                if s.time_datetime.is_none() {
-                    s.time_datetime = attr(&node, "datetime").map(str::to_string);
-                }
+            "time" if s.time_datetime.is_none() => {
+                s.time_datetime = attr(&node, "datetime").map(str::to_string);
             }
             _ => {}
         }
-        if s.rel_author.is_none()
-            && attr(&node, "rel").is_some_and(|r| r.split_whitespace().any(|r| r == "author"))
-        {
+        if s.rel_author.is_none() && attr(&node, "rel").is_some_and(|r| r.split_whitespace().any(|r| r == "author")) {
             let t = text_of(&node);
             if !t.is_empty() {
                 s.rel_author = Some(t);
@@ -226,12 +220,8 @@ fn inside(node: &NodeRef<'_, Node>, name: &str) -> bool {
 }
 
 fn meta(s: &Signals, keys: &[&str]) -> Option<String> {
-    keys.iter().find_map(|k| {
-        s.metas
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-    })
+    keys.iter()
+        .find_map(|k| s.metas.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()))
 }
 
 /// The first schema.org Article-like object in a JSON-LD value, looking
@@ -335,12 +325,23 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(d) = DateTime::parse_from_rfc2822(s) {
         return Some(d.with_timezone(&Utc));
     }
-    for f in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S %z"] {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S %z",
+    ] {
         if let Ok(d) = DateTime::parse_from_str(s, f) {
             return Some(d.with_timezone(&Utc));
         }
     }
-    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(d) = NaiveDateTime::parse_from_str(s, f) {
             return Some(Utc.from_utc_datetime(&d));
         }

@@ -24,14 +24,18 @@ fn seed_paragraphs() -> Vec<&'static str> {
         .collect()
 }
 
-const FREEDOMSPHOENIX: &str =
-    "https://www.freedomsphoenix.com/News/183511-2015-09-18-russia-says-it-may-send-troops-into-combat-in-syria.htm?EdNo=001&From=RSS";
+const FREEDOMSPHOENIX: &str = "https://www.freedomsphoenix.com/News/183511-2015-09-18-russia-says-it-may-send-troops-into-combat-in-syria.htm?EdNo=001&From=RSS";
 
 #[test]
 fn seed_page_is_extracted_exactly() {
-    let base = Url::parse("http://worldnewsfeed.example/2015/09/18/russia-says-it-may-send-troops-into-combat-in-syria/").unwrap();
+    let base =
+        Url::parse("http://worldnewsfeed.example/2015/09/18/russia-says-it-may-send-troops-into-combat-in-syria/")
+            .unwrap();
     let out = extract(SEED_PAGE, Some(&base));
-    assert_eq!(out.title.as_deref(), Some("Russia Says It May Send Troops Into Combat In Syria"));
+    assert_eq!(
+        out.title.as_deref(),
+        Some("Russia Says It May Send Troops Into Combat In Syria")
+    );
     assert_eq!(out.byline.as_deref(), Some("admin"));
     assert_eq!(out.site_name.as_deref(), Some("World News Feed"));
     assert_eq!(out.language.as_deref(), Some("en"));
@@ -95,10 +99,23 @@ fn ordinary_news_page() {
     assert!(out.text.contains("Schools stay closed on Monday"));
     assert!(out.text.contains("A flooded street in the town."));
     assert!(out.text.ends_with("for forty years."), "{}", out.text);
-    for bad in ["cookies", "Share on Facebook", "Related stories", "Storm hits coast", "Most read", "Copyright", "var x"] {
+    for bad in [
+        "cookies",
+        "Share on Facebook",
+        "Related stories",
+        "Storm hits coast",
+        "Most read",
+        "Copyright",
+        "var x",
+    ] {
         assert!(!out.text.contains(bad), "text contains {bad:?}: {}", out.text);
     }
-    assert!(out.html.contains(r#"<img src="https://planet.example/img/flood.jpg" alt="Flooded street">"#), "{}", out.html);
+    assert!(
+        out.html
+            .contains(r#"<img src="https://planet.example/img/flood.jpg" alt="Flooded street">"#),
+        "{}",
+        out.html
+    );
     assert!(out.html.contains("<h2>What happens next</h2>"), "{}", out.html);
     assert!(out.html.contains("<li>Schools stay closed"), "{}", out.html);
     assert_eq!(out.source_url, None);
@@ -106,7 +123,13 @@ fn ordinary_news_page() {
 
 #[test]
 fn pages_without_an_article_give_warnings_not_panics() {
-    for page in ["", "<html>", "<html><body></body></html>", "<p>", "<frameset></frameset>"] {
+    for page in [
+        "",
+        "<html>",
+        "<html><body></body></html>",
+        "<p>",
+        "<frameset></frameset>",
+    ] {
         let out = extract(page, None);
         assert!(out.text.is_empty(), "{page:?} gave {:?}", out.text);
         assert!(!out.warnings.is_empty(), "{page:?} gave no warning");
@@ -168,7 +191,11 @@ fn dates_in_common_formats() {
         ("2015-09-18", "2015-09-18T00:00:00+00:00"),
         ("2015-09-18T16:05:00+0200", "2015-09-18T14:05:00+00:00"),
     ] {
-        assert_eq!(parse_date(input).map(|d| d.to_rfc3339()).as_deref(), Some(want), "{input}");
+        assert_eq!(
+            parse_date(input).map(|d| d.to_rfc3339()).as_deref(),
+            Some(want),
+            "{input}"
+        );
     }
     assert_eq!(parse_date("yesterday"), None);
 }

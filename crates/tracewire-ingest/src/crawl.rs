@@ -61,7 +61,11 @@ pub enum CrawlEvent {
     /// A feed listed this many entries not seen before.
     EntriesFound { feed_id: i64, count: usize },
     /// One entry was handled (stored or skipped).
-    EntryDone { feed_id: i64, url: Option<String>, stored: bool },
+    EntryDone {
+        feed_id: i64,
+        url: Option<String>,
+        stored: bool,
+    },
     /// A feed is finished.
     FeedDone(FeedReport),
 }
@@ -96,6 +100,10 @@ impl CrawlReport {
 }
 
 type EventSink = Arc<dyn Fn(&CrawlEvent) + Send + Sync>;
+
+/// An entry's article, and whether the feed's content stood in for its page;
+/// or why neither gave text.
+type BuiltArticle = Result<(NewArticle, bool), String>;
 
 pub struct Crawler {
     store: Arc<dyn Store>,
@@ -157,8 +165,10 @@ impl Crawler {
             self.store.due_feeds(now).await?
         };
         self.emit(CrawlEvent::FeedsDue(feeds.len()));
-        let reports: Vec<FeedReport> = futures::stream::iter(feeds.iter())
-            .map(|feed| self.crawl_feed(feed))
+        // Owned items: borrowed ones make the future not provably Send
+        // (rust-lang/rust#102211).
+        let reports: Vec<FeedReport> = futures::stream::iter(feeds)
+            .map(|feed| async move { self.crawl_feed(&feed).await })
             .buffer_unordered(self.config.feed_concurrency.max(1))
             .collect()
             .await;
@@ -209,21 +219,22 @@ impl Crawler {
                 report.not_modified = true;
                 FetchResult::NotModified
             }
-            Ok(FeedDocument::Parsed { feed: parsed, validators }) => {
-                match self.store_new_entries(feed, &parsed, &mut report).await {
-                    Ok(()) => FetchResult::Updated {
-                        title: parsed.title.clone(),
-                        site_url: parsed.site_url.clone(),
-                        etag: validators.etag,
-                        last_modified: validators.last_modified,
-                    },
-                    Err(e) => {
-                        let error = format!("storing entries failed: {e}");
-                        report.error = Some(error.clone());
-                        FetchResult::Failed { error }
-                    }
+            Ok(FeedDocument::Parsed {
+                feed: parsed,
+                validators,
+            }) => match self.store_new_entries(feed, &parsed, &mut report).await {
+                Ok(()) => FetchResult::Updated {
+                    title: parsed.title.clone(),
+                    site_url: parsed.site_url.clone(),
+                    etag: validators.etag,
+                    last_modified: validators.last_modified,
+                },
+                Err(e) => {
+                    let error = format!("storing entries failed: {e}");
+                    report.error = Some(error.clone());
+                    FetchResult::Failed { error }
                 }
-            }
+            },
         };
         let next_fetch_at = self.next_fetch(feed, &result, fetched_at);
         let outcome = FetchOutcome {
@@ -233,7 +244,9 @@ impl Crawler {
         };
         if let Err(e) = self.store.record_fetch(feed.id, outcome).await {
             tracing::error!(feed = %feed.url, error = %e, "could not record the fetch outcome");
-            report.error.get_or_insert_with(|| format!("recording the fetch failed: {e}"));
+            report
+                .error
+                .get_or_insert_with(|| format!("recording the fetch failed: {e}"));
         }
         self.emit(CrawlEvent::FeedDone(report.clone()));
         report
@@ -249,7 +262,9 @@ impl Crawler {
             FetchResult::Failed { .. } => {
                 // Exponential backoff on consecutive failures: 1, 2, 4, ... intervals.
                 let failures = (feed.error_count + 1).clamp(1, 16) as u32;
-                interval.saturating_mul(1 << (failures - 1).min(10)).min(self.config.max_backoff)
+                interval
+                    .saturating_mul(1 << (failures - 1).min(10))
+                    .min(self.config.max_backoff)
             }
             _ => interval,
         };
@@ -269,7 +284,9 @@ impl Crawler {
             }),
             Err(parse_error) => {
                 let Some(link) = self.advertised_feed(&page, &parse_error.0)? else {
-                    return Err(format!("{url} is an HTML page that advertises no feed (no <link rel=\"alternate\">)"));
+                    return Err(format!(
+                        "{url} is an HTML page that advertises no feed (no <link rel=\"alternate\">)"
+                    ));
                 };
                 let feed_page = self.fetch(&link, &Validators::default()).await?;
                 let feed = parse_feed(&feed_page.body, feed_page.final_url.as_str())
@@ -291,7 +308,10 @@ impl Crawler {
             return Err(format!("cannot parse the feed at {}: {parse_error}", page.final_url));
         }
         let html = decode_html(&page.body, page.content_type.as_deref());
-        Ok(feed_links(&html, Some(&page.final_url)).into_iter().next().map(|l| l.url))
+        Ok(feed_links(&html, Some(&page.final_url))
+            .into_iter()
+            .next()
+            .map(|l| l.url))
     }
 
     async fn fetch_feed_document(&self, url: &str, validators: &Validators) -> Result<FeedDocument, String> {
@@ -340,25 +360,33 @@ impl Crawler {
         semaphore.acquire_owned().await.ok()
     }
 
-    async fn store_new_entries(&self, feed: &Feed, parsed: &ParsedFeed, report: &mut FeedReport) -> Result<(), StoreError> {
+    async fn store_new_entries(
+        &self,
+        feed: &Feed,
+        parsed: &ParsedFeed,
+        report: &mut FeedReport,
+    ) -> Result<(), StoreError> {
         let guids: Vec<String> = parsed.entries.iter().map(|e| e.guid.clone()).collect();
         let known = self.store.known_guids(feed.id, &guids).await?;
         let mut seen = std::collections::HashSet::new();
-        let fresh: Vec<&FeedEntry> = parsed
+        let fresh: Vec<FeedEntry> = parsed
             .entries
             .iter()
             .filter(|e| !known.contains(&e.guid) && seen.insert(e.guid.clone()))
+            .cloned()
             .collect();
         self.emit(CrawlEvent::EntriesFound {
             feed_id: feed.id,
             count: fresh.len(),
         });
-        let mut built: Vec<(usize, &FeedEntry, Result<(NewArticle, bool), String>)> =
-            futures::stream::iter(fresh.into_iter().enumerate())
-                .map(|(i, entry)| async move { (i, entry, self.article_for(feed, parsed, entry).await) })
-                .buffer_unordered(self.config.page_concurrency.max(1))
-                .collect()
-                .await;
+        let mut built: Vec<(usize, FeedEntry, BuiltArticle)> = futures::stream::iter(fresh.into_iter().enumerate())
+            .map(|(i, entry)| async move {
+                let built = self.article_for(feed, parsed, &entry).await;
+                (i, entry, built)
+            })
+            .buffer_unordered(self.config.page_concurrency.max(1))
+            .collect()
+            .await;
         // Oldest entries first, so ids follow the feed's own order of publication.
         built.sort_by_key(|(i, _, _)| std::cmp::Reverse(*i));
         for (_, entry, result) in built {
@@ -375,7 +403,9 @@ impl Crawler {
                 }
                 Err(reason) => {
                     tracing::warn!(feed = %feed.url, entry = %entry.guid, %reason, "entry skipped; will retry next crawl");
-                    report.skipped_entries.push(format!("{}: {reason}", entry.url.as_deref().unwrap_or(&entry.guid)));
+                    report
+                        .skipped_entries
+                        .push(format!("{}: {reason}", entry.url.as_deref().unwrap_or(&entry.guid)));
                     false
                 }
             };
@@ -391,7 +421,12 @@ impl Crawler {
     /// Builds the article for one entry: from its page when that yields a
     /// real body, else from the feed's own content. The flag says whether
     /// the page failed and the feed content was used.
-    async fn article_for(&self, feed: &Feed, parsed: &ParsedFeed, entry: &FeedEntry) -> Result<(NewArticle, bool), String> {
+    async fn article_for(
+        &self,
+        feed: &Feed,
+        parsed: &ParsedFeed,
+        entry: &FeedEntry,
+    ) -> Result<(NewArticle, bool), String> {
         let mut page: Option<(Extracted, Url)> = None;
         let mut page_error = None;
         if let Some(url) = entry.url.as_deref().filter(|_| self.config.fetch_pages) {
@@ -423,11 +458,15 @@ impl Crawler {
             from_feed.filter(|_| feed_len > 0)
         };
         let Some(body) = body else {
-            return Err(page_error.unwrap_or_else(|| "neither the page nor the feed entry has any article text".to_string()));
+            return Err(
+                page_error.unwrap_or_else(|| "neither the page nor the feed entry has any article text".to_string())
+            );
         };
         let fell_back = !use_page;
         let meta = page_meta.unwrap_or_default();
-        let url = page_url.or_else(|| entry.url.clone()).unwrap_or_else(|| feed.url.clone());
+        let url = page_url
+            .or_else(|| entry.url.clone())
+            .unwrap_or_else(|| feed.url.clone());
         let mut attributions = body.attributions.clone();
         let mut source_url = body.source_url.clone();
         if source_url.is_none() && !meta.attributions.is_empty() {
@@ -444,11 +483,12 @@ impl Crawler {
             .clone()
             .or_else(|| parsed.title.clone())
             .or_else(|| feed.title.clone());
-        let language = meta
-            .language
-            .clone()
-            .or(body.language.clone())
-            .or_else(|| parsed.language.as_deref().map(|l| l.split(['-', '_']).next().unwrap_or(l).to_ascii_lowercase()));
+        let language = meta.language.clone().or(body.language.clone()).or_else(|| {
+            parsed
+                .language
+                .as_deref()
+                .map(|l| l.split(['-', '_']).next().unwrap_or(l).to_ascii_lowercase())
+        });
         Ok((
             NewArticle {
                 feed_id: feed.id,

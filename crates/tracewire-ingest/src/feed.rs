@@ -70,7 +70,11 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseE
             FeedEntry {
                 guid,
                 url,
-                title: e.title.as_ref().map(|t| t.content.trim().to_string()).filter(|t| !t.is_empty()),
+                title: e
+                    .title
+                    .as_ref()
+                    .map(|t| t.content.trim().to_string())
+                    .filter(|t| !t.is_empty()),
                 published: e.published.or(e.updated),
                 author: e
                     .authors
@@ -78,7 +82,11 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseE
                     .and_then(|a| a.name.as_deref())
                     .map(|a| a.trim().to_string())
                     .filter(|a| !a.is_empty()),
-                content_html: e.content.as_ref().and_then(|c| c.body.clone()).filter(|b| !b.trim().is_empty()),
+                content_html: e
+                    .content
+                    .as_ref()
+                    .and_then(|c| c.body.clone())
+                    .filter(|b| !b.trim().is_empty()),
                 summary_html: e
                     .summary
                     .as_ref()
@@ -89,7 +97,10 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseE
         .filter(|e| !e.guid.is_empty())
         .collect();
     Ok(ParsedFeed {
-        title: feed.title.map(|t| t.content.trim().to_string()).filter(|t| !t.is_empty()),
+        title: feed
+            .title
+            .map(|t| t.content.trim().to_string())
+            .filter(|t| !t.is_empty()),
         site_url,
         language: feed.language,
         entries,
@@ -152,7 +163,13 @@ mod tests {
 
     #[test]
     fn malformed_input_is_an_error_not_a_panic() {
-        for bad in ["", "<rss><channel><item>", "{\"version\":", "<html><body>hi</body></html>", "\u{0}\u{1}"] {
+        for bad in [
+            "",
+            "<rss><channel><item>",
+            "{\"version\":",
+            "<html><body>hi</body></html>",
+            "\u{0}\u{1}",
+        ] {
             assert!(parse_feed(bad.as_bytes(), "https://x.example/").is_err(), "{bad:?}");
         }
     }

@@ -95,11 +95,12 @@ impl Fetcher {
         let policy = redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() > max_redirects {
                 let url = attempt.url().to_string();
-                return attempt.error(FetchError::TooManyRedirects { url, limit: max_redirects });
+                return attempt.error(FetchError::TooManyRedirects {
+                    url,
+                    limit: max_redirects,
+                });
             }
-            if !allow_private
-                && let Some(host) = blocked_literal(attempt.url())
-            {
+            if !allow_private && let Some(host) = blocked_literal(attempt.url()) {
                 let url = attempt.url().to_string();
                 return attempt.error(FetchError::Blocked { url, host });
             }
@@ -144,7 +145,10 @@ impl Fetcher {
         if !self.config.allow_private_networks
             && let Some(host) = blocked_literal(&parsed)
         {
-            return Err(FetchError::Blocked { url: url.to_string(), host });
+            return Err(FetchError::Blocked {
+                url: url.to_string(),
+                host,
+            });
         }
         let mut request = self.client.get(parsed.clone());
         if let Some(etag) = &validators.etag {
@@ -328,11 +332,133 @@ mod tests {
 
     #[test]
     fn public_and_private_addresses() {
-        for private in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "224.0.0.1", "100.64.0.1", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "ff02::1"] {
-            assert!(!is_public(private.parse().unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))), "{private}");
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "224.0.0.1",
+            "100.64.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "ff02::1",
+        ] {
+            assert!(
+                !is_public(private.parse().unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))),
+                "{private}"
+            );
         }
         for public in ["93.184.216.34", "8.8.8.8", "2606:4700::1111"] {
-            assert!(is_public(public.parse().unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))), "{public}");
+            assert!(
+                is_public(public.parse().unwrap_or(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))),
+                "{public}"
+            );
         }
+    }
+}
+
+#[cfg(test)]
+mod network_tests {
+    #![allow(clippy::unwrap_used)]
+    use std::str::FromStr;
+
+    use tracewire_testkit::{FixtureResponse, FixtureServer};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_resolver_drops_private_addresses() {
+        let guarded = GuardedResolver { allow_private: false };
+        let err = match guarded.resolve(Name::from_str("localhost").unwrap()).await {
+            Ok(_) => panic!("localhost resolved through the guard"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains("private, loopback"), "{err}");
+        let open = GuardedResolver { allow_private: true };
+        let addrs: Vec<SocketAddr> = open
+            .resolve(Name::from_str("localhost").unwrap())
+            .await
+            .unwrap()
+            .collect();
+        assert!(addrs.iter().all(|a| a.ip().is_loopback()) && !addrs.is_empty());
+    }
+
+    #[tokio::test]
+    async fn redirects_are_followed_and_bounded() {
+        let site = FixtureServer::start().await.unwrap();
+        site.route("/a", FixtureResponse::redirect(302, "/b"));
+        site.route("/b", FixtureResponse::redirect(301, "/c"));
+        site.route("/c", FixtureResponse::ok("text/plain", "done"));
+        for i in 0..10 {
+            site.route(
+                &format!("/loop{i}"),
+                FixtureResponse::redirect(302, &format!("/loop{}", i + 1)),
+            );
+        }
+        let fetcher = Fetcher::new(FetchConfig {
+            allow_private_networks: true,
+            max_redirects: 3,
+            ..FetchConfig::default()
+        })
+        .unwrap();
+        let page = fetcher.get(&site.url("/a"), &Validators::default()).await.unwrap();
+        assert_eq!(page.body, b"done");
+        assert_eq!(page.final_url.path(), "/c");
+        let err = fetcher
+            .get(&site.url("/loop0"), &Validators::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, FetchError::TooManyRedirects { limit: 3, .. }), "{err}");
+    }
+
+    #[test]
+    fn private_literals_in_urls_are_caught_in_every_spelling() {
+        // The redirect policy and the first hop both use this check, because
+        // reqwest does not consult the resolver for IP literals.
+        for url in [
+            "http://127.0.0.1/",
+            "http://127.1/",
+            "http://0x7f000001/",
+            "http://2130706433/",
+            "http://[::1]/",
+            "http://10.255.255.1/x",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://localhost./",
+            "http://api.localhost/",
+            "http://[::ffff:192.168.0.1]/",
+        ] {
+            assert!(blocked_literal(&Url::parse(url).unwrap()).is_some(), "{url} not caught");
+        }
+        for url in [
+            "http://example.com/",
+            "http://93.184.216.34/",
+            "https://[2606:4700::1111]/",
+        ] {
+            assert!(
+                blocked_literal(&Url::parse(url).unwrap()).is_none(),
+                "{url} wrongly caught"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn oversized_bodies_stop_at_the_cap() {
+        let site = FixtureServer::start().await.unwrap();
+        site.route("/big", FixtureResponse::ok("text/plain", vec![b'x'; 50_000]));
+        let fetcher = Fetcher::new(FetchConfig {
+            allow_private_networks: true,
+            max_body_bytes: 10_000,
+            ..FetchConfig::default()
+        })
+        .unwrap();
+        let err = fetcher
+            .get(&site.url("/big"), &Validators::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, FetchError::TooLarge { limit: 10_000, .. }), "{err}");
     }
 }

@@ -85,10 +85,7 @@ pub fn related(target: &ArticleText, candidates: &[ArticleText], k: usize, min_s
             if norm == 0.0 {
                 return None;
             }
-            let dot: f64 = target_w
-                .iter()
-                .filter_map(|(t, a)| w.get(t).map(|b| a * b))
-                .sum();
+            let dot: f64 = target_w.iter().filter_map(|(t, a)| w.get(t).map(|b| a * b)).sum();
             let score = dot / (target_norm * norm);
             (score >= min_score).then_some(Related { id: *id, score })
         })
@@ -103,17 +100,38 @@ mod tests {
     use super::*;
 
     fn doc(id: i64, title: &str, text: &str) -> ArticleText {
-        ArticleText { id, title: title.into(), url: format!("https://x.example/{id}"), text: text.into() }
+        ArticleText {
+            id,
+            title: title.into(),
+            url: format!("https://x.example/{id}"),
+            text: text.into(),
+        }
     }
 
     #[test]
     fn the_same_topic_ranks_first() {
-        let target = doc(1, "Russia may send troops to Syria", "The Kremlin said Russian troops could join combat in Syria if Assad asks.");
+        let target = doc(
+            1,
+            "Russia may send troops to Syria",
+            "The Kremlin said Russian troops could join combat in Syria if Assad asks.",
+        );
         let candidates = vec![
             target.clone(),
-            doc(2, "Stocks close lower in China", "Shanghai shares fell as investors weighed the economy."),
-            doc(3, "Kremlin weighs Syria request", "Russian combat troops in Syria would be discussed, the Kremlin said."),
-            doc(4, "Fed holds rates steady", "The Federal Reserve kept interest rates unchanged."),
+            doc(
+                2,
+                "Stocks close lower in China",
+                "Shanghai shares fell as investors weighed the economy.",
+            ),
+            doc(
+                3,
+                "Kremlin weighs Syria request",
+                "Russian combat troops in Syria would be discussed, the Kremlin said.",
+            ),
+            doc(
+                4,
+                "Fed holds rates steady",
+                "The Federal Reserve kept interest rates unchanged.",
+            ),
         ];
         let r = related(&target, &candidates, 2, 0.05);
         assert_eq!(r.first().map(|r| r.id), Some(3));

@@ -96,6 +96,8 @@ pub trait Store: Send + Sync {
     /// Newest first (by publication time, else fetch time).
     async fn articles(&self, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>>;
     async fn article(&self, id: ArticleId) -> Result<Option<Article>>;
+    /// The newest `limit` articles with their bodies (for output feeds).
+    async fn recent_articles(&self, limit: i64) -> Result<Vec<Article>>;
     async fn count_articles(&self) -> Result<i64>;
     /// Adds one view and returns the new count; `None` for an unknown id.
     async fn add_view(&self, id: ArticleId) -> Result<Option<i64>>;

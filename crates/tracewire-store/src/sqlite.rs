@@ -153,6 +153,14 @@ impl TryFrom<ArticleRow> for Article {
     }
 }
 
+/// The column list `ArticleRow` reads.
+macro_rules! article_columns {
+    () => {
+        "id, feed_id, guid, url, canonical_url, title, byline, published, site_name, language, \
+         source_url, attributions, body_text, body_html, fetched_at, views"
+    };
+}
+
 #[derive(FromRow)]
 struct SummaryRow {
     id: i64,
@@ -191,9 +199,7 @@ impl Store for SqliteStore {
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        inserted
-            .map(Feed::from)
-            .ok_or(StoreError::DuplicateFeed(feed.url))
+        inserted.map(Feed::from).ok_or(StoreError::DuplicateFeed(feed.url))
     }
 
     async fn feed(&self, id: FeedId) -> Result<Option<Feed>> {
@@ -229,7 +235,9 @@ impl Store for SqliteStore {
 
     async fn due_feeds(&self, now: DateTime<Utc>) -> Result<Vec<Feed>> {
         let rows: Vec<FeedRow> = sqlx::query_as(concat!(
-            "SELECT ", feed_columns!(), " FROM feeds WHERE next_fetch_at <= ? ORDER BY next_fetch_at, id"
+            "SELECT ",
+            feed_columns!(),
+            " FROM feeds WHERE next_fetch_at <= ? ORDER BY next_fetch_at, id"
         ))
         .bind(to_secs(now))
         .fetch_all(&self.pool)
@@ -349,14 +357,24 @@ impl Store for SqliteStore {
     }
 
     async fn article(&self, id: ArticleId) -> Result<Option<Article>> {
-        let row: Option<ArticleRow> = sqlx::query_as(
-            "SELECT id, feed_id, guid, url, canonical_url, title, byline, published, site_name, language, \
-             source_url, attributions, body_text, body_html, fetched_at, views FROM articles WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<ArticleRow> =
+            sqlx::query_as(concat!("SELECT ", article_columns!(), " FROM articles WHERE id = ?"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(Article::try_from).transpose()
+    }
+
+    async fn recent_articles(&self, limit: i64) -> Result<Vec<Article>> {
+        let rows: Vec<ArticleRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            article_columns!(),
+            " FROM articles ORDER BY COALESCE(published, fetched_at) DESC, id DESC LIMIT ?"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(Article::try_from).collect()
     }
 
     async fn count_articles(&self) -> Result<i64> {
@@ -367,10 +385,11 @@ impl Store for SqliteStore {
     }
 
     async fn add_view(&self, id: ArticleId) -> Result<Option<i64>> {
-        let views: Option<(i64,)> = sqlx::query_as("UPDATE articles SET views = views + 1 WHERE id = ? RETURNING views")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let views: Option<(i64,)> =
+            sqlx::query_as("UPDATE articles SET views = views + 1 WHERE id = ? RETURNING views")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(views.map(|(v,)| v))
     }
 

@@ -37,12 +37,22 @@ async fn storage_story() {
 
     // Feeds: add, duplicate refused, listed, due at once.
     let feed = store
-        .add_feed(NewFeed { url: "https://example.com/feed".into(), title: None, site_url: None, interval_secs: 1800 })
+        .add_feed(NewFeed {
+            url: "https://example.com/feed".into(),
+            title: None,
+            site_url: None,
+            interval_secs: 1800,
+        })
         .await
         .unwrap();
     assert_eq!(feed.status, FeedStatus::New);
     let dup = store
-        .add_feed(NewFeed { url: "https://example.com/feed".into(), title: None, site_url: None, interval_secs: 1800 })
+        .add_feed(NewFeed {
+            url: "https://example.com/feed".into(),
+            title: None,
+            site_url: None,
+            interval_secs: 1800,
+        })
         .await;
     assert!(matches!(dup, Err(StoreError::DuplicateFeed(_))));
     assert_eq!(store.feeds().await.unwrap().len(), 1);
@@ -51,7 +61,16 @@ async fn storage_story() {
     // A failure is recorded with its reason and pushes the next fetch out.
     let now = Utc::now();
     store
-        .record_fetch(feed.id, FetchOutcome { fetched_at: now, next_fetch_at: now + Duration::hours(1), result: FetchResult::Failed { error: "HTTP 500".into() } })
+        .record_fetch(
+            feed.id,
+            FetchOutcome {
+                fetched_at: now,
+                next_fetch_at: now + Duration::hours(1),
+                result: FetchResult::Failed {
+                    error: "HTTP 500".into(),
+                },
+            },
+        )
         .await
         .unwrap();
     let failed = store.feed(feed.id).await.unwrap().unwrap();
@@ -67,7 +86,12 @@ async fn storage_story() {
             FetchOutcome {
                 fetched_at: now,
                 next_fetch_at: now,
-                result: FetchResult::Updated { title: Some("Example".into()), site_url: None, etag: Some("\"v1\"".into()), last_modified: None },
+                result: FetchResult::Updated {
+                    title: Some("Example".into()),
+                    site_url: None,
+                    etag: Some("\"v1\"".into()),
+                    last_modified: None,
+                },
             },
         )
         .await
@@ -94,7 +118,10 @@ async fn storage_story() {
     assert_eq!(stored.title, original.title);
     assert_eq!(stored.attributions, original.attributions);
     assert_eq!(stored.source_url, original.source_url);
-    assert_eq!(stored.published.map(|t| t.timestamp()), original.published.map(|t| t.timestamp()));
+    assert_eq!(
+        stored.published.map(|t| t.timestamp()),
+        original.published.map(|t| t.timestamp())
+    );
     assert_eq!(stored.views, 0);
 
     // Views persist.
@@ -103,6 +130,9 @@ async fn storage_story() {
     assert_eq!(store.add_view(9999).await.unwrap(), None);
     assert_eq!(store.article(a1).await.unwrap().unwrap().views, 2);
     assert_eq!(store.article_texts(10).await.unwrap().len(), 2);
+    let recent = store.recent_articles(1).await.unwrap();
+    assert_eq!(recent.iter().map(|a| a.id).collect::<Vec<_>>(), vec![a2]);
+    assert_eq!(recent[0].html, "<p>Body of a2</p>");
 
     // Removing a feed removes its articles.
     assert!(store.remove_feed(feed.id).await.unwrap());
@@ -116,7 +146,12 @@ async fn data_survives_reopening() {
     {
         let store = open_embedded(dir.path()).await.unwrap();
         store
-            .add_feed(NewFeed { url: "https://example.com/f".into(), title: None, site_url: None, interval_secs: 60 })
+            .add_feed(NewFeed {
+                url: "https://example.com/f".into(),
+                title: None,
+                site_url: None,
+                interval_secs: 60,
+            })
             .await
             .unwrap();
     }

@@ -21,9 +21,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use chrono::{
-    DateTime, Datelike, Duration, FixedOffset, NaiveDate, Offset, SecondsFormat, TimeZone, Utc,
-};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Offset, SecondsFormat, TimeZone, Utc};
 
 use crate::{FixtureResponse, FixtureServer};
 
@@ -36,8 +34,7 @@ pub const SEED_ARTICLE_TXT: &str = include_str!("../fixtures/seed/article.txt");
 /// The origin the seed files link to; [`rewrite_seed`] replaces it.
 pub const SEED_ORIGIN: &str = "http://worldnewsfeed.example";
 /// Where the seed page lives on its site (and on the demo "World News Feed").
-pub const SEED_ARTICLE_PATH: &str =
-    "/2015/09/18/russia-says-it-may-send-troops-into-combat-in-syria/";
+pub const SEED_ARTICLE_PATH: &str = "/2015/09/18/russia-says-it-may-send-troops-into-combat-in-syria/";
 
 /// Replaces the seed's origin (`http://worldnewsfeed.example`) in `text` with
 /// `base_url` (given without a trailing slash; one is dropped if present).
@@ -318,9 +315,7 @@ const BUZZ_COPIES: [BuzzCopy; 5] = [
         label: "Originally published at",
         headline: None,
         drop_last_paragraph: false,
-        commentary: Some(
-            "Honestly, a giant spinning pig with its own laser show is reason enough to book the flight.",
-        ),
+        commentary: Some("Honestly, a giant spinning pig with its own laser show is reason enough to book the flight."),
     },
     BuzzCopy {
         key: "clock",
@@ -377,11 +372,7 @@ fn build_web(bases: &[String]) -> Vec<SitePlan> {
     for posts in &mut originals {
         posts.sort_by_key(|p| std::cmp::Reverse(p.published));
     }
-    let by_key: HashMap<&str, &Post> = originals
-        .iter()
-        .flatten()
-        .map(|p| (p.key.as_str(), p))
-        .collect();
+    let by_key: HashMap<&str, &Post> = originals.iter().flatten().map(|p| (p.key.as_str(), p)).collect();
     let wnf_posts = wnf_posts(base(3), &by_key);
     let wnf_by_key: HashMap<&str, &Post> = wnf_posts.iter().map(|p| (p.key.as_str(), p)).collect();
     let buzz_posts = buzz_posts(base(4), &by_key, &wnf_by_key);
@@ -411,12 +402,7 @@ fn original_post(site: usize, base: &str, article: &CorpusArticle, n: i64) -> Op
     let slug = slugify(&article.title);
     let (path, offset, first_minute, step) = match site {
         0 => (format!("/news/{slug}.html"), 0, 6 * 60 + 30, 11),
-        1 => (
-            format!("/stories/{}/{slug}", article.date.year()),
-            -5,
-            7 * 60 + 15,
-            13,
-        ),
+        1 => (format!("/stories/{}/{slug}", article.date.year()), -5, 7 * 60 + 15, 13),
         _ => (format!("/a/{slug}"), 10, 13 * 60, 9),
     };
     Some(Post {
@@ -462,26 +448,15 @@ fn wnf_posts(base: &str, originals: &HashMap<&str, &Post>) -> Vec<Post> {
     posts
 }
 
-fn buzz_posts(
-    base: &str,
-    originals: &HashMap<&str, &Post>,
-    wnf: &HashMap<&str, &Post>,
-) -> Vec<Post> {
+fn buzz_posts(base: &str, originals: &HashMap<&str, &Post>, wnf: &HashMap<&str, &Post>) -> Vec<Post> {
     let mut posts: Vec<Post> = BUZZ_COPIES
         .iter()
         .enumerate()
         .filter_map(|(i, copy)| {
             let original = originals.get(copy.key)?;
-            let source = if copy.from_wnf {
-                wnf.get(copy.key)?
-            } else {
-                original
-            };
-            let published =
-                (original.published + Duration::hours(copy.hours)).with_timezone(&tz(-7));
-            let title = copy
-                .headline
-                .map_or_else(|| source.title.clone(), str::to_string);
+            let source = if copy.from_wnf { wnf.get(copy.key)? } else { original };
+            let published = (original.published + Duration::hours(copy.hours)).with_timezone(&tz(-7));
+            let title = copy.headline.map_or_else(|| source.title.clone(), str::to_string);
             let id = 4_512 + 317 * i as u32;
             let path = format!("/read/{}-{id}", slugify(&title));
             let mut paragraphs = source.paragraphs.clone();
@@ -610,9 +585,7 @@ fn iso(t: &DateTime<FixedOffset>) -> String {
 }
 
 fn http_date(t: &DateTime<FixedOffset>) -> String {
-    t.with_timezone(&Utc)
-        .format("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string()
+    t.with_timezone(&Utc).format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
 /// A strong ETag from the body's FNV-1a hash.
@@ -751,10 +724,7 @@ fn home_page(
 fn ledger_site(base: &str, posts: Vec<Post>) -> SitePlan {
     let mut routes = Vec::new();
     for (i, post) in posts.iter().enumerate() {
-        routes.push((
-            post.path.clone(),
-            FixtureResponse::html(ledger_page(post, &posts, i)),
-        ));
+        routes.push((post.path.clone(), FixtureResponse::html(ledger_page(post, &posts, i))));
     }
     let masthead = format!(
         "<header class=\"masthead\"><a class=\"logo\" href=\"/\">{LEDGER}</a>{}</header>",
@@ -764,11 +734,7 @@ fn ledger_site(base: &str, posts: Vec<Post>) -> SitePlan {
     let home = home_page(
         LEDGER,
         "ledger",
-        (
-            "application/rss+xml",
-            "The Daily Ledger - Top Stories",
-            "/rss.xml",
-        ),
+        ("application/rss+xml", "The Daily Ledger - Top Stories", "/rss.xml"),
         &masthead,
         &posts,
         sidebar,
@@ -913,10 +879,7 @@ fn ledger_page(post: &Post, posts: &[Post], i: usize) -> String {
 fn courier_site(base: &str, posts: Vec<Post>) -> SitePlan {
     let mut routes = Vec::new();
     for (i, post) in posts.iter().enumerate() {
-        routes.push((
-            post.path.clone(),
-            FixtureResponse::html(courier_page(post, &posts, i)),
-        ));
+        routes.push((post.path.clone(), FixtureResponse::html(courier_page(post, &posts, i))));
     }
     let masthead = format!(
         "<header id=\"top\" class=\"nc-header\"><div class=\"nc-brand\"><a href=\"/\">{COURIER}</a></div>{}</header>",
@@ -1074,10 +1037,7 @@ fn courier_page(post: &Post, posts: &[Post], i: usize) -> String {
 fn metro_site(base: &str, posts: Vec<Post>) -> SitePlan {
     let mut routes = Vec::new();
     for (i, post) in posts.iter().enumerate() {
-        routes.push((
-            post.path.clone(),
-            FixtureResponse::html(metro_page(post, &posts, i)),
-        ));
+        routes.push((post.path.clone(), FixtureResponse::html(metro_page(post, &posts, i))));
     }
     let masthead = format!(
         "<header class=\"site-header\"><a class=\"site-header__logo\" href=\"/\">METRO<span>WIRE</span></a>{}</header>",
@@ -1167,11 +1127,7 @@ fn metro_page(post: &Post, posts: &[Post], i: usize) -> String {
     let published = iso(&post.published);
     let human = post.published.format("%-d %b %Y · %-I:%M%P");
     let year = post.published.year();
-    let words: usize = post
-        .paragraphs
-        .iter()
-        .map(|p| p.split_whitespace().count())
-        .sum();
+    let words: usize = post.paragraphs.iter().map(|p| p.split_whitespace().count()).sum();
     let minutes = words.div_ceil(200).max(1);
     let nav = metro_nav();
     let share = share_links(&post.url, "");
@@ -1187,9 +1143,7 @@ fn metro_page(post: &Post, posts: &[Post], i: usize) -> String {
         "description": teaser(&post.paragraphs),
         "isAccessibleForFree": true,
     });
-    let ld = serde_json::to_string(&ld)
-        .unwrap_or_default()
-        .replace("</", "<\\/");
+    let ld = serde_json::to_string(&ld).unwrap_or_default().replace("</", "<\\/");
     let mut body = String::new();
     for (n, p) in post.paragraphs.iter().enumerate() {
         let _ = writeln!(body, "          <p class=\"article__para\">{}</p>", esc(p));
@@ -1215,11 +1169,7 @@ fn metro_page(post: &Post, posts: &[Post], i: usize) -> String {
             )
         })
         .collect();
-    let trending = link_items(
-        &others(posts, post, 2, 5),
-        "            ",
-        " class=\"trending__link\"",
-    );
+    let trending = link_items(&others(posts, post, 2, 5), "            ", " class=\"trending__link\"");
     format!(
         r#"<!DOCTYPE html>
 <html lang="en">
@@ -1296,11 +1246,7 @@ fn wnf_site(base: &str, posts: Vec<Post>) -> SitePlan {
             path: SEED_ARTICLE_PATH.to_string(),
             url: format!("{base}{SEED_ARTICLE_PATH}"),
             published,
-            paragraphs: SEED_ARTICLE_TXT
-                .lines()
-                .take(7)
-                .map(str::to_string)
-                .collect(),
+            paragraphs: SEED_ARTICLE_TXT.lines().take(7).map(str::to_string).collect(),
             wikinews: String::new(),
             credit: None,
             id: 48_213,
@@ -1308,15 +1254,9 @@ fn wnf_site(base: &str, posts: Vec<Post>) -> SitePlan {
     }
     listing.sort_by_key(|p| std::cmp::Reverse(p.published));
 
-    let mut routes = vec![(
-        SEED_ARTICLE_PATH.to_string(),
-        FixtureResponse::html(seed_page),
-    )];
+    let mut routes = vec![(SEED_ARTICLE_PATH.to_string(), FixtureResponse::html(seed_page))];
     for post in &posts {
-        routes.push((
-            post.path.clone(),
-            FixtureResponse::html(wnf_page(base, post, &listing)),
-        ));
+        routes.push((post.path.clone(), FixtureResponse::html(wnf_page(base, post, &listing))));
     }
     let masthead = format!(
         "<header id=\"masthead\" class=\"site-header\" role=\"banner\"><h1 class=\"site-title\"><a href=\"{base}/\" rel=\"home\">{WNF}</a></h1><p class=\"site-description\">News from around the web, updated every hour</p></header>"
@@ -1325,11 +1265,7 @@ fn wnf_site(base: &str, posts: Vec<Post>) -> SitePlan {
     let home = home_page(
         WNF,
         "wp",
-        (
-            "application/rss+xml",
-            "World News Feed &raquo; Feed",
-            "/feed/",
-        ),
+        ("application/rss+xml", "World News Feed &raquo; Feed", "/feed/"),
         &masthead,
         &listing,
         sidebar,
@@ -1338,10 +1274,8 @@ fn wnf_site(base: &str, posts: Vec<Post>) -> SitePlan {
     routes.push(("/".to_string(), FixtureResponse::html(home)));
 
     let mut items = String::new();
-    let mut all: Vec<(&DateTime<FixedOffset>, String)> = posts
-        .iter()
-        .map(|p| (&p.published, wnf_item(base, p)))
-        .collect();
+    let mut all: Vec<(&DateTime<FixedOffset>, String)> =
+        posts.iter().map(|p| (&p.published, wnf_item(base, p))).collect();
     if let (Some(t), Some(item)) = (&seed_time, seed_item) {
         all.push((t, item));
     }
@@ -1412,10 +1346,7 @@ fn wnf_page(base: &str, post: &Post, listing: &[Post]) -> String {
     let id = post.id;
     let body = paragraphs_html(&post.paragraphs, "      ", "");
     let credit = credit_line(post, " target=\"_blank\" rel=\"nofollow\"");
-    let position = listing
-        .iter()
-        .position(|p| p.path == post.path)
-        .unwrap_or(0);
+    let position = listing.iter().position(|p| p.path == post.path).unwrap_or(0);
     let abs = |p: &Post| format!("{base}{}", p.path);
     let related: String = others(listing, post, position + 1, 3)
         .iter()
@@ -1544,10 +1475,7 @@ fn views(i: usize) -> String {
 fn buzz_site(base: &str, posts: Vec<Post>) -> SitePlan {
     let mut routes = Vec::new();
     for (i, post) in posts.iter().enumerate() {
-        routes.push((
-            post.path.clone(),
-            FixtureResponse::html(buzz_page(post, &posts, i)),
-        ));
+        routes.push((post.path.clone(), FixtureResponse::html(buzz_page(post, &posts, i))));
     }
     let masthead = format!(
         "<div class=\"bd-top\"><a class=\"bd-logo\" href=\"/\">Buzz<b>Digest</b></a>{}</div>",
@@ -1733,11 +1661,7 @@ mod tests {
             "title: x\nsource: y\ndate: 2020-01-01\n\n",
             "title: x\nsource: y\ndate: 2020-01-01\n\nx\n\nMonday, March 27, 2006",
         ] {
-            assert_eq!(
-                parse_corpus_file("GUM_news_bad.txt", text),
-                None,
-                "{text:?}"
-            );
+            assert_eq!(parse_corpus_file("GUM_news_bad.txt", text), None, "{text:?}");
         }
         let ok = parse_corpus_file(
             "GUM_news_ok.txt",
@@ -1767,10 +1691,7 @@ mod tests {
                 .map(|(path, r)| (path, r.body, r.etag))
                 .collect()
         };
-        assert_eq!(
-            summarize(build_web(&bases())),
-            summarize(build_web(&bases()))
-        );
+        assert_eq!(summarize(build_web(&bases())), summarize(build_web(&bases())));
     }
 
     #[test]
@@ -1780,10 +1701,7 @@ mod tests {
         assert_eq!(counts, vec![8, 8, 8, 6, 5]);
         assert_eq!(plans[3].extra_articles, 1);
         let formats: Vec<&str> = plans.iter().map(|p| p.format).collect();
-        assert_eq!(
-            formats,
-            vec!["rss2.0", "atom", "jsonfeed", "rss2.0", "rss1.0"]
-        );
+        assert_eq!(formats, vec!["rss2.0", "atom", "jsonfeed", "rss2.0", "rss1.0"]);
         for plan in &plans {
             // Every article page is routed, plus the home page and the feed.
             assert_eq!(
@@ -1792,11 +1710,7 @@ mod tests {
                 "{}",
                 plan.name
             );
-            let (_, feed) = plan
-                .routes
-                .iter()
-                .find(|(p, _)| p == plan.feed_path)
-                .unwrap();
+            let (_, feed) = plan.routes.iter().find(|(p, _)| p == plan.feed_path).unwrap();
             assert!(feed.etag.is_some(), "{} feed has no ETag", plan.name);
         }
     }
@@ -1832,15 +1746,11 @@ mod tests {
     #[test]
     fn buzz_digest_edits_some_copies() {
         let plans = build_web(&bases());
-        let find =
-            |site: usize, key: &str| plans[site].posts.iter().find(|p| p.key == key).unwrap();
+        let find = |site: usize, key: &str| plans[site].posts.iter().find(|p| p.key == key).unwrap();
         let korea = find(4, "korea");
         assert_ne!(korea.title, find(1, "korea").title);
         let iodine = find(4, "iodine");
-        assert_eq!(
-            iodine.paragraphs.len() + 1,
-            find(0, "iodine").paragraphs.len()
-        );
+        assert_eq!(iodine.paragraphs.len() + 1, find(0, "iodine").paragraphs.len());
         let lanterns = body(&plans[4], &find(4, "lanterns").path);
         assert!(lanterns.contains("reason enough to book the flight"));
         assert!(lanterns.contains("1,234 views") || lanterns.contains(" views</span>"));
@@ -1887,10 +1797,7 @@ mod tests {
             for (j, marker) in markers.iter().enumerate() {
                 assert_eq!(page.contains(marker), i == j, "{} / {marker}", plan.name);
             }
-            assert!(page.contains(&format!(
-                "<link rel=\"canonical\" href=\"{}\">",
-                plan.posts[0].url
-            )));
+            assert!(page.contains(&format!("<link rel=\"canonical\" href=\"{}\">", plan.posts[0].url)));
             assert!(page.contains("Share on Facebook"));
         }
         // Originals credit Wikinews under the text; metadata styles differ.
@@ -1903,10 +1810,7 @@ mod tests {
             )));
             assert!(page.contains("<html lang=\"en\">"));
         }
-        assert!(
-            body(&plans[1], &plans[1].posts[0].path)
-                .contains("<time class=\"published\" datetime=\"")
-        );
+        assert!(body(&plans[1], &plans[1].posts[0].path).contains("<time class=\"published\" datetime=\""));
         let metro = body(&plans[2], &plans[2].posts[0].path);
         assert!(metro.contains("\"@type\":\"NewsArticle\""));
         assert!(!metro.contains("article:published_time"));
@@ -1914,19 +1818,13 @@ mod tests {
 
     #[test]
     fn helpers_behave() {
-        assert_eq!(
-            slugify("Warhol's photo legacy: spread!"),
-            "warhols-photo-legacy-spread"
-        );
+        assert_eq!(slugify("Warhol's photo legacy: spread!"), "warhols-photo-legacy-spread");
         assert!(slugify(&"word ".repeat(40)).len() <= 80);
         assert_eq!(
             title_case("puts military in 'quasi-state of war'"),
             "Puts Military In 'Quasi-state Of War'"
         );
-        assert_eq!(
-            esc("a<b & \"c\" 'd'"),
-            "a&lt;b &amp; &quot;c&quot; &#39;d&#39;"
-        );
+        assert_eq!(esc("a<b & \"c\" 'd'"), "a&lt;b &amp; &quot;c&quot; &#39;d&#39;");
         assert_eq!(cdata("x]]>y"), "<![CDATA[x]]]]><![CDATA[>y]]>");
         assert_eq!(views(0), "1,234");
         assert_eq!(etag("a"), etag("a"));

@@ -128,9 +128,7 @@ impl FixtureServer {
         let listener = tokio::net::TcpListener::bind(bind).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Mutex::new(Shared::default()));
-        let app = axum::Router::new()
-            .fallback(answer)
-            .with_state(shared.clone());
+        let app = axum::Router::new().fallback(answer).with_state(shared.clone());
         let task = tokio::spawn(async move {
             if let Err(err) = axum::serve(listener, app).await {
                 tracing::warn!(%err, "fixture server stopped");

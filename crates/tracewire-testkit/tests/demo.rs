@@ -6,9 +6,7 @@
 use std::collections::BTreeSet;
 
 use reqwest::StatusCode;
-use tracewire_testkit::demo::{
-    DemoSite, DemoWeb, SEED_ARTICLE_PATH, SEED_PAGE_HTML, rewrite_seed, start_demo_web,
-};
+use tracewire_testkit::demo::{DemoSite, DemoWeb, SEED_ARTICLE_PATH, SEED_PAGE_HTML, rewrite_seed, start_demo_web};
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
@@ -83,10 +81,7 @@ fn feed_items(site: &DemoSite, feed: &str) -> Vec<(String, String)> {
             .into_iter()
             .map(|b| {
                 let link = b.find("<link rel=\"alternate\"").unwrap();
-                (
-                    tag_text(b, "title").unwrap(),
-                    attr(&b[link..], "href").unwrap(),
-                )
+                (tag_text(b, "title").unwrap(), attr(&b[link..], "href").unwrap())
             })
             .collect(),
         "jsonfeed" => {
@@ -120,9 +115,7 @@ fn credits(page: &str) -> Vec<(&'static str, String)> {
 }
 
 fn on_demo_host(web: &DemoWeb, url: &str) -> bool {
-    web.sites
-        .iter()
-        .any(|s| url.starts_with(&format!("{}/", s.base_url)))
+    web.sites.iter().any(|s| url.starts_with(&format!("{}/", s.base_url)))
 }
 
 #[tokio::test]
@@ -163,21 +156,14 @@ async fn the_demo_web_serves_feeds_pages_and_attributions() {
 
         let response = client.get(&site.feed_url).send().await.unwrap();
         assert_eq!(response.status(), 200, "{} feed", site.name);
-        let content_type = response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .to_string();
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
         let expected = match site.format {
             "rss2.0" => "application/rss+xml",
             "rss1.0" => "application/rdf+xml",
             "atom" => "application/atom+xml",
             _ => "application/feed+json",
         };
-        assert!(
-            content_type.starts_with(expected),
-            "{}: {content_type}",
-            site.name
-        );
+        assert!(content_type.starts_with(expected), "{}: {content_type}", site.name);
         let etag = response.headers()["etag"].to_str().unwrap().to_string();
         let feed = response.text().await.unwrap();
 
@@ -202,10 +188,7 @@ async fn the_demo_web_serves_feeds_pages_and_attributions() {
             assert_eq!(status, 200, "{link}");
             assert!(content_type.starts_with("text/html"));
             let page = unescape(&page);
-            assert!(
-                page.contains(title.as_str()),
-                "{link} lacks its headline {title:?}"
-            );
+            assert!(page.contains(title.as_str()), "{link} lacks its headline {title:?}");
             pages += 1;
 
             if site.aggregator {
@@ -257,13 +240,8 @@ async fn original_pages_carry_metadata_and_the_licence_credit() {
         for (_, link) in items {
             let (_, _, page) = get(&client, &link).await;
             assert!(page.contains(&format!("<link rel=\"canonical\" href=\"{link}\">")));
-            assert!(page.contains(&format!(
-                "<meta property=\"og:site_name\" content=\"{}\">",
-                site.name
-            )));
-            assert!(page.contains(
-                "This article originally appeared on <a href=\"https://en.wikinews.org/wiki/"
-            ));
+            assert!(page.contains(&format!("<meta property=\"og:site_name\" content=\"{}\">", site.name)));
+            assert!(page.contains("This article originally appeared on <a href=\"https://en.wikinews.org/wiki/"));
             assert!(page.contains("licensed under CC BY 2.5.</p>"));
             assert!(page.contains("Newsletter: sign up") && page.contains("Most read"));
         }

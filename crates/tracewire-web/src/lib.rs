@@ -1,0 +1,118 @@
+//! The web server: the reader's HTML pages, the JSON API and the output
+//! feeds (Atom, RSS, JSON Feed).
+//!
+//! **Only this crate knows HTTP routes and JSON shapes**: the API's types in
+//! [`api`] are its own, mapped from the model. Every article body it serves
+//! goes through the sanitizer again on the way out, so nothing stored can
+//! reach a browser unsanitized.
+
+mod api;
+mod feeds;
+mod pages;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::HeaderMap;
+use axum::routing::get;
+use tracewire_model::{Article, ArticleText};
+use tracewire_similar::related;
+use tracewire_store::{Store, StoreError};
+
+/// How many recent articles related-post ranking looks through.
+const RELATED_CANDIDATES: i64 = 1000;
+const RELATED_COUNT: usize = 5;
+const RELATED_MIN_SCORE: f64 = 0.05;
+
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The public base URL (`https://news.example.org`), for absolute links in
+    /// output feeds. When unset, taken from the request's Host header.
+    pub public_url: Option<String>,
+    /// Shown in the page header and output feeds.
+    pub site_title: String,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            public_url: None,
+            site_title: "Tracewire".to_string(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<WebConfig>,
+}
+
+/// All routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::index))
+        .route("/articles/{id}", get(pages::article))
+        .route("/feeds", get(pages::feeds))
+        .route("/feed.atom", get(feeds::atom))
+        .route("/feed.rss", get(feeds::rss))
+        .route("/feed.json", get(feeds::json_feed))
+        .route("/api/v1/articles", get(api::articles))
+        .route("/api/v1/articles/{id}", get(api::article))
+        .route("/api/v1/feeds", get(api::feeds))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(pages::not_found)
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The articles most similar to `article` by text.
+async fn related_to(store: &dyn Store, article: &Article) -> Result<Vec<ArticleText>, StoreError> {
+    let candidates = store.article_texts(RELATED_CANDIDATES).await?;
+    let target = ArticleText {
+        id: article.id,
+        title: article.title.clone(),
+        url: article.url.clone(),
+        text: article.text.clone(),
+    };
+    let ranked = related(&target, &candidates, RELATED_COUNT, RELATED_MIN_SCORE);
+    Ok(ranked
+        .into_iter()
+        .filter_map(|r| candidates.iter().find(|c| c.id == r.id).cloned())
+        .collect())
+}
+
+/// `https://host` for absolute links: the configured public URL, else the
+/// request's Host header.
+fn base_url(config: &WebConfig, headers: &HeaderMap) -> String {
+    if let Some(url) = &config.public_url {
+        return url.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+/// A short display name for a URL's site: its host without `www.`.
+fn host_of(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let host = parsed.host_str()?;
+    let host = host.strip_prefix("www.").unwrap_or(host);
+    Some(match parsed.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    })
+}

@@ -1,0 +1,260 @@
+//! The reader's HTML pages, rendered with askama (escaping on by default;
+//! only sanitized article HTML is marked safe).
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use tracewire_model::FeedStatus;
+
+use crate::{AppState, host_of, related_to};
+
+const PAGE_SIZE: i64 = 30;
+
+fn date(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+fn render(template: &impl Template, status: StatusCode) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error: template rendering failed",
+            )
+                .into_response()
+        }
+    }
+}
+
+fn server_error(site_title: &str, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "storage failed while rendering a page");
+    render(
+        &ErrorPage {
+            site_title: site_title.to_string(),
+            title: "Something went wrong".to_string(),
+            message: "The server could not read its database. The details are in the server log.".to_string(),
+        },
+        StatusCode::INTERNAL_SERVER_ERROR,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    site_title: String,
+    title: String,
+    message: String,
+}
+
+pub(crate) async fn not_found(State(state): State<AppState>) -> Response {
+    render(
+        &ErrorPage {
+            site_title: state.config.site_title.clone(),
+            title: "Not found".to_string(),
+            message: "There is no page at this address.".to_string(),
+        },
+        StatusCode::NOT_FOUND,
+    )
+}
+
+struct ListedArticle {
+    id: i64,
+    title: String,
+    site: String,
+    published: String,
+    source_host: Option<String>,
+    source_url: Option<String>,
+    views: i64,
+    excerpt: String,
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    site_title: String,
+    articles: Vec<ListedArticle>,
+    page: i64,
+    has_next: bool,
+    total: i64,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PageQuery {
+    page: Option<i64>,
+}
+
+pub(crate) async fn index(State(state): State<AppState>, Query(q): Query<PageQuery>) -> Response {
+    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let store = state.store.as_ref();
+    let (list, total) = match (
+        store.articles(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await,
+        store.count_articles().await,
+    ) {
+        (Ok(list), Ok(total)) => (list, total),
+        (Err(e), _) | (_, Err(e)) => return server_error(&state.config.site_title, e),
+    };
+    let has_next = list.len() as i64 > PAGE_SIZE;
+    let articles = list
+        .into_iter()
+        .take(PAGE_SIZE as usize)
+        .map(|a| ListedArticle {
+            id: a.id,
+            site: a.site_name.clone().or_else(|| host_of(&a.url)).unwrap_or_default(),
+            published: date(a.published),
+            source_host: a.source_url.as_deref().and_then(host_of),
+            source_url: a.source_url,
+            views: a.views,
+            excerpt: excerpt(&a.excerpt, 220),
+            title: a.title,
+        })
+        .collect();
+    render(
+        &IndexPage {
+            site_title: state.config.site_title.clone(),
+            articles,
+            page,
+            has_next,
+            total,
+        },
+        StatusCode::OK,
+    )
+}
+
+/// The first `max` characters of `text`, cut at a word, with an ellipsis.
+fn excerpt(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let cut: String = flat.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut}…")
+}
+
+struct RelatedLink {
+    id: i64,
+    title: String,
+    site: String,
+}
+
+#[derive(Template)]
+#[template(path = "article.html")]
+struct ArticlePage {
+    site_title: String,
+    title: String,
+    site: String,
+    byline: Option<String>,
+    published: String,
+    language: Option<String>,
+    url: String,
+    source_site: String,
+    source_url: String,
+    body_html: String,
+    related: Vec<RelatedLink>,
+    views: i64,
+}
+
+pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found(State(state)).await;
+    };
+    let store = state.store.as_ref();
+    // Each GET of the page is one view, counted before rendering so the page
+    // shows the count including this visit.
+    match store.add_view(id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return not_found(State(state)).await,
+        Err(e) => return server_error(&state.config.site_title, e),
+    }
+    let article = match store.article(id).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return not_found(State(state)).await,
+        Err(e) => return server_error(&state.config.site_title, e),
+    };
+    let related = match related_to(store, &article).await {
+        Ok(r) => r,
+        Err(e) => return server_error(&state.config.site_title, e),
+    };
+    let site = article
+        .site_name
+        .clone()
+        .or_else(|| host_of(&article.url))
+        .unwrap_or_default();
+    let (source_site, source_url) = match &article.source_url {
+        Some(src) => (host_of(src).unwrap_or_else(|| src.clone()), src.clone()),
+        None => (site.clone(), article.url.clone()),
+    };
+    let page = ArticlePage {
+        site_title: state.config.site_title.clone(),
+        body_html: tracewire_extract::sanitize_html(&article.html),
+        site,
+        byline: article.byline.clone(),
+        published: date(article.published),
+        language: article.language.clone(),
+        url: article.url.clone(),
+        source_site,
+        source_url,
+        related: related
+            .into_iter()
+            .map(|r| RelatedLink {
+                id: r.id,
+                site: host_of(&r.url).unwrap_or_default(),
+                title: r.title,
+            })
+            .collect(),
+        views: article.views,
+        title: article.title,
+    };
+    render(&page, StatusCode::OK)
+}
+
+struct FeedRow {
+    id: i64,
+    title: String,
+    url: String,
+    status: &'static str,
+    ok: bool,
+    last_error: Option<String>,
+    last_fetched: String,
+    next_fetch: String,
+}
+
+#[derive(Template)]
+#[template(path = "feeds.html")]
+struct FeedsPage {
+    site_title: String,
+    feeds: Vec<FeedRow>,
+}
+
+pub(crate) async fn feeds(State(state): State<AppState>) -> Response {
+    let list = match state.store.feeds().await {
+        Ok(list) => list,
+        Err(e) => return server_error(&state.config.site_title, e),
+    };
+    let feeds = list
+        .into_iter()
+        .map(|f| FeedRow {
+            id: f.id,
+            title: f.title.clone().unwrap_or_else(|| f.url.clone()),
+            status: f.status.as_str(),
+            ok: f.status != FeedStatus::Error,
+            last_error: f.last_error,
+            last_fetched: date(f.last_fetched),
+            next_fetch: date(Some(f.next_fetch_at)),
+            url: f.url,
+        })
+        .collect();
+    render(
+        &FeedsPage {
+            site_title: state.config.site_title.clone(),
+            feeds,
+        },
+        StatusCode::OK,
+    )
+}

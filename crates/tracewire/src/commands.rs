@@ -1,0 +1,378 @@
+//! The subcommands. Each opens what it needs, does its job, and reports in
+//! plain words on stdout (results) and stderr (progress, errors).
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use tracewire_ingest::opml_io::{OpmlFeed, read_opml, write_opml};
+use tracewire_ingest::{CrawlEvent, CrawlReport, Crawler, Fetcher, Validators};
+use tracewire_model::FeedStatus;
+use tracewire_store::{NewFeed, Store, StoreError, open_embedded};
+use tracewire_web::AppState;
+
+use crate::GlobalArgs;
+use crate::config::Config;
+use crate::progress;
+
+/// Configuration from the file, then the global flags.
+fn load_config(global: &GlobalArgs) -> Result<Config> {
+    let default_path = global.data_dir.join("config.toml");
+    let path = global
+        .config
+        .clone()
+        .or_else(|| default_path.exists().then_some(default_path));
+    let mut config = Config::load(path.as_deref())?;
+    if global.allow_private_networks {
+        config.fetch.allow_private_networks = true;
+    }
+    if let Some(t) = global.fetch_timeout {
+        config.fetch.timeout_secs = t;
+    }
+    if let Some(n) = global.max_body_bytes {
+        config.fetch.max_body_bytes = n;
+    }
+    Ok(config)
+}
+
+async fn open_store(global: &GlobalArgs) -> Result<Arc<dyn Store>> {
+    open_embedded(&global.data_dir)
+        .await
+        .with_context(|| format!("cannot open the database in {}", global.data_dir.display()))
+}
+
+fn crawler(config: &Config, store: Arc<dyn Store>) -> Result<Crawler> {
+    let fetcher = Fetcher::new(config.fetch_config())?;
+    Ok(Crawler::new(store, fetcher, config.crawl_config()))
+}
+
+fn interval_secs(config: &Config) -> i64 {
+    config.crawl_config().default_interval.as_secs() as i64
+}
+
+pub async fn feeds_add(global: &GlobalArgs, urls: &[String], no_check: bool) -> Result<ExitCode> {
+    let config = load_config(global)?;
+    let store = open_store(global).await?;
+    let crawler = crawler(&config, store.clone())?;
+    let mut failures = 0;
+    for raw in urls {
+        match add_one(&crawler, store.as_ref(), raw, no_check, interval_secs(&config)).await {
+            Ok(line) => println!("{line}"),
+            Err(e) => {
+                failures += 1;
+                eprintln!("error: {raw}: {e:#}");
+            }
+        }
+    }
+    Ok(if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+async fn add_one(crawler: &Crawler, store: &dyn Store, raw: &str, no_check: bool, interval: i64) -> Result<String> {
+    let url = normalize_url(raw)?;
+    if let Some(existing) = store.feed_by_url(&url).await? {
+        bail!("already subscribed as feed #{}", existing.id);
+    }
+    let (feed_url, title, site_url, note) = if no_check {
+        (url.clone(), None, None, String::new())
+    } else {
+        let resolved = crawler
+            .resolve_subscription(&url)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}\n  (use --no-check to subscribe anyway)"))?;
+        let note = if resolved.discovered {
+            format!("(advertised by {url})")
+        } else {
+            String::new()
+        };
+        (resolved.feed_url, resolved.title, resolved.site_url, note)
+    };
+    let feed = match store
+        .add_feed(NewFeed {
+            url: feed_url.clone(),
+            title,
+            site_url,
+            interval_secs: interval,
+        })
+        .await
+    {
+        Ok(f) => f,
+        Err(StoreError::DuplicateFeed(u)) => bail!("{u} is already subscribed"),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(format!(
+        "added feed #{}: {}{} {}",
+        feed.id,
+        feed.title.as_deref().map(|t| format!("{t} ")).unwrap_or_default(),
+        feed.url,
+        note
+    )
+    .trim_end()
+    .to_string())
+}
+
+/// Accepts `example.com/feed` as `https://example.com/feed`; refuses what is
+/// not an http(s) URL.
+fn normalize_url(raw: &str) -> Result<String> {
+    let raw = raw.trim();
+    let candidate = if raw.contains("://") {
+        raw.to_string()
+    } else {
+        format!("https://{raw}")
+    };
+    let url = url::Url::parse(&candidate).with_context(|| format!("{raw:?} is not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("only http and https feeds are supported, not {}", url.scheme());
+    }
+    Ok(url.to_string())
+}
+
+pub async fn feeds_list(global: &GlobalArgs) -> Result<ExitCode> {
+    let store = open_store(global).await?;
+    let feeds = store.feeds().await?;
+    if feeds.is_empty() {
+        println!("No feeds. Add one with: tracewire feeds add URL");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for f in feeds {
+        let fetched = f
+            .last_fetched
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "never".to_string());
+        println!(
+            "#{:<4} {:<6} {}  (fetched {}, next {})",
+            f.id,
+            f.status.as_str(),
+            f.title.as_deref().unwrap_or("(untitled)"),
+            fetched,
+            f.next_fetch_at.format("%Y-%m-%d %H:%M")
+        );
+        println!("      {}", f.url);
+        if f.status == FeedStatus::Error
+            && let Some(e) = &f.last_error
+        {
+            println!("      last error: {e}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn feeds_remove(global: &GlobalArgs, id: i64) -> Result<ExitCode> {
+    let store = open_store(global).await?;
+    if store.remove_feed(id).await? {
+        println!("removed feed #{id} and its articles");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        bail!("there is no feed #{id} (see `tracewire feeds list`)");
+    }
+}
+
+pub async fn feeds_import(global: &GlobalArgs, file: &Path) -> Result<ExitCode> {
+    let config = load_config(global)?;
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let feeds = read_opml(&text).with_context(|| format!("cannot import {}", file.display()))?;
+    let store = open_store(global).await?;
+    let (mut added, mut existing) = (0, 0);
+    for f in feeds {
+        let Ok(url) = normalize_url(&f.url) else {
+            eprintln!("warning: skipping {:?}: not an http(s) URL", f.url);
+            continue;
+        };
+        match store
+            .add_feed(NewFeed {
+                url,
+                title: f.title,
+                site_url: f.site_url,
+                interval_secs: interval_secs(&config),
+            })
+            .await
+        {
+            Ok(_) => added += 1,
+            Err(StoreError::DuplicateFeed(_)) => existing += 1,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    println!(
+        "imported {added} feeds ({existing} already subscribed) from {}",
+        file.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn feeds_export(global: &GlobalArgs) -> Result<ExitCode> {
+    let store = open_store(global).await?;
+    let feeds: Vec<OpmlFeed> = store
+        .feeds()
+        .await?
+        .into_iter()
+        .map(|f| OpmlFeed {
+            url: f.url,
+            title: f.title,
+            site_url: f.site_url,
+        })
+        .collect();
+    print!("{}", write_opml(&feeds)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs one crawl round with a progress bar (terminal) or log lines.
+async fn crawl_round(crawler: Crawler, force: bool, show_progress: bool) -> Result<CrawlReport> {
+    let bar = progress::bar(show_progress, "crawling");
+    let sink_bar = bar.clone();
+    let crawler = crawler.with_events(move |event| match (event, &sink_bar) {
+        (CrawlEvent::FeedsDue(n), Some(b)) => b.inc_length(*n as u64),
+        (CrawlEvent::EntriesFound { count, .. }, Some(b)) => b.inc_length(*count as u64),
+        (CrawlEvent::EntryDone { .. }, Some(b)) => b.inc(1),
+        (CrawlEvent::FeedDone(r), Some(b)) => {
+            b.inc(1);
+            b.set_message(r.url.clone());
+        }
+        (CrawlEvent::FeedsDue(n), None) => tracing::info!(feeds = n, "crawl started"),
+        (CrawlEvent::FeedDone(r), None) => tracing::info!(
+            feed = %r.url,
+            new_articles = r.new_articles,
+            not_modified = r.not_modified,
+            failed = r.error.is_some(),
+            "feed done"
+        ),
+        _ => {}
+    });
+    let report = crawler.crawl_once(force).await;
+    progress::clear();
+    Ok(report?)
+}
+
+fn print_report(report: &CrawlReport) {
+    let not_modified = report.feeds.iter().filter(|f| f.not_modified).count();
+    println!(
+        "crawled {} feeds: {} new articles, {} not modified, {} failed",
+        report.feeds.len(),
+        report.new_articles(),
+        not_modified,
+        report.failed_feeds()
+    );
+    for f in &report.feeds {
+        if let Some(e) = &f.error {
+            println!("  feed #{} {}: {e}", f.feed_id, f.url);
+        }
+        for skipped in &f.skipped_entries {
+            println!("  feed #{}: entry left for the next crawl: {skipped}", f.feed_id);
+        }
+    }
+}
+
+pub async fn crawl(global: &GlobalArgs, once: bool, force: bool, show_progress: bool) -> Result<ExitCode> {
+    let config = load_config(global)?;
+    let store = open_store(global).await?;
+    if once {
+        let report = crawl_round(crawler(&config, store)?, force, show_progress).await?;
+        print_report(&report);
+        return Ok(ExitCode::SUCCESS);
+    }
+    tracing::info!("crawling on schedule; press Ctrl-C to stop");
+    let crawler = crawler(&config, store)?;
+    crawler.run(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn extract(global: &GlobalArgs, input: &str, base_url: Option<&str>) -> Result<ExitCode> {
+    let (html, base) = if input.starts_with("http://") || input.starts_with("https://") {
+        let config = load_config(global)?;
+        let fetcher = Fetcher::new(config.fetch_config())?;
+        let page = fetcher.get(input, &Validators::default()).await?;
+        let html = tracewire_extract::decode_html(&page.body, page.content_type.as_deref());
+        (html, Some(page.final_url))
+    } else {
+        let bytes = std::fs::read(input).with_context(|| format!("cannot read {input}"))?;
+        let base = base_url
+            .map(|b| url::Url::parse(b).with_context(|| format!("--base-url {b:?} is not a URL")))
+            .transpose()?;
+        (tracewire_extract::decode_html(&bytes, None), base)
+    };
+    let extracted = tracewire_extract::extract(&html, base.as_ref());
+    println!("{}", serde_json::to_string_pretty(&extracted)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn serve(global: &GlobalArgs, listen: &str, with_worker: bool) -> Result<ExitCode> {
+    let config = load_config(global)?;
+    let store = open_store(global).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen} (is another server using it? try --listen 127.0.0.1:0)"))?;
+    let addr = listener.local_addr()?;
+    let worker = if with_worker {
+        let crawler = crawler(&config, store.clone())?;
+        Some(tokio::spawn(async move {
+            if let Err(e) = crawler.run(std::future::pending()).await {
+                tracing::error!(error = %e, "the background crawler stopped");
+            }
+        }))
+    } else {
+        None
+    };
+    let state = AppState {
+        store,
+        config: Arc::new(config.web_config()),
+    };
+    println!("Tracewire is serving on http://{addr}/");
+    tracewire_web::serve(listener, state, shutdown_signal()).await?;
+    if let Some(w) = worker {
+        w.abort();
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn demo(global: &GlobalArgs, listen: &str, show_progress: bool) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let mut config = load_config(global)?;
+    // The demo web lives on 127.0.0.1 by design.
+    config.fetch.allow_private_networks = true;
+    let web = tracewire_testkit::demo::start_demo_web()
+        .await
+        .context("cannot start the demo web on 127.0.0.1")?;
+    let data = tempfile::Builder::new()
+        .prefix("tracewire-demo-")
+        .tempdir()
+        .context("cannot create a temporary data directory for the demo")?;
+    let store = open_embedded(data.path()).await?;
+    println!(
+        "demo web: {} sites on 127.0.0.1; demo database in {}",
+        web.sites.len(),
+        data.path().display()
+    );
+    let crawler = crawler(&config, store.clone())?;
+    for site in &web.sites {
+        let line = add_one(&crawler, store.as_ref(), &site.home_url, false, interval_secs(&config)).await?;
+        println!("  {line}");
+    }
+    let report = crawl_round(crawler, false, show_progress).await?;
+    print_report(&report);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen} (is another server using it? try --listen 127.0.0.1:0)"))?;
+    let addr = listener.local_addr()?;
+    let state = AppState {
+        store,
+        config: Arc::new(config.web_config()),
+    };
+    println!(
+        "ready in {:.1}s. Open http://{addr}/ (Ctrl-C to stop)",
+        started.elapsed().as_secs_f64()
+    );
+    tracewire_web::serve(listener, state, shutdown_signal()).await?;
+    drop(web);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        // No signal handler available: run until killed.
+        std::future::pending::<()>().await;
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,121 @@
+//! Runs the real `tracewire` binary against a temporary data directory and
+//! fixture servers on 127.0.0.1.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+pub struct Tracewire {
+    pub data: TempDir,
+    /// Extra global flags for every command.
+    pub flags: Vec<String>,
+}
+
+pub struct Run {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Tracewire {
+    /// A fresh instance that may fetch from 127.0.0.1.
+    pub fn new() -> Tracewire {
+        Tracewire {
+            data: tempfile::tempdir().unwrap(),
+            flags: vec!["--allow-private-networks".to_string()],
+        }
+    }
+
+    /// A fresh instance with the network guard on.
+    pub fn guarded() -> Tracewire {
+        Tracewire {
+            data: tempfile::tempdir().unwrap(),
+            flags: Vec::new(),
+        }
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tracewire"));
+        c.arg("--data-dir").arg(self.data.path());
+        c.args(&self.flags);
+        c.env_remove("TRACEWIRE_ALLOW_PRIVATE_NETWORKS");
+        c.env("TRACEWIRE_LOG", "warn");
+        c.kill_on_drop(true);
+        c
+    }
+
+    pub async fn run(&self, args: &[&str]) -> Run {
+        let out: Output = tokio::time::timeout(Duration::from_secs(60), self.command().args(args).output())
+            .await
+            .expect("tracewire took over 60s")
+            .unwrap();
+        Run {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs and insists on success.
+    pub async fn ok(&self, args: &[&str]) -> String {
+        let run = self.run(args).await;
+        assert!(
+            run.ok,
+            "tracewire {args:?} failed:\nstdout: {}\nstderr: {}",
+            run.stdout, run.stderr
+        );
+        run.stdout
+    }
+
+    /// Starts `serve` on an ephemeral port; returns the process and its base URL.
+    pub async fn serve(&self) -> Server {
+        let mut child = self
+            .command()
+            .args(["serve", "--listen", "127.0.0.1:0", "--no-worker"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("serve did not start within 30s")
+            .unwrap()
+            .expect("serve printed nothing");
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .expect("serve did not print its URL")
+            .trim_end_matches('/')
+            .to_string();
+        Server {
+            _child: child,
+            base,
+            client: reqwest::Client::new(),
+        }
+    }
+}
+
+pub struct Server {
+    _child: Child,
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl Server {
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.text().await.unwrap())
+    }
+
+    pub async fn json(&self, path: &str) -> serde_json::Value {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+}

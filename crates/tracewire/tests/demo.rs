@@ -1,0 +1,60 @@
+//! `tracewire demo`, the README's main command, runs offline and serves a
+//! crawled fixture web with aggregator copies credited to their sources.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+#[tokio::test]
+async fn demo_crawls_the_fixture_web_and_serves_it() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tracewire"))
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .env("TRACEWIRE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut transcript = String::new();
+    let base = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            transcript.push_str(&line);
+            transcript.push('\n');
+            if line.starts_with("ready") {
+                let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap();
+                return url.trim_end_matches('/').to_string();
+            }
+        }
+        panic!("demo exited before it was ready:\n{transcript}");
+    })
+    .await
+    .expect("demo was not ready within 60s");
+    assert!(transcript.contains("0 failed"), "{transcript}");
+
+    let client = reqwest::Client::new();
+    let list: serde_json::Value = client
+        .get(format!("{base}/api/v1/articles?limit=500"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let articles = list["articles"].as_array().unwrap();
+    assert!(articles.len() >= 30, "only {} articles", articles.len());
+    let seed = articles
+        .iter()
+        .find(|a| a["title"] == "Russia Says It May Send Troops Into Combat In Syria")
+        .expect("the seed article is part of the demo");
+    assert!(seed["source_url"].as_str().unwrap().contains("freedomsphoenix.com"));
+    // Aggregator copies credit the demo's original sites.
+    let credited_locally = articles
+        .iter()
+        .filter(|a| a["source_url"].as_str().is_some_and(|s| s.starts_with("http://127.0.0.1:")))
+        .count();
+    assert!(credited_locally >= 8, "{credited_locally} copies credit a demo site");
+    let home = client.get(format!("{base}/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("Russia Says It May Send Troops Into Combat In Syria"));
+}

@@ -1,0 +1,162 @@
+//! The seed aggregator copy, end to end: feed in, clean article out,
+//! republished with its source, related posts and view counts.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::Tracewire;
+use tracewire_testkit::demo::{SEED_ARTICLE_PATH, SEED_ARTICLE_TXT, SEED_FEED_XML, SEED_PAGE_HTML, rewrite_seed};
+use tracewire_testkit::{FixtureResponse, FixtureServer};
+
+const FREEDOMSPHOENIX: &str = "https://www.freedomsphoenix.com/News/183511-2015-09-18-russia-says-it-may-send-troops-into-combat-in-syria.htm?EdNo=001&From=RSS";
+const FORBIDDEN: &[&str] = &[
+    "Source Article from",
+    "Related posts",
+    "Views:",
+    "Recent Posts",
+    "Leave a Reply",
+    "Share on Facebook",
+    "Proudly powered by",
+];
+
+fn seed_paragraphs() -> Vec<&'static str> {
+    SEED_ARTICLE_TXT
+        .lines()
+        .take_while(|l| !l.starts_with("Source Article from"))
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
+#[tokio::test]
+async fn seed_article_end_to_end() {
+    let site = FixtureServer::start().await.unwrap();
+    let base = site.base_url();
+    site.route(
+        "/feed/",
+        FixtureResponse::rss(rewrite_seed(SEED_FEED_XML, &base)).with_etag("\"seed-v1\""),
+    );
+    site.route(
+        SEED_ARTICLE_PATH,
+        FixtureResponse::html(rewrite_seed(SEED_PAGE_HTML, &base)),
+    );
+
+    let tw = Tracewire::new();
+    let added = tw.ok(&["feeds", "add", &site.url("/feed/")]).await;
+    assert!(added.contains("World News Feed"), "{added}");
+    let crawled = tw.ok(&["crawl", "--once"]).await;
+    assert!(crawled.contains("1 new articles"), "{crawled}");
+    assert_eq!(site.hits(SEED_ARTICLE_PATH), 1, "the article page is fetched once");
+
+    let server = tw.serve().await;
+    let list = server.json("/api/v1/articles").await;
+    let articles = list["articles"].as_array().unwrap();
+    assert_eq!(articles.len(), 1, "{list}");
+    let id = articles[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        articles[0]["title"],
+        "Russia Says It May Send Troops Into Combat In Syria"
+    );
+    assert_eq!(articles[0]["source_url"], FREEDOMSPHOENIX);
+    assert_eq!(articles[0]["views"], 0);
+
+    let article = server.json(&format!("/api/v1/articles/{id}")).await;
+    let text = article["text"].as_str().unwrap();
+    for paragraph in seed_paragraphs() {
+        assert!(
+            text.contains(paragraph),
+            "missing paragraph: {paragraph}\n\ntext: {text}"
+        );
+    }
+    for bad in FORBIDDEN {
+        assert!(!text.contains(bad), "text contains {bad:?}");
+        assert!(
+            !article["html"].as_str().unwrap().contains(bad),
+            "html contains {bad:?}"
+        );
+    }
+    assert_eq!(article["source_url"], FREEDOMSPHOENIX);
+    assert_eq!(article["canonical_url"], site.url(SEED_ARTICLE_PATH));
+    assert_eq!(article["site_name"], "World News Feed");
+    assert_eq!(article["language"], "en");
+    assert_eq!(article["byline"], "admin");
+    assert_eq!(article["published"], "2015-09-18T14:05:00Z");
+    assert!(
+        article["related"].as_array().unwrap().is_empty(),
+        "only one article exists"
+    );
+    assert_eq!(article["views"], 0, "reading the API does not count a view");
+
+    // Two page views, persisted.
+    let (status, page) = server.get(&format!("/articles/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Russia Says It May Send Troops Into Combat In Syria"));
+    assert!(page.contains("Source: <strong>freedomsphoenix.com</strong>"), "{page}");
+    assert!(page.contains("https://www.freedomsphoenix.com/News/183511"), "{page}");
+    assert!(page.contains("Views: 1"), "{page}");
+    let (_, page) = server.get(&format!("/articles/{id}")).await;
+    assert!(page.contains("Views: 2"));
+    let article = server.json(&format!("/api/v1/articles/{id}")).await;
+    assert_eq!(article["views"], 2);
+
+    // All three output feeds carry it and credit its source.
+    let escaped = FREEDOMSPHOENIX.replace('&', "&amp;");
+    for path in ["/feed.atom", "/feed.rss"] {
+        let (status, xml) = server.get(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            xml.contains("Russia Says It May Send Troops Into Combat In Syria"),
+            "{path}: {xml}"
+        );
+        assert!(
+            xml.contains(&escaped) || xml.contains(FREEDOMSPHOENIX),
+            "{path} does not credit the source: {xml}"
+        );
+        assert!(
+            xml.contains(&format!("/articles/{id}")),
+            "{path} does not link our copy"
+        );
+    }
+    let json = server.json("/feed.json").await;
+    assert_eq!(json["version"], "https://jsonfeed.org/version/1.1");
+    let item = &json["items"][0];
+    assert_eq!(item["external_url"], FREEDOMSPHOENIX);
+    assert_eq!(item["title"], "Russia Says It May Send Troops Into Combat In Syria");
+    assert!(
+        item["content_html"]
+            .as_str()
+            .unwrap()
+            .contains("Source: freedomsphoenix.com")
+    );
+
+    // A second crawl adds nothing, and asks the server conditionally.
+    let crawled = tw.ok(&["crawl", "--once", "--force"]).await;
+    assert!(crawled.contains("0 new articles"), "{crawled}");
+    assert_eq!(
+        site.not_modified("/feed/"),
+        1,
+        "the second fetch should be a conditional GET answered 304"
+    );
+    let list = server.json("/api/v1/articles").await;
+    assert_eq!(list["articles"].as_array().unwrap().len(), 1);
+
+    // Without --force nothing is due yet.
+    let crawled = tw.ok(&["crawl", "--once"]).await;
+    assert!(crawled.contains("crawled 0 feeds"), "{crawled}");
+
+    // Unknown ids: 404 with a JSON error; the HTML page: 404 too.
+    let (status, body) = server.get("/api/v1/articles/999").await;
+    assert_eq!(status, 404);
+    assert!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["error"].is_string());
+    let (status, _) = server.get("/articles/999").await;
+    assert_eq!(status, 404);
+    let (status, _) = server.get("/api/v1/articles?limit=-1").await;
+    assert_eq!(status, 400);
+
+    // The feed list page and API show the feed's health.
+    let feeds = server.json("/api/v1/feeds").await;
+    assert_eq!(feeds["feeds"][0]["status"], "ok");
+    assert!(feeds["feeds"][0]["last_fetched"].is_string());
+    let (status, page) = server.get("/feeds").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("World News Feed"));
+}
