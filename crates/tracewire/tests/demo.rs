@@ -52,9 +52,20 @@ async fn demo_crawls_the_fixture_web_and_serves_it() {
     // Aggregator copies credit the demo's original sites.
     let credited_locally = articles
         .iter()
-        .filter(|a| a["source_url"].as_str().is_some_and(|s| s.starts_with("http://127.0.0.1:")))
+        .filter(|a| {
+            a["source_url"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("http://127.0.0.1:"))
+        })
         .count();
     assert!(credited_locally >= 8, "{credited_locally} copies credit a demo site");
-    let home = client.get(format!("{base}/")).send().await.unwrap().text().await.unwrap();
+    let home = client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(home.contains("Russia Says It May Send Troops Into Combat In Syria"));
 }
