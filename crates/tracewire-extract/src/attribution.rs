@@ -121,6 +121,19 @@ pub fn is_boilerplate_line(text: &str) -> bool {
     text.chars().count() <= 160 && BOILERPLATE.is_match(text)
 }
 
+/// "Posted by admin on Sep 12, 2015 • 3,805 views": a post's byline and
+/// date line. Only checked before the first paragraph of text, where a
+/// sentence starting "Published on" would be unusual.
+static LEADING_META: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^(?:(?:posted|published|written|submitted|updated|last updated)(?: by| on| at)?|by)\s+\S.{0,140}$")
+});
+
+pub fn is_leading_meta_line(text: &str) -> bool {
+    let text = text.trim();
+    let meta = text.chars().count() <= 160 && LEADING_META.is_match(text) && !text.ends_with(['.', '!', '?', '"', '”']);
+    meta || is_boilerplate_line(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +210,18 @@ mod tests {
         ];
         assert_eq!(pick_source_url(&list).as_deref(), Some("https://origin.example/"));
         assert_eq!(pick_source_url(&list[..2]).as_deref(), Some("https://source.example/"));
+    }
+
+    #[test]
+    fn leading_meta_lines() {
+        assert!(is_leading_meta_line(
+            "Posted by buzzbot on Sep 12, 2015 at 4:41 AM • 3,805 views"
+        ));
+        assert!(is_leading_meta_line("By Jane Roe, Political Correspondent"));
+        assert!(is_leading_meta_line("Published 14:05 BST, 18 September 2015"));
+        assert!(!is_leading_meta_line(
+            "By Friday, the talks had collapsed and both delegations had gone home."
+        ));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use scraper::{Html, Node};
 use tracewire_model::Attribution;
 use url::Url;
 
-use crate::attribution::{classify_attribution, is_boilerplate_line, pick_source_url};
+use crate::attribution::{classify_attribution, is_boilerplate_line, is_leading_meta_line, pick_source_url};
 use crate::dom::{attr, class_and_id, collapse_whitespace, tag};
 use crate::sanitize::sanitize_html;
 
@@ -33,7 +33,7 @@ fn re(pattern: &str) -> Regex {
 /// Class/id words of boxes that are not the article.
 static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)-ad-|\bads?\b|advert|agegate|banner|breadcrumb|combx|comment|community|consent|cookie|cover-wrap|disqus|extra|footer|gdpr|header|legends|masthead|menu|modal|newsletter|nav|outbrain|pager|pagination|popup|promo|related|remark|replies|rss|share|sharing|shoutbox|sidebar|skyscraper|social|sponsor|subscribe|supplemental|taboola|tags|toolbar|trending|widget|yarpp|jp-relatedposts|sharedaddy|post-views|views-count|entry-meta|post-meta|byline|author-bio|printfriendly|most-read|mostread|read-more|teaser",
+        r"(?i)-ad-|\bads?\b|advert|agegate|banner|breadcrumb|combx|comment|community|consent|cookie|cover-wrap|disqus|extra|footer|gdpr|header|legends|masthead|menu|modal|newsletter|nav|outbrain|pager|pagination|popup|promo|related|remark|replies|rss|share|sharing|shoutbox|sidebar|skyscraper|social|sponsor|subscribe|supplemental|taboola|tags|toolbar|trending|widget|yarpp|jp-relatedposts|sharedaddy|post-views|views-count|entry-meta|post-meta|post-info|entry-info|article-info|article-meta|postmeta|byline|author-bio|printfriendly|most-read|mostread|read-more|teaser",
     )
 });
 /// Words that make an unlikely-looking box worth keeping ("article-header"
@@ -755,7 +755,7 @@ fn finish(blocks: Vec<Block>, title: Option<&str>, warnings: Vec<String>) -> Bod
             attributions.push(found);
             continue;
         }
-        if is_boilerplate_line(&block.text) {
+        if is_boilerplate_line(&block.text) || (!seen_content && is_leading_meta_line(&block.text)) {
             continue;
         }
         seen_content = true;

@@ -199,3 +199,19 @@ fn dates_in_common_formats() {
     }
     assert_eq!(parse_date("yesterday"), None);
 }
+
+#[test]
+fn post_info_lines_and_view_counters_are_not_body() {
+    let page = r#"<html><body><div class="bd-post"><h1 class="bd-post-title">Crane collapse</h1>
+      <div class="bd-post-info">Posted by <a href="/u/bot">bot</a> on Sep 12, 2015 at 4:41 AM &bull; <span class="bd-views">3,805 views</span></div>
+      <div class="bd-post-content"><p>A storm yesterday caused a crane to fall into the mosque, killing 107 or more and wounding 238, officials said.</p>
+      <p>Posted by the ministry on its website, the statement said rescue work was over.</p></div></div></body></html>"#;
+    let out = extract(page, None);
+    assert!(out.text.starts_with("A storm yesterday"), "{}", out.text);
+    assert!(
+        out.text.contains("Posted by the ministry"),
+        "a sentence after the first paragraph stays: {}",
+        out.text
+    );
+    assert!(!out.text.contains("views"), "{}", out.text);
+}
