@@ -2,29 +2,10 @@
 
 use super::*;
 
-const SEED_PAGE: &str = include_str!("../../tracewire-testkit/fixtures/seed/page.html");
-const SEED_TEXT: &str = include_str!("../../tracewire-testkit/fixtures/seed/article.txt");
-const SEED_FEED: &str = include_str!("../../tracewire-testkit/fixtures/seed/feed.xml");
-
-const FORBIDDEN: &[&str] = &[
-    "Source Article from",
-    "Related posts",
-    "Views:",
-    "Recent Posts",
-    "Leave a Reply",
-    "Share on Facebook",
-    "Proudly powered by",
-];
-
-fn seed_paragraphs() -> Vec<&'static str> {
-    SEED_TEXT
-        .lines()
-        .take_while(|l| !l.starts_with("Source Article from"))
-        .filter(|l| !l.trim().is_empty())
-        .collect()
-}
-
-const FREEDOMSPHOENIX: &str = "https://www.freedomsphoenix.com/News/183511-2015-09-18-russia-says-it-may-send-troops-into-combat-in-syria.htm?EdNo=001&From=RSS";
+use tracewire_testkit::demo::{
+    SEED_FEED_XML as SEED_FEED, SEED_FORBIDDEN as FORBIDDEN, SEED_PAGE_HTML as SEED_PAGE,
+    SEED_SOURCE_URL as FREEDOMSPHOENIX, seed_paragraphs,
+};
 
 #[test]
 fn seed_page_is_extracted_exactly() {

@@ -34,7 +34,10 @@ pub struct FeedParseError(pub String);
 
 /// Parses a feed document. `feed_url` resolves relative links.
 pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseError> {
-    let parser = feed_rs::parser::Builder::new().base_uri(Some(feed_url)).build();
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(feed_url))
+        .id_generator(entry_id_without_guid)
+        .build();
     let feed = parser.parse(bytes).map_err(|e| FeedParseError(describe(&e)))?;
     let base = Url::parse(feed_url).ok();
     let absolute = |href: &str| -> Option<String> {
@@ -62,10 +65,22 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseE
                 .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
                 .or_else(|| e.links.first())
                 .and_then(|l| absolute(&l.href));
-            let guid = if e.id.trim().is_empty() {
-                url.clone().unwrap_or_default()
-            } else {
+            let guid = if !e.id.trim().is_empty() {
                 e.id.trim().to_string()
+            } else if let Some(url) = &url {
+                url.clone()
+            } else {
+                // Neither id, link nor title: the content is all there is.
+                let body = e.content.as_ref().and_then(|c| c.body.as_deref()).unwrap_or_default();
+                let summary = e.summary.as_ref().map(|s| s.content.as_str()).unwrap_or_default();
+                if body.trim().is_empty() && summary.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "content:{:016x}",
+                        fnv1a(body.as_bytes()) ^ fnv1a(summary.as_bytes()).rotate_left(1)
+                    )
+                }
             };
             FeedEntry {
                 guid,
@@ -104,6 +119,33 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseE
         site_url,
         language: feed.language,
         entries,
+    })
+}
+
+/// The identity of an entry that has no GUID/id: its link, which survives
+/// title edits (feed-rs's default hashes link and title, so a corrected
+/// headline would look like a new entry), else its title. feed-rs's last
+/// resort is a random UUID, which would duplicate the entry on every crawl;
+/// we return an empty id instead and fall back to the content in `parse_feed`.
+fn entry_id_without_guid(
+    links: &[feed_rs::model::Link],
+    title: &Option<feed_rs::model::Text>,
+    _uri: Option<&str>,
+) -> String {
+    if let Some(link) = links.first().filter(|l| !l.href.trim().is_empty()) {
+        return link.href.trim().to_string();
+    }
+    match title {
+        Some(t) if !t.content.trim().is_empty() => format!("title:{}", t.content.trim()),
+        _ => String::new(),
+    }
+}
+
+/// FNV-1a: a stable 64-bit hash for ids stored across versions (std's
+/// DefaultHasher may change between Rust releases).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
 
@@ -159,6 +201,39 @@ mod tests {
         let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{"id":"1","url":"https://j.example/1","title":"J1","content_html":"<p>x</p>"}]}"#;
         let f = parse_feed(json.as_bytes(), "https://j.example/feed.json").unwrap();
         assert_eq!(f.entries[0].title.as_deref(), Some("J1"));
+    }
+
+    #[test]
+    fn rss_091_and_092() {
+        for version in ["0.91", "0.92"] {
+            let doc = format!(
+                r#"<?xml version="1.0"?><rss version="{version}"><channel><title>Old</title><link>https://o.example/</link>
+                <description>d</description><language>en-gb</language>
+                <item><title>Old item</title><link>https://o.example/1</link><description>Text &amp; more</description></item></channel></rss>"#
+            );
+            let f = parse_feed(doc.as_bytes(), "https://o.example/rss").unwrap();
+            assert_eq!(f.entries.len(), 1, "{version}");
+            assert_eq!(f.entries[0].url.as_deref(), Some("https://o.example/1"));
+            assert_eq!(
+                f.entries[0].guid, "https://o.example/1",
+                "an entry without guid is known by its link"
+            );
+            assert_eq!(f.entries[0].summary_html.as_deref(), Some("Text & more"));
+            assert_eq!(f.language.as_deref(), Some("en-gb"));
+        }
+    }
+
+    #[test]
+    fn ids_without_guid_or_link_are_stable() {
+        let doc = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+            <item><description>Only a description, no link, no title, no guid.</description></item>
+            <item><title>Only a title</title></item></channel></rss>"#;
+        let a = parse_feed(doc.as_bytes(), "https://x.example/rss").unwrap();
+        let b = parse_feed(doc.as_bytes(), "https://x.example/rss").unwrap();
+        assert_eq!(a.entries.len(), 2);
+        assert_eq!(a.entries, b.entries, "parsing twice must give the same ids");
+        assert!(a.entries[0].guid.starts_with("content:"), "{}", a.entries[0].guid);
+        assert_eq!(a.entries[1].guid, "title:Only a title");
     }
 
     #[test]

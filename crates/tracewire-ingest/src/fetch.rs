@@ -235,13 +235,21 @@ impl Fetcher {
             }
             source = err.source();
         }
-        let mut reason = e.to_string();
-        let mut inner = std::error::Error::source(&e);
-        while let Some(err) = inner {
-            reason.push_str(": ");
-            reason.push_str(&err.to_string());
-            inner = err.source();
+        // reqwest's chain repeats the URL and layers ("error sending request
+        // for url ...: client error (Connect): tcp connect error: ..."); the
+        // innermost cause is the part a person can act on.
+        let mut innermost: &dyn std::error::Error = &e;
+        while let Some(next) = innermost.source() {
+            innermost = next;
         }
+        let cause = innermost.to_string();
+        let reason = if e.is_connect() {
+            format!("cannot connect: {cause}")
+        } else if e.is_body() || e.is_decode() {
+            format!("the response body could not be read: {cause}")
+        } else {
+            cause
+        };
         FetchError::Network {
             url: url.to_string(),
             reason,

@@ -36,6 +36,30 @@ pub const SEED_ORIGIN: &str = "http://worldnewsfeed.example";
 /// Where the seed page lives on its site (and on the demo "World News Feed").
 pub const SEED_ARTICLE_PATH: &str = "/2015/09/18/russia-says-it-may-send-troops-into-combat-in-syria/";
 
+/// The URL the seed page's "Source Article from" line names.
+pub const SEED_SOURCE_URL: &str = "https://www.freedomsphoenix.com/News/183511-2015-09-18-russia-says-it-may-send-troops-into-combat-in-syria.htm?EdNo=001&From=RSS";
+
+/// Page furniture of the seed page that must never appear in its extracted text.
+pub const SEED_FORBIDDEN: &[&str] = &[
+    "Source Article from",
+    "Related posts",
+    "Views:",
+    "Recent Posts",
+    "Leave a Reply",
+    "Share on Facebook",
+    "Proudly powered by",
+];
+
+/// The paragraphs of the seed article that its extraction must contain:
+/// every line of [`SEED_ARTICLE_TXT`] before its "Source Article from" line.
+pub fn seed_paragraphs() -> Vec<&'static str> {
+    SEED_ARTICLE_TXT
+        .lines()
+        .take_while(|l| !l.starts_with("Source Article from"))
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
 /// Replaces the seed's origin (`http://worldnewsfeed.example`) in `text` with
 /// `base_url` (given without a trailing slash; one is dropped if present).
 pub fn rewrite_seed(text: &str, base_url: &str) -> String {

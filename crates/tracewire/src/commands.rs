@@ -16,30 +16,39 @@ use crate::GlobalArgs;
 use crate::config::Config;
 use crate::progress;
 
-/// Configuration from the file, then the global flags.
-fn load_config(global: &GlobalArgs) -> Result<Config> {
-    let default_path = global.data_dir.join("config.toml");
-    let path = global
-        .config
-        .clone()
-        .or_else(|| default_path.exists().then_some(default_path));
-    let mut config = Config::load(path.as_deref())?;
-    if global.allow_private_networks {
-        config.fetch.allow_private_networks = true;
-    }
-    if let Some(t) = global.fetch_timeout {
-        config.fetch.timeout_secs = t;
-    }
-    if let Some(n) = global.max_body_bytes {
-        config.fetch.max_body_bytes = n;
-    }
-    Ok(config)
+/// What every command starts from: the global flags and the configuration
+/// (file, then flags and environment).
+pub struct Setup {
+    pub global: GlobalArgs,
+    pub config: Config,
 }
 
-async fn open_store(global: &GlobalArgs) -> Result<Arc<dyn Store>> {
-    open_embedded(&global.data_dir)
+impl Setup {
+    pub fn new(global: GlobalArgs) -> Result<Setup> {
+        let default_path = global.data_dir.join("config.toml");
+        let path = global
+            .config
+            .clone()
+            .or_else(|| default_path.exists().then_some(default_path));
+        let mut config = Config::load(path.as_deref())?;
+        if global.allow_private_networks {
+            config.fetch.allow_private_networks = true;
+        }
+        if let Some(t) = global.fetch_timeout {
+            config.fetch.timeout_secs = t;
+        }
+        if let Some(n) = global.max_body_bytes {
+            config.fetch.max_body_bytes = n;
+        }
+        Ok(Setup { global, config })
+    }
+}
+
+async fn open_store(ctx: &Setup) -> Result<Arc<dyn Store>> {
+    let dir = &ctx.global.data_dir;
+    open_embedded(dir)
         .await
-        .with_context(|| format!("cannot open the database in {}", global.data_dir.display()))
+        .with_context(|| format!("cannot open the database in {}", dir.display()))
 }
 
 fn crawler(config: &Config, store: Arc<dyn Store>) -> Result<Crawler> {
@@ -51,13 +60,12 @@ fn interval_secs(config: &Config) -> i64 {
     config.crawl_config().default_interval.as_secs() as i64
 }
 
-pub async fn feeds_add(global: &GlobalArgs, urls: &[String], no_check: bool) -> Result<ExitCode> {
-    let config = load_config(global)?;
-    let store = open_store(global).await?;
-    let crawler = crawler(&config, store.clone())?;
+pub async fn feeds_add(ctx: &Setup, urls: &[String], no_check: bool) -> Result<ExitCode> {
+    let store = open_store(ctx).await?;
+    let crawler = crawler(&ctx.config, store.clone())?;
     let mut failures = 0;
     for raw in urls {
-        match add_one(&crawler, store.as_ref(), raw, no_check, interval_secs(&config)).await {
+        match add_one(&crawler, store.as_ref(), raw, no_check, interval_secs(&ctx.config)).await {
             Ok(line) => println!("{line}"),
             Err(e) => {
                 failures += 1;
@@ -131,8 +139,8 @@ fn normalize_url(raw: &str) -> Result<String> {
     Ok(url.to_string())
 }
 
-pub async fn feeds_list(global: &GlobalArgs) -> Result<ExitCode> {
-    let store = open_store(global).await?;
+pub async fn feeds_list(ctx: &Setup) -> Result<ExitCode> {
+    let store = open_store(ctx).await?;
     let feeds = store.feeds().await?;
     if feeds.is_empty() {
         println!("No feeds. Add one with: tracewire feeds add URL");
@@ -161,8 +169,8 @@ pub async fn feeds_list(global: &GlobalArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn feeds_remove(global: &GlobalArgs, id: i64) -> Result<ExitCode> {
-    let store = open_store(global).await?;
+pub async fn feeds_remove(ctx: &Setup, id: i64) -> Result<ExitCode> {
+    let store = open_store(ctx).await?;
     if store.remove_feed(id).await? {
         println!("removed feed #{id} and its articles");
         Ok(ExitCode::SUCCESS)
@@ -171,11 +179,10 @@ pub async fn feeds_remove(global: &GlobalArgs, id: i64) -> Result<ExitCode> {
     }
 }
 
-pub async fn feeds_import(global: &GlobalArgs, file: &Path) -> Result<ExitCode> {
-    let config = load_config(global)?;
+pub async fn feeds_import(ctx: &Setup, file: &Path) -> Result<ExitCode> {
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let feeds = read_opml(&text).with_context(|| format!("cannot import {}", file.display()))?;
-    let store = open_store(global).await?;
+    let store = open_store(ctx).await?;
     let (mut added, mut existing) = (0, 0);
     for f in feeds {
         let Ok(url) = normalize_url(&f.url) else {
@@ -187,7 +194,7 @@ pub async fn feeds_import(global: &GlobalArgs, file: &Path) -> Result<ExitCode> 
                 url,
                 title: f.title,
                 site_url: f.site_url,
-                interval_secs: interval_secs(&config),
+                interval_secs: interval_secs(&ctx.config),
             })
             .await
         {
@@ -203,8 +210,8 @@ pub async fn feeds_import(global: &GlobalArgs, file: &Path) -> Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn feeds_export(global: &GlobalArgs) -> Result<ExitCode> {
-    let store = open_store(global).await?;
+pub async fn feeds_export(ctx: &Setup) -> Result<ExitCode> {
+    let store = open_store(ctx).await?;
     let feeds: Vec<OpmlFeed> = store
         .feeds()
         .await?
@@ -265,24 +272,22 @@ fn print_report(report: &CrawlReport) {
     }
 }
 
-pub async fn crawl(global: &GlobalArgs, once: bool, force: bool, show_progress: bool) -> Result<ExitCode> {
-    let config = load_config(global)?;
-    let store = open_store(global).await?;
+pub async fn crawl(ctx: &Setup, once: bool, force: bool, show_progress: bool) -> Result<ExitCode> {
+    let store = open_store(ctx).await?;
     if once {
-        let report = crawl_round(crawler(&config, store)?, force, show_progress).await?;
+        let report = crawl_round(crawler(&ctx.config, store)?, force, show_progress).await?;
         print_report(&report);
         return Ok(ExitCode::SUCCESS);
     }
     tracing::info!("crawling on schedule; press Ctrl-C to stop");
-    let crawler = crawler(&config, store)?;
+    let crawler = crawler(&ctx.config, store)?;
     crawler.run(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn extract(global: &GlobalArgs, input: &str, base_url: Option<&str>) -> Result<ExitCode> {
+pub async fn extract(ctx: &Setup, input: &str, base_url: Option<&str>) -> Result<ExitCode> {
     let (html, base) = if input.starts_with("http://") || input.starts_with("https://") {
-        let config = load_config(global)?;
-        let fetcher = Fetcher::new(config.fetch_config())?;
+        let fetcher = Fetcher::new(ctx.config.fetch_config())?;
         let page = fetcher.get(input, &Validators::default()).await?;
         let html = tracewire_extract::decode_html(&page.body, page.content_type.as_deref());
         (html, Some(page.final_url))
@@ -298,15 +303,14 @@ pub async fn extract(global: &GlobalArgs, input: &str, base_url: Option<&str>) -
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn serve(global: &GlobalArgs, listen: &str, with_worker: bool) -> Result<ExitCode> {
-    let config = load_config(global)?;
-    let store = open_store(global).await?;
+pub async fn serve(ctx: &Setup, listen: &str, with_worker: bool) -> Result<ExitCode> {
+    let store = open_store(ctx).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (is another server using it? try --listen 127.0.0.1:0)"))?;
     let addr = listener.local_addr()?;
     let worker = if with_worker {
-        let crawler = crawler(&config, store.clone())?;
+        let crawler = crawler(&ctx.config, store.clone())?;
         Some(tokio::spawn(async move {
             if let Err(e) = crawler.run(std::future::pending()).await {
                 tracing::error!(error = %e, "the background crawler stopped");
@@ -317,7 +321,7 @@ pub async fn serve(global: &GlobalArgs, listen: &str, with_worker: bool) -> Resu
     };
     let state = AppState {
         store,
-        config: Arc::new(config.web_config()),
+        config: Arc::new(ctx.config.web_config()),
     };
     println!("Tracewire is serving on http://{addr}/");
     tracewire_web::serve(listener, state, shutdown_signal()).await?;
@@ -327,9 +331,9 @@ pub async fn serve(global: &GlobalArgs, listen: &str, with_worker: bool) -> Resu
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn demo(global: &GlobalArgs, listen: &str, show_progress: bool) -> Result<ExitCode> {
+pub async fn demo(ctx: &Setup, listen: &str, show_progress: bool) -> Result<ExitCode> {
     let started = std::time::Instant::now();
-    let mut config = load_config(global)?;
+    let mut config = ctx.config.clone();
     // The demo web lives on 127.0.0.1 by design.
     config.fetch.allow_private_networks = true;
     let web = tracewire_testkit::demo::start_demo_web()

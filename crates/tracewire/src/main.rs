@@ -31,8 +31,10 @@ pub struct GlobalArgs {
     /// Configuration file (TOML); default: <data-dir>/config.toml if present.
     #[arg(long, global = true, env = "TRACEWIRE_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Allow fetching from private, loopback and link-local addresses.
-    #[arg(long, global = true, env = "TRACEWIRE_ALLOW_PRIVATE_NETWORKS")]
+    /// Allow fetching from private, loopback and link-local addresses
+    /// (TRACEWIRE_ALLOW_PRIVATE_NETWORKS=1 does the same).
+    #[arg(long, global = true, env = "TRACEWIRE_ALLOW_PRIVATE_NETWORKS",
+          action = clap::ArgAction::SetTrue, value_parser = clap::builder::FalseyValueParser::new())]
     pub allow_private_networks: bool,
     /// Whole-request fetch time limit in seconds (overrides the config file).
     #[arg(long, global = true, env = "TRACEWIRE_FETCH_TIMEOUT", value_name = "SECS")]
@@ -120,23 +122,29 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
-        let global = cli.global;
-        match cli.command {
-            Command::Demo { listen } => commands::demo(&global, &listen, show_progress).await,
-            Command::Feeds { command } => match command {
-                FeedsCommand::Add { urls, no_check } => commands::feeds_add(&global, &urls, no_check).await,
-                FeedsCommand::List => commands::feeds_list(&global).await,
-                FeedsCommand::Remove { id } => commands::feeds_remove(&global, id).await,
-                FeedsCommand::Import { file } => commands::feeds_import(&global, &file).await,
-                FeedsCommand::Export => commands::feeds_export(&global).await,
-            },
-            Command::Crawl { once, force } => commands::crawl(&global, once, force, show_progress).await,
-            Command::Extract { input, base_url } => commands::extract(&global, &input, base_url.as_deref()).await,
-            Command::Serve { listen, no_worker } => commands::serve(&global, &listen, !no_worker).await,
+        let command = match cli.command {
             Command::Config => {
                 print!("{}", config::EXAMPLE);
-                Ok(ExitCode::SUCCESS)
+                return Ok(ExitCode::SUCCESS);
             }
+            other => other,
+        };
+        // Every other command reads the configuration, so a broken file is
+        // reported whatever the command.
+        let ctx = commands::Setup::new(cli.global)?;
+        match command {
+            Command::Demo { listen } => commands::demo(&ctx, &listen, show_progress).await,
+            Command::Feeds { command } => match command {
+                FeedsCommand::Add { urls, no_check } => commands::feeds_add(&ctx, &urls, no_check).await,
+                FeedsCommand::List => commands::feeds_list(&ctx).await,
+                FeedsCommand::Remove { id } => commands::feeds_remove(&ctx, id).await,
+                FeedsCommand::Import { file } => commands::feeds_import(&ctx, &file).await,
+                FeedsCommand::Export => commands::feeds_export(&ctx).await,
+            },
+            Command::Crawl { once, force } => commands::crawl(&ctx, once, force, show_progress).await,
+            Command::Extract { input, base_url } => commands::extract(&ctx, &input, base_url.as_deref()).await,
+            Command::Serve { listen, no_worker } => commands::serve(&ctx, &listen, !no_worker).await,
+            Command::Config => Ok(ExitCode::SUCCESS),
         }
     });
     match result {

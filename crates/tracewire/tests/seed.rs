@@ -5,27 +5,11 @@
 mod common;
 
 use common::Tracewire;
-use tracewire_testkit::demo::{SEED_ARTICLE_PATH, SEED_ARTICLE_TXT, SEED_FEED_XML, SEED_PAGE_HTML, rewrite_seed};
+use tracewire_testkit::demo::{
+    SEED_ARTICLE_PATH, SEED_FEED_XML, SEED_FORBIDDEN as FORBIDDEN, SEED_PAGE_HTML, SEED_SOURCE_URL as FREEDOMSPHOENIX,
+    rewrite_seed, seed_paragraphs,
+};
 use tracewire_testkit::{FixtureResponse, FixtureServer};
-
-const FREEDOMSPHOENIX: &str = "https://www.freedomsphoenix.com/News/183511-2015-09-18-russia-says-it-may-send-troops-into-combat-in-syria.htm?EdNo=001&From=RSS";
-const FORBIDDEN: &[&str] = &[
-    "Source Article from",
-    "Related posts",
-    "Views:",
-    "Recent Posts",
-    "Leave a Reply",
-    "Share on Facebook",
-    "Proudly powered by",
-];
-
-fn seed_paragraphs() -> Vec<&'static str> {
-    SEED_ARTICLE_TXT
-        .lines()
-        .take_while(|l| !l.starts_with("Source Article from"))
-        .filter(|l| !l.trim().is_empty())
-        .collect()
-}
 
 #[tokio::test]
 async fn seed_article_end_to_end() {

@@ -13,6 +13,8 @@ pub struct Tracewire {
     pub data: TempDir,
     /// Extra global flags for every command.
     pub flags: Vec<String>,
+    /// Extra environment variables for every command.
+    pub env: Vec<(String, String)>,
 }
 
 pub struct Run {
@@ -27,6 +29,7 @@ impl Tracewire {
         Tracewire {
             data: tempfile::tempdir().unwrap(),
             flags: vec!["--allow-private-networks".to_string()],
+            env: Vec::new(),
         }
     }
 
@@ -35,6 +38,7 @@ impl Tracewire {
         Tracewire {
             data: tempfile::tempdir().unwrap(),
             flags: Vec::new(),
+            env: Vec::new(),
         }
     }
 
@@ -44,6 +48,7 @@ impl Tracewire {
         c.args(&self.flags);
         c.env_remove("TRACEWIRE_ALLOW_PRIVATE_NETWORKS");
         c.env("TRACEWIRE_LOG", "warn");
+        c.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         c.kill_on_drop(true);
         c
     }

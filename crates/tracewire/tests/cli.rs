@@ -1,0 +1,82 @@
+//! Smaller command-line promises: `extract`, the environment switch for
+//! private networks, configuration errors.
+
+mod common;
+
+use common::Tracewire;
+use tracewire_testkit::demo::{SEED_ARTICLE_PATH, SEED_FEED_XML, SEED_PAGE_HTML, rewrite_seed};
+use tracewire_testkit::{FixtureResponse, FixtureServer};
+
+#[tokio::test]
+async fn extract_prints_the_article_as_json() {
+    let tw = Tracewire::new();
+    let file = tw.data.path().join("page.html");
+    std::fs::write(&file, SEED_PAGE_HTML).unwrap();
+    let out = tw
+        .ok(&[
+            "extract",
+            file.to_str().unwrap(),
+            "--base-url",
+            "http://worldnewsfeed.example/x/",
+        ])
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["title"], "Russia Says It May Send Troops Into Combat In Syria");
+    assert!(
+        json["source_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://www.freedomsphoenix.com/News/183511")
+    );
+    assert_eq!(json["attributions"][0]["kind"], "source");
+    assert!(
+        json["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("On Thursday evening, we detailed a Reuters report")
+    );
+    assert!(!json["text"].as_str().unwrap().contains("Views:"));
+
+    // From a URL, relative links resolve against the page's address.
+    let site = FixtureServer::start().await.unwrap();
+    site.route(
+        SEED_ARTICLE_PATH,
+        FixtureResponse::html(rewrite_seed(SEED_PAGE_HTML, &site.base_url())),
+    );
+    let out = tw.ok(&["extract", &site.url(SEED_ARTICLE_PATH)]).await;
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["canonical_url"], site.url(SEED_ARTICLE_PATH));
+
+    let missing = tw.run(&["extract", "/no/such/file.html"]).await;
+    assert!(
+        !missing.ok && missing.stderr.contains("cannot read /no/such/file.html"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[tokio::test]
+async fn the_environment_can_allow_private_networks() {
+    let site = FixtureServer::start().await.unwrap();
+    site.route(
+        "/feed/",
+        FixtureResponse::rss(rewrite_seed(SEED_FEED_XML, &site.base_url())),
+    );
+    let mut tw = Tracewire::guarded();
+    assert!(!tw.run(&["feeds", "add", &site.url("/feed/")]).await.ok);
+    tw.env.push(("TRACEWIRE_ALLOW_PRIVATE_NETWORKS".into(), "1".into()));
+    tw.ok(&["feeds", "add", &site.url("/feed/")]).await;
+}
+
+#[tokio::test]
+async fn a_bad_config_file_is_a_clear_error() {
+    let tw = Tracewire::new();
+    std::fs::write(tw.data.path().join("config.toml"), "[fetch]\ntimeout = 3\n").unwrap();
+    let run = tw.run(&["feeds", "list"]).await;
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("config.toml") && run.stderr.contains("timeout"),
+        "{}",
+        run.stderr
+    );
+}
