@@ -46,11 +46,11 @@ pub fn bar(show: bool, what: &str) -> Option<ProgressBar> {
         return None;
     }
     let bar = ProgressBar::new(0);
-    let style = ProgressStyle::with_template("{spinner} {msg:10} [{bar:30}] {pos}/{len} {wide_msg}")
+    let style = ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] {pos}/{len} {wide_msg}")
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
     bar.set_style(style);
-    bar.set_message(what.to_string());
+    bar.set_prefix(what.to_string());
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar.clone());
     Some(bar)
