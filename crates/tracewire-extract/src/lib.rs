@@ -11,6 +11,7 @@ mod attribution;
 mod body;
 mod dom;
 mod encoding;
+pub mod eval;
 mod metadata;
 mod sanitize;
 

@@ -1,6 +1,7 @@
 //! `tracewire`: the one binary. Parses the command line, loads the
 //! configuration, sets up logging and progress, and wires the crates together.
 
+mod batch;
 mod commands;
 mod config;
 mod progress;
@@ -70,13 +71,29 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Extract the article from an HTML file or URL and print it as JSON.
+    /// Extract the article from an HTML file or URL and print it as JSON,
+    /// or from every page in a folder (--batch).
     Extract {
         /// A file path or an http(s) URL.
-        input: String,
+        #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+        input: Option<String>,
         /// The page's address, for resolving relative links (files only).
         #[arg(long)]
         base_url: Option<String>,
+        /// Extract every *.html and *.html.gz in this folder (id = file name).
+        #[arg(long, value_name = "DIR")]
+        batch: Option<PathBuf>,
+        /// Where --batch writes {id: {"articleBody","title","author","publish_date","url","language"}}.
+        #[arg(long, value_name = "FILE", requires = "batch")]
+        out: Option<PathBuf>,
+        /// Threads for --batch.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+    },
+    /// Measure quality and speed.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
     },
     /// Serve the web UI, the JSON API and the output feeds.
     Serve {
@@ -89,6 +106,24 @@ enum Command {
     },
     /// Print the commented example configuration.
     Config,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Extraction quality (shingle F1 against a ground truth) and pages/s.
+    Extract {
+        /// Folder of *.html / *.html.gz pages.
+        #[arg(long, value_name = "DIR")]
+        html: PathBuf,
+        /// {id: {"articleBody", "url"}} as in the article-extraction benchmark.
+        #[arg(long, value_name = "FILE")]
+        ground_truth: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Repeat the extraction until this many seconds have passed.
+        #[arg(long, default_value_t = 3.0)]
+        min_seconds: f64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -142,7 +177,29 @@ fn main() -> ExitCode {
                 FeedsCommand::Export => commands::feeds_export(&ctx).await,
             },
             Command::Crawl { once, force } => commands::crawl(&ctx, once, force, show_progress).await,
-            Command::Extract { input, base_url } => commands::extract(&ctx, &input, base_url.as_deref()).await,
+            Command::Extract {
+                input,
+                base_url,
+                batch,
+                out,
+                threads,
+            } => match (batch, input) {
+                (Some(dir), _) => {
+                    let out = out.unwrap_or_else(batch::default_out);
+                    batch::extract_batch(&dir, &out, threads, show_progress)
+                }
+                (None, Some(input)) => commands::extract(&ctx, &input, base_url.as_deref()).await,
+                (None, None) => Err(anyhow::anyhow!("give a file, a URL or --batch DIR")),
+            },
+            Command::Bench {
+                command:
+                    BenchCommand::Extract {
+                        html,
+                        ground_truth,
+                        threads,
+                        min_seconds,
+                    },
+            } => batch::bench_extract(&html, &ground_truth, threads, min_seconds),
             Command::Serve { listen, no_worker } => commands::serve(&ctx, &listen, !no_worker).await,
             Command::Config => Ok(ExitCode::SUCCESS),
         }

@@ -80,3 +80,67 @@ async fn a_bad_config_file_is_a_clear_error() {
         run.stderr
     );
 }
+
+#[tokio::test]
+async fn batch_extraction_and_its_benchmark() {
+    use std::io::Write;
+    let tw = Tracewire::new();
+    let dir = tw.data.path().join("pages");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("seed.html"), SEED_PAGE_HTML).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"<html lang=\"fr\"><head><title>Titre</title></head><body><article><p>Le conseil municipal a vote mardi, apres un long debat, pour agrandir le reseau de tramway de la ville.</p></article></body></html>").unwrap();
+    std::fs::write(dir.join("fr.html.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(dir.join("notes.txt"), "not a page").unwrap();
+
+    let out = tw.data.path().join("out.json");
+    tw.ok(&[
+        "extract",
+        "--batch",
+        dir.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--threads",
+        "2",
+    ])
+    .await;
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let ids: Vec<&String> = json.as_object().unwrap().keys().collect();
+    assert_eq!(ids, ["fr", "seed"]);
+    assert_eq!(
+        json["seed"]["title"],
+        "Russia Says It May Send Troops Into Combat In Syria"
+    );
+    assert_eq!(json["seed"]["author"], "admin");
+    assert!(json["seed"]["publish_date"].as_str().unwrap().starts_with("2015-09-18"));
+    assert_eq!(json["fr"]["language"], "fr");
+    assert!(
+        json["fr"]["articleBody"]
+            .as_str()
+            .unwrap()
+            .starts_with("Le conseil municipal")
+    );
+
+    // The benchmark scores against a ground truth: the seed's own text is perfect.
+    let truth = serde_json::json!({
+        "seed": {"articleBody": tracewire_testkit::demo::seed_paragraphs().join("\n"), "url": "http://worldnewsfeed.example/x/"},
+        "fr": {"articleBody": "Something else entirely, nothing like the page", "url": "https://fr.example/"}
+    });
+    let gt = tw.data.path().join("gt.json");
+    std::fs::write(&gt, truth.to_string()).unwrap();
+    let report = tw
+        .ok(&[
+            "bench",
+            "extract",
+            "--html",
+            dir.to_str().unwrap(),
+            "--ground-truth",
+            gt.to_str().unwrap(),
+            "--min-seconds",
+            "0",
+        ])
+        .await;
+    assert!(report.contains("pages        2"), "{report}");
+    assert!(report.contains("accuracy     0.5000"), "{report}");
+    assert!(report.contains("pages/s"), "{report}");
+}

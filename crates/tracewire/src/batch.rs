@@ -1,0 +1,214 @@
+//! Extraction over a folder of saved pages: `extract --batch` (JSON out, in
+//! the benchmark's format) and `bench extract` (quality and speed against a
+//! ground truth).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use tracewire_extract::{Extracted, decode_html, eval, extract};
+use url::Url;
+
+use crate::progress;
+
+/// Largest page read from disk, after decompression.
+const MAX_PAGE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A saved page: its id (the file name without extensions) and its text.
+struct Page {
+    id: String,
+    html: String,
+}
+
+/// Reads every `*.html` and `*.html.gz` in `dir`, sorted by id.
+fn read_pages(dir: &Path) -> Result<Vec<Page>> {
+    let mut pages = Vec::new();
+    let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read the folder {}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let (id, gz) = if let Some(id) = name.strip_suffix(".html.gz") {
+            (id, true)
+        } else if let Some(id) = name.strip_suffix(".html") {
+            (id, false)
+        } else {
+            continue;
+        };
+        let file = std::fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        let mut bytes = Vec::new();
+        let read = if gz {
+            flate2::read::GzDecoder::new(file)
+                .take(MAX_PAGE_BYTES)
+                .read_to_end(&mut bytes)
+        } else {
+            file.take(MAX_PAGE_BYTES).read_to_end(&mut bytes)
+        };
+        if let Err(e) = read {
+            eprintln!("warning: skipping {}: {e}", path.display());
+            continue;
+        }
+        pages.push(Page {
+            id: id.to_string(),
+            html: decode_html(&bytes, None),
+        });
+    }
+    pages.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(pages)
+}
+
+/// Runs `extract` over `pages` on `threads` threads, keeping page order.
+fn extract_all(pages: &[Page], bases: &BTreeMap<String, Url>, threads: usize) -> Vec<Extracted> {
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<Extracted>> = vec![None; pages.len()];
+    let chunks: Vec<Vec<(usize, Extracted)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(page) = pages.get(i) else { break };
+                        done.push((i, extract(&page.html, bases.get(&page.id))));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().filter_map(|w| w.join().ok()).collect()
+    });
+    for (i, e) in chunks.into_iter().flatten() {
+        results[i] = Some(e);
+    }
+    results.into_iter().map(Option::unwrap_or_default).collect()
+}
+
+/// One page in the benchmark's output format.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchItem {
+    article_body: String,
+    title: Option<String>,
+    author: Option<String>,
+    #[serde(rename = "publish_date")]
+    publish_date: Option<String>,
+    url: Option<String>,
+    language: Option<String>,
+}
+
+pub fn extract_batch(dir: &Path, out: &Path, threads: usize, show_progress: bool) -> Result<ExitCode> {
+    let pages = read_pages(dir)?;
+    if pages.is_empty() {
+        bail!("no *.html or *.html.gz files in {}", dir.display());
+    }
+    let bar = progress::bar(show_progress, "extracting");
+    if let Some(b) = &bar {
+        b.set_length(pages.len() as u64);
+    }
+    let started = Instant::now();
+    let extracted = extract_all(&pages, &BTreeMap::new(), threads);
+    progress::clear();
+    let items: BTreeMap<&str, BatchItem> = pages
+        .iter()
+        .zip(extracted)
+        .map(|(p, e)| {
+            (
+                p.id.as_str(),
+                BatchItem {
+                    article_body: e.text,
+                    title: e.title,
+                    author: e.byline,
+                    publish_date: e.published.map(|d| d.to_rfc3339()),
+                    url: e.canonical_url,
+                    language: e.language,
+                },
+            )
+        })
+        .collect();
+    let json = serde_json::to_string_pretty(&items)?;
+    std::fs::write(out, json).with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!(
+        "extracted {} pages in {:.2}s with {threads} thread(s); wrote {}",
+        pages.len(),
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Truth {
+    article_body: String,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+pub fn bench_extract(html: &Path, ground_truth: &Path, threads: usize, min_seconds: f64) -> Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(ground_truth).with_context(|| format!("cannot read {}", ground_truth.display()))?;
+    let truth: BTreeMap<String, Truth> = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a ground-truth file", ground_truth.display()))?;
+    let pages: Vec<Page> = read_pages(html)?
+        .into_iter()
+        .filter(|p| truth.contains_key(&p.id))
+        .collect();
+    if pages.is_empty() {
+        bail!(
+            "no page in {} has an entry in {}",
+            html.display(),
+            ground_truth.display()
+        );
+    }
+    let bases: BTreeMap<String, Url> = truth
+        .iter()
+        .filter_map(|(id, t)| Some((id.clone(), Url::parse(t.url.as_deref()?).ok()?)))
+        .collect();
+    let bytes: usize = pages.iter().map(|p| p.html.len()).sum();
+    // Repeat until the timing is long enough to mean something.
+    let started = Instant::now();
+    let mut rounds = 0;
+    let mut extracted;
+    loop {
+        extracted = extract_all(&pages, &bases, threads);
+        rounds += 1;
+        if started.elapsed().as_secs_f64() >= min_seconds {
+            break;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let pages_per_sec = (pages.len() * rounds) as f64 / elapsed;
+    let scores = eval::score(
+        pages
+            .iter()
+            .zip(&extracted)
+            .map(|(p, e)| (truth[&p.id].article_body.as_str(), e.text.as_str())),
+    );
+    let missing = truth.len() - pages.len();
+    println!(
+        "pages        {} ({} missing from {})",
+        pages.len(),
+        missing,
+        html.display()
+    );
+    println!("f1           {:.4}", scores.f1);
+    println!("precision    {:.4}", scores.precision);
+    println!("recall       {:.4}", scores.recall);
+    println!("accuracy     {:.4}", scores.accuracy);
+    println!(
+        "speed        {pages_per_sec:.1} pages/s with {threads} thread(s) ({rounds} rounds, {:.1} MB/s)",
+        (bytes * rounds) as f64 / elapsed / 1e6
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where `extract --batch` writes when `--out` is not given.
+pub fn default_out() -> PathBuf {
+    PathBuf::from("extracted.json")
+}
