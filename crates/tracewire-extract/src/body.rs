@@ -33,7 +33,7 @@ fn re(pattern: &str) -> Regex {
 /// Class/id words of boxes that are not the article.
 static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)-ad-|\bads?\b|advert|agegate|banner|breadcrumb|combx|comment|community|consent|cookie|cover-wrap|disqus|extra|footer|gdpr|header|legends|masthead|menu|modal|newsletter|nav|outbrain|pager|pagination|popup|promo|related|remark|replies|rss|share|sharing|shoutbox|sidebar|skyscraper|social|sponsor|subscribe|supplemental|taboola|tags|toolbar|trending|widget|yarpp|jp-relatedposts|sharedaddy|post-views|views-count|entry-meta|post-meta|post-info|entry-info|article-info|article-meta|postmeta|byline|author-bio|printfriendly|most-read|mostread|read-more|teaser",
+        r"(?i)-ad-|\bads?\b|advert|agegate|banner|breadcrumb|combx|comment|community|consent|cookie|cover-wrap|disqus|extra|footer|gdpr|header|legends|masthead|menu|modal|newsletter|nav|outbrain|pager|pagination|popup|promo|related|remark|replies|rss|share|sharing|shoutbox|sidebar|skyscraper|social|sponsor|subscribe|supplemental|taboola|tags|toolbar|trending|yarpp|jp-relatedposts|sharedaddy|post-views|views-count|entry-meta|post-meta|post-info|entry-info|article-info|article-meta|postmeta|byline|author-bio|printfriendly|most-read|mostread|read-more|teaser",
     )
 });
 /// Words that make an unlikely-looking box worth keeping ("article-header"
@@ -43,7 +43,7 @@ static MAYBE: LazyLock<Regex> =
 /// Words that remove a box even when it also looks like content ("article-share").
 static STRONG: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)share|sharing|social|related|yarpp|comment|newsletter|subscribe|cookie|consent|gdpr|post-views|views-count|sidebar|widget|breadcrumb|outbrain|taboola|sponsor|promo|trending|most-read|mostread|author-bio|read-more|teaser",
+        r"(?i)share|sharing|social|related|yarpp|comment|newsletter|subscribe|cookie|consent|gdpr|post-views|views-count|sidebar|breadcrumb|outbrain|taboola|sponsor|promo|trending|most-read|mostread|author-bio|read-more|teaser",
     )
 });
 static POSITIVE: LazyLock<Regex> =
@@ -318,6 +318,16 @@ fn is_removed_or_inside_removed(node: &NodeRef<'_, Node>, a: &Analysis) -> bool 
 /// Scores paragraphs into their ancestors and returns the nodes that make up
 /// the article, in document order.
 fn choose_body<'a>(body: NodeRef<'a, Node>, a: &Analysis) -> Vec<NodeRef<'a, Node>> {
+    // A page that marks its article body (schema.org microdata) is taken at
+    // its word when the marked element holds real text.
+    let marked = body
+        .descendants()
+        .filter(|n| attr(n, "itemprop").is_some_and(|p| p.split_whitespace().any(|p| p == "articleBody")))
+        .filter(|n| !is_removed_or_inside_removed(n, a))
+        .max_by_key(|n| a.text_len(n.id()));
+    if let Some(marked) = marked.filter(|n| a.text_len(n.id()) >= 200 && a.link_density(n.id()) < 0.5) {
+        return vec![marked];
+    }
     let mut scores: HashMap<NodeId, f64> = HashMap::new();
     let mut stack: Vec<(NodeRef<'a, Node>, usize)> = vec![(body, 0)];
     while let Some((node, depth)) = stack.pop() {
@@ -334,7 +344,9 @@ fn choose_body<'a>(body: NodeRef<'a, Node>, a: &Analysis) -> Vec<NodeRef<'a, Nod
                 let commas = text.matches([',', '，', '،']).count() as f64;
                 let score = 1.0 + commas + (len as f64 / 100.0).min(3.0);
                 for (level, ancestor) in node.ancestors().take(3).enumerate() {
-                    if tag(&ancestor).is_none() {
+                    // Only boxes inside <body> can be the article: <html> also
+                    // holds <head>, whose scripts and titles were never pruned.
+                    if matches!(tag(&ancestor), None | Some("html")) {
                         break;
                     }
                     let divider = match level {

@@ -196,3 +196,39 @@ fn post_info_lines_and_view_counters_are_not_body() {
     );
     assert!(!out.text.contains("views"), "{}", out.text);
 }
+
+#[test]
+fn a_marked_article_body_wins_over_busier_boxes() {
+    let filler =
+        "Sponsored, promoted, and otherwise unrelated text, with commas, many commas, and more commas. ".repeat(6);
+    let page = format!(
+        r#"<html><body><div class="g-row"><h1>Stabbing in Berlin</h1>
+        <div itemprop="articleBody">The son of a former president was stabbed to death on Tuesday, police said.<br><br>Another man, who tried to stop the attacker, was critically injured, according to the report.<br><br>The suspect was arrested at the scene.</div></div>
+        <div class="g-row"><div class="promo-box"><p>{filler}</p><p>{filler}</p></div></div></body></html>"#
+    );
+    let out = extract(&page, None);
+    assert!(out.text.starts_with("The son of a former president"), "{}", out.text);
+    assert!(out.text.contains("arrested at the scene"), "{}", out.text);
+    assert!(!out.text.contains("Sponsored"), "{}", out.text);
+}
+
+#[test]
+fn blogger_widget_wrappers_are_not_boilerplate() {
+    let page = r#"<html><body><div class="sidebar"><div class="widget"><h2>Follow by Email</h2><p>Get all latest content delivered straight to your inbox.</p></div></div>
+      <div class="widget Blog" id="Blog1"><div class="post-outer"><h3 class="post-title">Chelsea pay record fee</h3>
+      <div class="post-body entry-content">Chelsea have this morning paid the fee to secure the world record signing of the keeper, the club said.<br><br>This has freed the move of their former keeper to Madrid, and a medical is expected today.</div></div></div></body></html>"#;
+    let out = extract(page, None);
+    assert!(out.text.contains("Chelsea have this morning"), "{}", out.text);
+    assert!(out.text.contains("a medical is expected today"), "{}", out.text);
+    assert!(!out.text.contains("Follow by Email"), "{}", out.text);
+}
+
+#[test]
+fn the_head_is_never_part_of_the_body() {
+    // Found by the property test: all body text inside one link made <html>
+    // the best-scoring box, and the JSON-LD script in <head> came out as text.
+    let page = r#"<script type="application/ld+json">{"@type":"NewsArticle","headline":<a href="javascript:alert(1)"><script>alert(1)</script><a href="javascript:alert(1)"><div class="share related">Text, with commas, inside one link, long enough to score.</div>"#;
+    let out = extract(page, Url::parse("https://example.com/a/b").ok().as_ref());
+    assert!(!out.text.contains("@type"), "{}", out.text);
+    assert!(!out.html.contains("javascript"), "{}", out.html);
+}
