@@ -116,7 +116,13 @@ pub struct Crawler {
 /// What a feed URL gave.
 enum FeedDocument {
     NotModified,
-    Parsed { feed: ParsedFeed, validators: Validators },
+    Parsed {
+        feed: ParsedFeed,
+        /// The URL the feed was read from: the one asked for, or the feed
+        /// its HTML page advertised.
+        feed_url: String,
+        validators: Validators,
+    },
 }
 
 /// Where a subscription URL leads: the feed document itself, after discovery.
@@ -222,6 +228,7 @@ impl Crawler {
             Ok(FeedDocument::Parsed {
                 feed: parsed,
                 validators,
+                ..
             }) => match self.store_new_entries(feed, &parsed, &mut report).await {
                 Ok(()) => FetchResult::Updated {
                     title: parsed.title.clone(),
@@ -274,28 +281,15 @@ impl Crawler {
     /// What a subscription URL leads to: the URL itself when it is a feed, or
     /// the first feed its page advertises.
     pub async fn resolve_subscription(&self, url: &str) -> Result<ResolvedFeed, String> {
-        let page = self.fetch(url, &Validators::default()).await?;
-        match parse_feed(&page.body, page.final_url.as_str()) {
-            Ok(feed) => Ok(ResolvedFeed {
-                feed_url: url.to_string(),
-                title: feed.title,
-                site_url: feed.site_url,
-                discovered: false,
-            }),
-            Err(parse_error) => {
-                let Some(link) = self.advertised_feed(&page, &parse_error.0)? else {
-                    return Err(format!(
-                        "{url} is an HTML page that advertises no feed (no <link rel=\"alternate\">)"
-                    ));
-                };
-                let feed_page = self.fetch(&link, &Validators::default()).await?;
-                let feed = parse_feed(&feed_page.body, feed_page.final_url.as_str())
-                    .map_err(|e| format!("{url} advertises the feed {link}, but it cannot be parsed: {e}"))?;
+        match self.fetch_feed_document(url, &Validators::default()).await? {
+            FeedDocument::NotModified => Err(format!("{url} answered 304 Not Modified to a plain GET")),
+            FeedDocument::Parsed { feed, feed_url, .. } => {
+                let discovered = feed_url != url;
                 Ok(ResolvedFeed {
-                    feed_url: link,
+                    site_url: feed.site_url.or_else(|| discovered.then(|| url.to_string())),
                     title: feed.title,
-                    site_url: feed.site_url.or_else(|| Some(url.to_string())),
-                    discovered: true,
+                    feed_url,
+                    discovered,
                 })
             }
         }
@@ -322,6 +316,7 @@ impl Crawler {
         match parse_feed(&page.body, page.final_url.as_str()) {
             Ok(feed) => Ok(FeedDocument::Parsed {
                 feed,
+                feed_url: url.to_string(),
                 validators: page.validators,
             }),
             Err(parse_error) => {
@@ -337,6 +332,7 @@ impl Crawler {
                 // Validators of the page would not match the feed; send none next time.
                 Ok(FeedDocument::Parsed {
                     feed,
+                    feed_url: link,
                     validators: Validators::default(),
                 })
             }
