@@ -122,3 +122,53 @@ mod tests {
         assert_eq!(score([("a b", "a b")]).accuracy, 1.0);
     }
 }
+
+/// Folds case, whitespace, quotes and dashes, for comparing titles and names.
+pub fn fold(s: &str) -> String {
+    let mapped: String = s
+        .chars()
+        .map(|c| match c {
+            '‘' | '’' | '‚' | '′' | '`' | '´' => '\'',
+            '“' | '”' | '„' | '″' | '«' | '»' => '"',
+            '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' => '-',
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect();
+    mapped.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The extraction issue's title rule: equal once folded.
+pub fn title_matches(truth: &str, predicted: &str) -> bool {
+    fold(truth) == fold(predicted)
+}
+
+/// The author rule: equal, or one contains the other, once folded.
+pub fn author_matches(truth: &str, predicted: &str) -> bool {
+    let (t, p) = (fold(truth), fold(predicted));
+    !t.is_empty() && !p.is_empty() && (t.contains(&p) || p.contains(&t))
+}
+
+/// The date rule: the same calendar day (the first ten characters of ISO dates).
+pub fn date_matches(truth: &str, predicted: &str) -> bool {
+    let day = |s: &str| s.trim().get(..10).map(str::to_string);
+    day(truth).is_some() && day(truth) == day(predicted)
+}
+
+#[cfg(test)]
+mod metadata_tests {
+    use super::*;
+
+    #[test]
+    fn folding_rules() {
+        assert!(title_matches(
+            "Biden’s “Plan” — Explained",
+            "biden's \"plan\" - explained"
+        ));
+        assert!(!title_matches("Plan explained", "Plan explained | Site"));
+        assert!(author_matches("Dylan Bailey, MS, RD", "Dylan Bailey"));
+        assert!(!author_matches("Dylan Bailey", ""));
+        assert!(date_matches("2025-09-04", "2025-09-04T10:00:00+00:00"));
+        assert!(!date_matches("2025-09-04", "2025-09-05T00:10:00+00:00"));
+    }
+}

@@ -34,6 +34,8 @@ struct Signals {
     h1s: Vec<String>,
     json_ld: Vec<Value>,
     time_datetime: Option<String>,
+    /// Text of the first element that looks like a visible date line.
+    date_text: Option<String>,
     rel_author: Option<String>,
     byline_class: Option<String>,
 }
@@ -62,30 +64,40 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
         .map(|n| collapse_whitespace(&n))
         .filter(|n| !n.is_empty());
 
-    let title = meta(&s, &["og:title", "twitter:title"])
+    let declared = meta(&s, &["og:title", "twitter:title"])
         .or_else(|| article.and_then(|a| json_str(a.get("headline"))))
         .or_else(|| title_from_title_tag(&s, site_name.as_deref()))
+        .map(|t| strip_site_suffix(&collapse_whitespace(&t), site_name.as_deref()));
+    // The headline a reader sees is the page's <h1>; og:title is often a
+    // social-media variant. Take the <h1> that agrees with the declared
+    // titles, so a logo <h1> ("World News Feed") is never the title.
+    let title = on_page_headline(&s, declared.as_deref(), site_name.as_deref())
+        .or(declared)
         .or_else(|| s.h1s.first().cloned())
-        .map(|t| strip_site_suffix(&collapse_whitespace(&t), site_name.as_deref()))
         .filter(|t| !t.is_empty());
 
-    let byline = meta(
-        &s,
-        &[
-            "author",
-            "article:author",
-            "byl",
-            "sailthru.author",
-            "parsely-author",
-            "dc.creator",
-        ],
-    )
-    .filter(|a| !a.starts_with("http"))
-    .or_else(|| article.and_then(|a| a.get("author")).and_then(json_name))
-    .or_else(|| s.rel_author.clone())
-    .or_else(|| s.byline_class.clone())
-    .map(|b| clean_byline(&b))
-    .filter(|b| !b.is_empty() && b.chars().count() <= 120);
+    let json_author = article.and_then(|a| a.get("author"));
+    let byline = json_author
+        .and_then(|v| json_people(v, &s.json_ld, true))
+        .or_else(|| {
+            meta(
+                &s,
+                &[
+                    "author",
+                    "article:author",
+                    "byl",
+                    "sailthru.author",
+                    "parsely-author",
+                    "dc.creator",
+                ],
+            )
+            .filter(|a| !a.starts_with("http"))
+        })
+        .or_else(|| s.byline_class.clone())
+        .or_else(|| s.rel_author.clone())
+        .or_else(|| json_author.and_then(|v| json_people(v, &s.json_ld, false)))
+        .map(|b| clean_byline(&b))
+        .filter(|b| !b.is_empty() && b.chars().count() <= 120);
 
     let published = meta(
         &s,
@@ -111,7 +123,14 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
             .and_then(|a| json_str(a.get("datePublished")))
             .and_then(|d| parse_date(&d))
     })
-    .or_else(|| s.time_datetime.as_deref().and_then(parse_date));
+    .or_else(|| s.time_datetime.as_deref().and_then(parse_date))
+    .or_else(|| s.date_text.as_deref().and_then(parse_written_date))
+    .or_else(|| {
+        [s.canonical.as_deref(), fetched_from.map(Url::as_str)]
+            .into_iter()
+            .flatten()
+            .find_map(date_in_url)
+    });
 
     let canonical_url = s
         .canonical
@@ -199,15 +218,15 @@ fn gather(document: &Html) -> Signals {
                 s.rel_author = Some(t);
             }
         }
-        if s.byline_class.is_none()
-            && (attr(&node, "itemprop") == Some("author")
-                || attr(&node, "class").is_some_and(|c| {
-                    c.split_whitespace()
-                        .any(|c| matches!(c, "byline" | "author" | "author-name" | "byline__name"))
-                }))
-        {
+        if s.date_text.is_none() && looks_like_date_box(&node) {
             let t = text_of(&node);
-            if !t.is_empty() && t.chars().count() < 100 {
+            if t.chars().count() <= 80 && parse_written_date(&t).is_some() {
+                s.date_text = Some(t);
+            }
+        }
+        if s.byline_class.is_none() && looks_like_byline_box(&node) {
+            let t = clean_byline(&text_of(&node));
+            if plausible_name(&t) {
                 s.byline_class = Some(t);
             }
         }
@@ -264,6 +283,209 @@ fn json_name(v: &Value) -> Option<String> {
         Value::Array(items) => {
             let names: Vec<String> = items.iter().filter_map(json_name).collect();
             (!names.is_empty()).then(|| names.join(", "))
+        }
+        _ => None,
+    }
+}
+
+/// An element whose class, id or microdata says it holds the author's name.
+fn looks_like_byline_box(node: &NodeRef<'_, Node>) -> bool {
+    if matches!(
+        tag(node),
+        Some("meta" | "link" | "script" | "style" | "img" | "body" | "html" | "article" | "main")
+    ) {
+        return false;
+    }
+    if attr(node, "itemprop").is_some_and(|p| p == "author" || p == "creator") {
+        return true;
+    }
+    if attr(node, "href").is_some_and(|h| h.contains("/author/") || h.contains("/authors/")) {
+        return true;
+    }
+    let names = crate::dom::class_and_id(node).to_ascii_lowercase();
+    names.split(|c: char| c.is_whitespace()).any(|word| {
+        let word = word.trim_matches(['-', '_']);
+        (word.contains("author") || word.contains("byline"))
+            && ![
+                "bio",
+                "avatar",
+                "image",
+                "img",
+                "photo",
+                "description",
+                "box",
+                "social",
+                "more",
+                "wrapper",
+                "page",
+                "info",
+                "meta",
+            ]
+            .iter()
+            .any(|bad| word.contains(bad))
+    })
+}
+
+/// An element whose class or id says it shows the publication date.
+fn looks_like_date_box(node: &NodeRef<'_, Node>) -> bool {
+    if matches!(
+        tag(node),
+        Some("meta" | "link" | "script" | "style" | "body" | "html" | "article" | "main")
+    ) {
+        return false;
+    }
+    let names = crate::dom::class_and_id(node).to_ascii_lowercase();
+    names.split_whitespace().any(|w| {
+        (w.contains("date") || w.contains("publish") || w.contains("posted-on") || w.contains("timestamp"))
+            && !w.contains("update")
+            && !w.contains("modified")
+    })
+}
+
+static WRITTEN_DATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    #[allow(clippy::expect_used)] // constant pattern, covered by the tests
+    regex::Regex::new(
+        r"(?i)\b(?:(?P<m1>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{4})|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(?P<y2>\d{4})|(?P<y3>\d{4})-(?P<mo3>\d{2})-(?P<d3>\d{2}))\b",
+    )
+    .expect("constant regex")
+});
+
+/// "September 4, 2025", "4 Sep 2025", "2025-09-04" in running text.
+fn parse_written_date(text: &str) -> Option<DateTime<Utc>> {
+    let c = WRITTEN_DATE.captures(text)?;
+    let month = |m: &str| -> Option<u32> {
+        let m = m.get(..3)?.to_ascii_lowercase();
+        [
+            "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+        ]
+        .iter()
+        .position(|x| *x == m)
+        .map(|i| i as u32 + 1)
+    };
+    let (y, m, d) = if let (Some(m), Some(d), Some(y)) = (c.name("m1"), c.name("d1"), c.name("y1")) {
+        (y.as_str().parse().ok()?, month(m.as_str())?, d.as_str().parse().ok()?)
+    } else if let (Some(d), Some(m), Some(y)) = (c.name("d2"), c.name("m2"), c.name("y2")) {
+        (y.as_str().parse().ok()?, month(m.as_str())?, d.as_str().parse().ok()?)
+    } else {
+        let (y, m, d) = (c.name("y3")?, c.name("mo3")?, c.name("d3")?);
+        (
+            y.as_str().parse().ok()?,
+            m.as_str().parse().ok()?,
+            d.as_str().parse().ok()?,
+        )
+    };
+    plausible_day(y, m, d)
+}
+
+/// A date in a URL path: /2015/09/18/ or /2015-09-18-.
+fn date_in_url(url: &str) -> Option<DateTime<Utc>> {
+    static IN_URL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        #[allow(clippy::expect_used)] // constant pattern, covered by the tests
+        regex::Regex::new(r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>\d{1,2})[/-](?P<d>\d{1,2})(?:[/-]|$)")
+            .expect("constant regex")
+    });
+    let c = IN_URL.captures(url)?;
+    plausible_day(c["y"].parse().ok()?, c["m"].parse().ok()?, c["d"].parse().ok()?)
+}
+
+fn plausible_day(y: i32, m: u32, d: u32) -> Option<DateTime<Utc>> {
+    if !(1990..=2100).contains(&y) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y, m, d)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| Utc.from_utc_datetime(&d))
+}
+
+/// A byline after cleaning: a few words, no sentence.
+fn plausible_name(t: &str) -> bool {
+    let words = t.split_whitespace().count();
+    (1..=10).contains(&words) && t.chars().count() <= 100 && !t.ends_with('.') && t.chars().any(char::is_alphabetic)
+}
+
+/// The <h1> that best agrees with the declared title, if any agrees.
+fn on_page_headline(s: &Signals, declared: Option<&str>, site_name: Option<&str>) -> Option<String> {
+    let words = |t: &str| -> std::collections::HashSet<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let site = site_name.map(crate::eval::fold);
+    let candidates: Vec<&String> = s
+        .h1s
+        .iter()
+        .filter(|h| h.chars().count() <= 300 && site.as_deref() != Some(crate::eval::fold(h).as_str()))
+        .collect();
+    let Some(declared) = declared.filter(|d| !d.is_empty()) else {
+        return (candidates.len() == 1).then(|| candidates[0].clone());
+    };
+    let target = words(declared);
+    candidates
+        .into_iter()
+        .map(|h| {
+            let w = words(h);
+            let shared = w.intersection(&target).count() as f64;
+            let overlap = shared / (w.len().min(target.len()).max(1) as f64);
+            (h, overlap)
+        })
+        .filter(|(_, overlap)| *overlap >= 0.5)
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(a.0.len().cmp(&b.0.len())))
+        .map(|(h, _)| h.clone())
+}
+
+/// Author names from a JSON-LD `author` value, following `@id` references
+/// into the page's `@graph` (as WordPress SEO plugins write them). With
+/// `people_only`, organizations are skipped: pages credit a person when
+/// they can, and the organization is usually the publisher.
+fn json_people(v: &Value, json_ld: &[Value], people_only: bool) -> Option<String> {
+    let mut names = Vec::new();
+    let items: Vec<&Value> = match v {
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    for item in items {
+        let resolved = match item {
+            Value::Object(m) if m.get("name").is_none() => m
+                .get("@id")
+                .and_then(Value::as_str)
+                .and_then(|id| json_ld.iter().find_map(|doc| find_by_id(doc, id)))
+                .unwrap_or(item),
+            _ => item,
+        };
+        let is_org = resolved
+            .get("@type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.contains("Organization") || t == "NewsMediaOrganization");
+        if people_only && (is_org || resolved.is_string()) {
+            continue;
+        }
+        if let Some(name) = json_name(resolved)
+            .map(|n| collapse_whitespace(&n))
+            .filter(|n| !n.is_empty())
+        {
+            names.push(name);
+        }
+    }
+    match names.len() {
+        0 => None,
+        1 => names.pop(),
+        2 => Some(format!("{} and {}", names[0], names[1])),
+        _ => {
+            let last = names.pop().unwrap_or_default();
+            Some(format!("{}, and {last}", names.join(", ")))
+        }
+    }
+}
+
+fn find_by_id<'a>(v: &'a Value, id: &str) -> Option<&'a Value> {
+    match v {
+        Value::Array(items) => items.iter().find_map(|i| find_by_id(i, id)),
+        Value::Object(m) => {
+            if m.get("@id").and_then(Value::as_str) == Some(id) && m.get("name").is_some() {
+                return Some(v);
+            }
+            m.get("@graph").and_then(|g| find_by_id(g, id))
         }
         _ => None,
     }

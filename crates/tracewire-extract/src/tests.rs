@@ -232,3 +232,19 @@ fn the_head_is_never_part_of_the_body() {
     assert!(!out.text.contains("@type"), "{}", out.text);
     assert!(!out.html.contains("javascript"), "{}", out.html);
 }
+
+#[test]
+fn visible_dates_and_dates_in_urls() {
+    let page = r#"<html><body><article><h1>T</h1><div class="post-date">Posted on September 4th, 2025</div>
+      <p>Body text that is long enough to be the article, with commas, and more words here.</p></article></body></html>"#;
+    let out = extract(page, None);
+    assert_eq!(out.published.unwrap().date_naive().to_string(), "2025-09-04");
+    let page = r#"<html><body><article><p>Body text that is long enough to be the article, with commas, and more.</p></article></body></html>"#;
+    let base = Url::parse("https://e.example/2015/09/18/some-story/").unwrap();
+    assert_eq!(
+        extract(page, Some(&base)).published.unwrap().date_naive().to_string(),
+        "2015-09-18"
+    );
+    let base = Url::parse("https://e.example/news/12345/some-story").unwrap();
+    assert_eq!(extract(page, Some(&base)).published, None);
+}

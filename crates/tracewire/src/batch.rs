@@ -148,6 +148,30 @@ struct Truth {
     article_body: String,
     #[serde(default)]
     url: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    author: Option<String>,
+    #[serde(default, rename = "publish_date")]
+    publish_date: Option<String>,
+}
+
+/// Share of pages, among those whose truth has a value, where `matches` holds.
+fn metadata_rate<'a>(
+    pairs: impl Iterator<Item = (Option<&'a str>, Option<String>)>,
+    matches: fn(&str, &str) -> bool,
+) -> Option<(f64, usize)> {
+    let (mut hit, mut n) = (0usize, 0usize);
+    for (truth, predicted) in pairs {
+        let Some(truth) = truth.filter(|t| !t.trim().is_empty()) else {
+            continue;
+        };
+        n += 1;
+        if predicted.is_some_and(|p| matches(truth, &p)) {
+            hit += 1;
+        }
+    }
+    (n > 0).then(|| (hit as f64 / n as f64, n))
 }
 
 pub fn bench_extract(html: &Path, ground_truth: &Path, threads: usize, min_seconds: f64) -> Result<ExitCode> {
@@ -190,6 +214,22 @@ pub fn bench_extract(html: &Path, ground_truth: &Path, threads: usize, min_secon
             .zip(&extracted)
             .map(|(p, e)| (truth[&p.id].article_body.as_str(), e.text.as_str())),
     );
+    let meta = |field: fn(&Truth) -> Option<&str>, value: fn(&Extracted) -> Option<String>, rule| {
+        metadata_rate(
+            pages
+                .iter()
+                .zip(&extracted)
+                .map(|(p, e)| (field(&truth[&p.id]), value(e))),
+            rule,
+        )
+    };
+    let title = meta(|t| t.title.as_deref(), |e| e.title.clone(), eval::title_matches);
+    let author = meta(|t| t.author.as_deref(), |e| e.byline.clone(), eval::author_matches);
+    let date = meta(
+        |t| t.publish_date.as_deref(),
+        |e| e.published.map(|d| d.to_rfc3339()),
+        eval::date_matches,
+    );
     let missing = truth.len() - pages.len();
     println!(
         "pages        {} ({} missing from {})",
@@ -201,6 +241,11 @@ pub fn bench_extract(html: &Path, ground_truth: &Path, threads: usize, min_secon
     println!("precision    {:.4}", scores.precision);
     println!("recall       {:.4}", scores.recall);
     println!("accuracy     {:.4}", scores.accuracy);
+    for (name, rate) in [("title", title), ("author", author), ("date", date)] {
+        if let Some((rate, n)) = rate {
+            println!("{name:<12} {rate:.4} of {n} pages with a value");
+        }
+    }
     println!(
         "speed        {pages_per_sec:.1} pages/s with {threads} thread(s) ({rounds} rounds, {:.1} MB/s)",
         (bytes * rounds) as f64 / elapsed / 1e6
