@@ -16,7 +16,7 @@ mod metadata;
 mod prefilter;
 mod sanitize;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use tracewire_model::Attribution;
 use url::Url;
@@ -31,7 +31,8 @@ pub use sanitize::sanitize_html;
 pub struct Extracted {
     pub title: Option<String>,
     pub byline: Option<String>,
-    pub published: Option<DateTime<Utc>>,
+    /// With the offset the page wrote, so its calendar day is the page's.
+    pub published: Option<DateTime<FixedOffset>>,
     pub canonical_url: Option<String>,
     pub site_name: Option<String>,
     /// ISO 639-1 code where known (`en`), else what the page declared.

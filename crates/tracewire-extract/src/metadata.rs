@@ -2,7 +2,7 @@
 //! language and feed links, from every signal a page offers (JSON-LD,
 //! OpenGraph, `<meta>`, `<time>`, the DOM).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use ego_tree::NodeRef;
 use scraper::{Html, Node};
 use serde::Serialize;
@@ -15,7 +15,7 @@ use crate::dom::{attr, collapse_whitespace, tag, text_of};
 pub struct Metadata {
     pub title: Option<String>,
     pub byline: Option<String>,
-    pub published: Option<DateTime<Utc>>,
+    pub published: Option<DateTime<FixedOffset>>,
     pub canonical_url: Option<String>,
     pub site_name: Option<String>,
     pub language: Option<String>,
@@ -351,7 +351,7 @@ static WRITTEN_DATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::ne
 });
 
 /// "September 4, 2025", "4 Sep 2025", "2025-09-04" in running text.
-fn parse_written_date(text: &str) -> Option<DateTime<Utc>> {
+fn parse_written_date(text: &str) -> Option<DateTime<FixedOffset>> {
     let c = WRITTEN_DATE.captures(text)?;
     let month = |m: &str| -> Option<u32> {
         let m = m.get(..3)?.to_ascii_lowercase();
@@ -378,7 +378,7 @@ fn parse_written_date(text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// A date in a URL path: /2015/09/18/ or /2015-09-18-.
-fn date_in_url(url: &str) -> Option<DateTime<Utc>> {
+fn date_in_url(url: &str) -> Option<DateTime<FixedOffset>> {
     static IN_URL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         #[allow(clippy::expect_used)] // constant pattern, covered by the tests
         regex::Regex::new(r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>\d{1,2})[/-](?P<d>\d{1,2})(?:[/-]|$)")
@@ -388,13 +388,13 @@ fn date_in_url(url: &str) -> Option<DateTime<Utc>> {
     plausible_day(c["y"].parse().ok()?, c["m"].parse().ok()?, c["d"].parse().ok()?)
 }
 
-fn plausible_day(y: i32, m: u32, d: u32) -> Option<DateTime<Utc>> {
+fn plausible_day(y: i32, m: u32, d: u32) -> Option<DateTime<FixedOffset>> {
     if !(1990..=2100).contains(&y) {
         return None;
     }
     NaiveDate::from_ymd_opt(y, m, d)
         .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|d| Utc.from_utc_datetime(&d))
+        .map(|d| Utc.from_utc_datetime(&d).fixed_offset())
 }
 
 /// A byline after cleaning: a few words, no sentence.
@@ -534,18 +534,19 @@ fn clean_byline(b: &str) -> String {
     b
 }
 
-/// Parses the date formats news pages and feeds use; times without a zone
-/// are taken as UTC.
-pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
+/// Parses the date formats news pages and feeds use, keeping the offset
+/// the page wrote (its calendar day is the one readers saw); times without
+/// a zone are taken as UTC.
+pub fn parse_date(s: &str) -> Option<DateTime<FixedOffset>> {
     let s = s.trim();
     if s.is_empty() {
         return None;
     }
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
-        return Some(d.with_timezone(&Utc));
+        return Some(d);
     }
     if let Ok(d) = DateTime::parse_from_rfc2822(s) {
-        return Some(d.with_timezone(&Utc));
+        return Some(d);
     }
     for f in [
         "%Y-%m-%dT%H:%M:%S%.f%z",
@@ -554,7 +555,7 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
         "%Y-%m-%d %H:%M:%S %z",
     ] {
         if let Ok(d) = DateTime::parse_from_str(s, f) {
-            return Some(d.with_timezone(&Utc));
+            return Some(d);
         }
     }
     for f in [
@@ -565,13 +566,13 @@ pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
         "%Y-%m-%d %H:%M",
     ] {
         if let Ok(d) = NaiveDateTime::parse_from_str(s, f) {
-            return Some(Utc.from_utc_datetime(&d));
+            return Some(Utc.from_utc_datetime(&d).fixed_offset());
         }
     }
     let day = s.get(..10).unwrap_or(s);
     for f in ["%Y-%m-%d", "%Y/%m/%d"] {
         if let Ok(d) = NaiveDate::parse_from_str(day, f) {
-            return d.and_hms_opt(0, 0, 0).map(|d| Utc.from_utc_datetime(&d));
+            return d.and_hms_opt(0, 0, 0).map(|d| Utc.from_utc_datetime(&d).fixed_offset());
         }
     }
     None

@@ -493,7 +493,7 @@ impl Crawler {
                 canonical_url: meta.canonical_url.clone(),
                 title,
                 byline: meta.byline.clone().or_else(|| entry.author.clone()),
-                published: entry.published.or(meta.published),
+                published: entry.published.or(meta.published.map(|d| d.with_timezone(&Utc))),
                 site_name,
                 language,
                 source_url,
