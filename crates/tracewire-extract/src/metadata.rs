@@ -32,6 +32,8 @@ struct Signals {
     html_lang: Option<String>,
     title_tag: Option<String>,
     h1s: Vec<String>,
+    /// The first <h1> inside <article> or <main>, or named like a headline.
+    content_h1: Option<String>,
     json_ld: Vec<Value>,
     time_datetime: Option<String>,
     /// Text of the first element that looks like a visible date line.
@@ -67,12 +69,18 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
     let declared = meta(&s, &["og:title", "twitter:title"])
         .or_else(|| article.and_then(|a| json_str(a.get("headline"))))
         .or_else(|| title_from_title_tag(&s, site_name.as_deref()))
-        .map(|t| strip_site_suffix(&collapse_whitespace(&t), site_name.as_deref()));
+        .map(|t| strip_site_suffix(&decode_entities(&collapse_whitespace(&t)), site_name.as_deref()));
     // The headline a reader sees is the page's <h1>; og:title is often a
     // social-media variant. Take the <h1> that agrees with the declared
     // titles, so a logo <h1> ("World News Feed") is never the title.
+    let site_folded = site_name.as_deref().map(crate::eval::fold);
     let title = on_page_headline(&s, declared.as_deref(), site_name.as_deref())
-        .or(declared)
+        .or_else(|| {
+            s.content_h1
+                .clone()
+                .filter(|h| site_folded.as_deref() != Some(crate::eval::fold(h).as_str()))
+        })
+        .or_else(|| declared.map(|d| strip_tagline(&d)))
         .or_else(|| s.h1s.first().cloned())
         .filter(|t| !t.is_empty());
 
@@ -192,6 +200,13 @@ fn gather(document: &Html) -> Signals {
             "h1" => {
                 let t = text_of(&node);
                 if !t.is_empty() {
+                    let named = crate::dom::class_and_id(&node).to_ascii_lowercase();
+                    let in_content = named.contains("title")
+                        || named.contains("headline")
+                        || node.ancestors().any(|a| matches!(tag(&a), Some("article" | "main")));
+                    if in_content && s.content_h1.is_none() {
+                        s.content_h1 = Some(t.clone());
+                    }
                     s.h1s.push(t);
                 }
             }
@@ -519,6 +534,37 @@ fn strip_site_suffix(title: &str, site_name: Option<&str>) -> String {
         }
     }
     title.to_string()
+}
+
+/// "Headline | Top 19 Companies", "Headline – Personally Tested": a
+/// declared title often carries a short tagline after a separator that the
+/// on-page headline does not. Cut a last segment of at most five words when
+/// at least four remain.
+fn strip_tagline(title: &str) -> String {
+    for sep in [" | ", " – ", " — ", " - ", " • ", " · "] {
+        if let Some((head, tail)) = title.rsplit_once(sep) {
+            let (head_words, tail_words) = (head.split_whitespace().count(), tail.split_whitespace().count());
+            if head_words >= 4 && (1..=5).contains(&tail_words) {
+                return head.trim().to_string();
+            }
+        }
+    }
+    title.to_string()
+}
+
+/// Decodes character references left in a value that was escaped twice
+/// ("Python, SQL &#x26; AI").
+fn decode_entities(s: &str) -> String {
+    if !(s.contains('&') && s.contains(';')) {
+        return s.to_string();
+    }
+    let fragment = Html::parse_fragment(s);
+    let decoded: String = fragment.root_element().text().collect();
+    if decoded.trim().is_empty() {
+        s.to_string()
+    } else {
+        decoded
+    }
 }
 
 fn clean_byline(b: &str) -> String {
