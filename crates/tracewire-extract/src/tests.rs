@@ -248,3 +248,39 @@ fn visible_dates_and_dates_in_urls() {
     let base = Url::parse("https://e.example/news/12345/some-story").unwrap();
     assert_eq!(extract(page, Some(&base)).published, None);
 }
+
+#[test]
+fn the_title_is_the_headline_readers_see() {
+    let body = "<p>Body text that is long enough to be the article, with commas, and more words here.</p>";
+    // og:title is a social variant; the <h1> agrees with it enough to be the headline.
+    let page = format!(
+        r#"<html><head><meta property="og:title" content="Nutritionists Explain the Biggest Diet Trends of 2025"></head>
+        <body><h1 class="site-logo">Prevention</h1><article><h1>The 7 Biggest Diet and Nutrition Trends in 2025, According to Nutritionists</h1>{body}</article></body></html>"#
+    );
+    assert_eq!(
+        extract(&page, None).title.as_deref(),
+        Some("The 7 Biggest Diet and Nutrition Trends in 2025, According to Nutritionists")
+    );
+    // Only a logo <h1>: the declared title wins, minus its tagline.
+    let page = format!(
+        r#"<html><head><title>Best Residential Movers in NYC 2025 | Top 19 Companies</title><meta property="og:site_name" content="MoveCo"></head>
+        <body><h1>MoveCo</h1><div>{body}</div></body></html>"#
+    );
+    assert_eq!(
+        extract(&page, None).title.as_deref(),
+        Some("Best Residential Movers in NYC 2025")
+    );
+}
+
+#[test]
+fn authors_from_json_ld_graph_references() {
+    let page = r#"<html><head><script type="application/ld+json">{"@context":"https://schema.org","@graph":[
+      {"@type":"Article","headline":"H","author":[{"@id":"https://e.example/#/schema/person/1"},{"@id":"https://e.example/#/schema/person/2"}],"publisher":{"@type":"Organization","name":"E"}},
+      {"@type":"Person","@id":"https://e.example/#/schema/person/1","name":"Jared Newman"},
+      {"@type":"Person","@id":"https://e.example/#/schema/person/2","name":"Sam Singleton"}]}</script></head>
+      <body><article><p>Body text that is long enough to be the article, with commas, and more words here.</p></article></body></html>"#;
+    assert_eq!(
+        extract(page, None).byline.as_deref(),
+        Some("Jared Newman and Sam Singleton")
+    );
+}
