@@ -233,13 +233,25 @@ fn gather(document: &Html) -> Signals {
                 s.rel_author = Some(t);
             }
         }
-        if s.date_text.is_none() && looks_like_date_box(&node) {
+        // Most elements name nothing of interest: check cheaply before the
+        // word-by-word tests, which allocate.
+        let named = |words: &[&str]| {
+            [attr(&node, "class"), attr(&node, "id")]
+                .into_iter()
+                .flatten()
+                .any(|v| words.iter().any(|w| contains_ignore_ascii_case(v, w)))
+        };
+        if s.date_text.is_none() && named(&["date", "publish", "posted-on", "timestamp"]) && looks_like_date_box(&node)
+        {
             let t = text_of(&node);
             if t.chars().count() <= 80 && parse_written_date(&t).is_some() {
                 s.date_text = Some(t);
             }
         }
-        if s.byline_class.is_none() && looks_like_byline_box(&node) {
+        if s.byline_class.is_none()
+            && (named(&["author", "byline"]) || attr(&node, "itemprop").is_some() || attr(&node, "href").is_some())
+            && looks_like_byline_box(&node)
+        {
             let t = clean_byline(&text_of(&node));
             if plausible_name(&t) {
                 s.byline_class = Some(t);
@@ -339,6 +351,13 @@ fn looks_like_byline_box(node: &NodeRef<'_, Node>) -> bool {
             .iter()
             .any(|bad| word.contains(bad))
     })
+}
+
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// An element whose class or id says it shows the publication date.
