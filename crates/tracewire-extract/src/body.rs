@@ -22,6 +22,12 @@ use crate::attribution::{classify_attribution, is_boilerplate_line, is_leading_m
 use crate::dom::{attr, class_and_id, collapse_whitespace, tag};
 use crate::sanitize::sanitize_html;
 
+/// A parent replaces the chosen box when it holds this many times its prose
+/// (plus 200 characters) ...
+const EXPAND_GAIN: f64 = 1.5;
+/// ... and links make up less than this share of its text.
+const EXPAND_MAX_LINK_DENSITY: f64 = 0.35;
+
 /// Deeper than this, the tree is treated as hostile and not walked further.
 const MAX_DEPTH: usize = 256;
 
@@ -104,12 +110,18 @@ struct Analysis {
     text_len: HashMap<NodeId, usize>,
     /// Of that, the length inside links.
     link_len: HashMap<NodeId, usize>,
+    /// Of that, the length inside paragraphs, lists and quotes, outside links.
+    prose_len: HashMap<NodeId, usize>,
     warnings: Vec<String>,
 }
 
 impl Analysis {
     fn text_len(&self, id: NodeId) -> usize {
         self.text_len.get(&id).copied().unwrap_or(0)
+    }
+
+    fn prose_len(&self, id: NodeId) -> usize {
+        self.prose_len.get(&id).copied().unwrap_or(0)
     }
 
     fn link_density(&self, id: NodeId) -> f64 {
@@ -159,15 +171,17 @@ fn run(body: NodeRef<'_, Node>, base: Option<&Url>, title: Option<&str>, strict:
         removed: HashSet::new(),
         text_len: HashMap::new(),
         link_len: HashMap::new(),
+        prose_len: HashMap::new(),
         warnings: Vec::new(),
     };
     // Raw lengths first, so pruning can protect boxes that hold most of the page.
-    measure(body, &mut analysis, 0, false);
+    measure(body, &mut analysis, 0, false, false);
     let page_len = analysis.text_len(body.id()).max(1);
     prune(body, &mut analysis, page_len, strict, 0);
     analysis.text_len.clear();
     analysis.link_len.clear();
-    measure(body, &mut analysis, 0, false);
+    analysis.prose_len.clear();
+    measure(body, &mut analysis, 0, false, false);
 
     let chosen = choose_body(body, &analysis);
     let mut emitter = Emitter {
@@ -184,10 +198,20 @@ fn run(body: NodeRef<'_, Node>, base: Option<&Url>, title: Option<&str>, strict:
     finish(blocks, title, analysis.warnings)
 }
 
-/// Post-order walk filling `text_len` and `link_len`; removed subtrees count zero.
-fn measure(node: NodeRef<'_, Node>, a: &mut Analysis, depth: usize, in_link: bool) -> (usize, usize) {
+/// Text lengths below one node.
+#[derive(Clone, Copy, Default)]
+struct Lens {
+    total: usize,
+    linked: usize,
+    /// Inside paragraph-like elements and outside links: running prose.
+    prose: usize,
+}
+
+/// Post-order walk filling `text_len`, `link_len` and `prose_len`; removed
+/// subtrees count zero.
+fn measure(node: NodeRef<'_, Node>, a: &mut Analysis, depth: usize, in_link: bool, in_para: bool) -> Lens {
     if a.removed.contains(&node.id()) {
-        return (0, 0);
+        return Lens::default();
     }
     if depth > MAX_DEPTH {
         if a.removed.insert(node.id()) {
@@ -195,33 +219,43 @@ fn measure(node: NodeRef<'_, Node>, a: &mut Analysis, depth: usize, in_link: boo
                 "the page nests deeper than {MAX_DEPTH} elements; the deepest part was skipped"
             ));
         }
-        return (0, 0);
+        return Lens::default();
     }
-    let (mut total, mut linked) = (0, 0);
+    let mut lens = Lens::default();
     match node.value() {
         Node::Text(t) => {
             let n = t.trim().chars().count();
-            total = n;
+            lens.total = n;
             if in_link {
-                linked = n;
+                lens.linked = n;
+            } else if in_para {
+                lens.prose = n;
             }
         }
         Node::Element(e) => {
-            if ALWAYS_REMOVED.contains(&e.name()) {
-                return (0, 0);
+            let name = e.name();
+            if ALWAYS_REMOVED.contains(&name) {
+                return Lens::default();
             }
-            let link = in_link || e.name() == "a";
+            let link = in_link || name == "a";
+            let para = in_para
+                || matches!(
+                    name,
+                    "p" | "li" | "blockquote" | "pre" | "dd" | "h2" | "h3" | "h4" | "h5" | "h6" | "figcaption" | "td"
+                );
             for child in node.children() {
-                let (t, l) = measure(child, a, depth + 1, link);
-                total += t;
-                linked += l;
+                let l = measure(child, a, depth + 1, link, para);
+                lens.total += l.total;
+                lens.linked += l.linked;
+                lens.prose += l.prose;
             }
-            a.text_len.insert(node.id(), total);
-            a.link_len.insert(node.id(), linked);
+            a.text_len.insert(node.id(), lens.total);
+            a.link_len.insert(node.id(), lens.linked);
+            a.prose_len.insert(node.id(), lens.prose);
         }
         _ => {}
     }
-    (total, linked)
+    lens
 }
 
 fn prune(node: NodeRef<'_, Node>, a: &mut Analysis, page_len: usize, strict: bool, depth: usize) {
@@ -383,6 +417,16 @@ fn choose_body<'a>(body: NodeRef<'a, Node>, a: &Analysis) -> Vec<NodeRef<'a, Nod
         }
         let element_children = parent.children().filter(|c| tag(c).is_some()).count();
         if element_children == 1 && tag(&parent) != Some("html") {
+            top = parent;
+        } else {
+            break;
+        }
+    }
+    // Guides and listicles split their prose over sections; when a larger
+    // box adds a good deal more prose and few links, it is the article.
+    while let Some(parent) = top.parent().filter(|p| !matches!(tag(p), None | Some("body" | "html"))) {
+        let (mine, theirs) = (a.prose_len(top.id()), a.prose_len(parent.id()));
+        if theirs as f64 >= mine as f64 * EXPAND_GAIN + 200.0 && a.link_density(parent.id()) < EXPAND_MAX_LINK_DENSITY {
             top = parent;
         } else {
             break;

@@ -284,3 +284,27 @@ fn authors_from_json_ld_graph_references() {
         Some("Jared Newman and Sam Singleton")
     );
 }
+
+#[test]
+fn prose_split_over_sections_is_kept_whole() {
+    // The intro wins the scoring, but the steps in the list next to it are
+    // most of the guide's prose.
+    let step = |n: usize| {
+        format!(
+            "<li>Step {n} explains, in some detail, what to do next and why it matters to the result you want, with an example and a caveat.</li>"
+        )
+    };
+    let steps: String = (1..=6).map(step).collect();
+    let page = format!(
+        "<html><body><nav><a href=\"/\">Home</a></nav><div class=\"guide\"><div class=\"intro\"><p>Moving house is stressful, expensive, and easy to get wrong, say the experts we asked.</p><p>Here is how to plan it, step by step, with the advice of people who move others for a living.</p></div><ol class=\"steps\">{steps}</ol></div><footer>Footer</footer></body></html>"
+    );
+    let out = extract(&page, None);
+    assert!(out.text.contains("Moving house is stressful"), "{}", out.text);
+    for n in 1..=6 {
+        assert!(
+            out.text.contains(&format!("Step {n} explains")),
+            "step {n} missing: {}",
+            out.text
+        );
+    }
+}
