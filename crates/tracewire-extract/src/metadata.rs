@@ -85,26 +85,34 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
         .filter(|t| !t.is_empty());
 
     let json_author = article.and_then(|a| a.get("author"));
+    let meta_author = meta(
+        &s,
+        &[
+            "author",
+            "article:author",
+            "byl",
+            "sailthru.author",
+            "parsely-author",
+            "dc.creator",
+        ],
+    )
+    .filter(|a| !a.starts_with("http"));
+    let good = |b: &String| acceptable_byline(b);
+    // A person named anywhere beats an organization: a meta author equal to
+    // the site's name is the publisher, not the writer.
     let byline = json_author
         .and_then(|v| json_people(v, &s.json_ld, true))
         .or_else(|| {
-            meta(
-                &s,
-                &[
-                    "author",
-                    "article:author",
-                    "byl",
-                    "sailthru.author",
-                    "parsely-author",
-                    "dc.creator",
-                ],
-            )
-            .filter(|a| !a.starts_with("http"))
+            meta_author
+                .clone()
+                .map(|b| clean_byline(&decode_entities(&b)))
+                .filter(good)
         })
-        .or_else(|| s.byline_class.clone())
-        .or_else(|| s.rel_author.clone())
+        .or_else(|| s.byline_class.clone().filter(good))
+        .or_else(|| s.rel_author.clone().map(|b| clean_byline(&b)).filter(good))
         .or_else(|| json_author.and_then(|v| json_people(v, &s.json_ld, false)))
-        .map(|b| clean_byline(&b))
+        .or(meta_author)
+        .map(|b| clean_byline(&decode_entities(&b)))
         .filter(|b| !b.is_empty() && b.chars().count() <= 120);
 
     let published = meta(
@@ -431,6 +439,19 @@ fn plausible_day(y: i32, m: u32, d: u32) -> Option<DateTime<FixedOffset>> {
         .map(|d| Utc.from_utc_datetime(&d).fixed_offset())
 }
 
+/// A byline that names someone: not a form label ("Name *"), not a
+/// placeholder ("The Author", "View more posts").
+fn acceptable_byline(b: &str) -> bool {
+    let folded = crate::eval::fold(b);
+    plausible_name(b)
+        && b.chars().next().is_some_and(char::is_alphanumeric)
+        && !matches!(
+            folded.as_str(),
+            "by" | "author" | "the author" | "authors" | "name" | "name *"
+        )
+        && !folded.starts_with("view ")
+}
+
 /// A byline after cleaning: a few words, no sentence.
 fn plausible_name(t: &str) -> bool {
     let words = t.split_whitespace().count();
@@ -587,13 +608,43 @@ fn decode_entities(s: &str) -> String {
 }
 
 fn clean_byline(b: &str) -> String {
-    let b = collapse_whitespace(b);
+    let mut b = collapse_whitespace(b);
+    // "16 December 2025 by Sam O'Brien": the name follows the last "by".
     let lower = b.to_lowercase();
-    for prefix in ["by ", "by: ", "written by ", "posted by "] {
+    if let Some(at) = lower.rfind(" by ")
+        && let Some(rest) = b.get(at + 4..)
+    {
+        b = rest.to_string();
+    }
+    // "Summer Swann - June 12, 2025", "Dec 17, 2025 Julian K. Arni": drop the date.
+    if let Some(m) = WRITTEN_DATE.find(&b) {
+        b = if m.start() == 0 {
+            b[m.end()..].to_string()
+        } else {
+            b[..m.start()].to_string()
+        };
+    }
+    // "Name Updated ...", "Name Published on ...", "Name 7 min read".
+    let lower = b.to_lowercase();
+    for marker in [" last updated", " updated", " published", " posted", " | ", " • "] {
+        if let Some(at) = lower.find(marker)
+            && at > 0
+            && let Some(head) = b.get(..at)
+        {
+            b = head.to_string();
+            break;
+        }
+    }
+    let mut b = b
+        .trim_matches(|c: char| c.is_whitespace() || matches!(c, '-' | '|' | '•' | '·' | ',' | ':' | '–' | '—'))
+        .to_string();
+    let lower = b.to_lowercase();
+    for prefix in ["written by:", "written by ", "posted by ", "by: ", "by "] {
         if lower.starts_with(prefix)
             && let Some(rest) = b.get(prefix.len()..)
         {
-            return rest.trim().to_string();
+            b = rest.trim().to_string();
+            break;
         }
     }
     b

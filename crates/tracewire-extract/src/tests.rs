@@ -308,3 +308,19 @@ fn prose_split_over_sections_is_kept_whole() {
         );
     }
 }
+
+#[test]
+fn bylines_lose_their_dates_and_labels() {
+    for (box_text, want) in [
+        ("16 December 2025 by Sam O'Brien", "Sam O'Brien"),
+        ("Summer Swann - June 12, 2025", "Summer Swann"),
+        ("Dec 17, 2025 Julian K. Arni", "Julian K. Arni"),
+        ("Written By: Cazzy Magennis Last Updated: May 2, 2025", "Cazzy Magennis"),
+        ("Maria &amp; Katerina", "Maria & Katerina"),
+    ] {
+        let page = format!(
+            r#"<html><body><article><div class="post-author">{box_text}</div><p>Body text long enough to be the article, with commas, and more words here.</p></article></body></html>"#
+        );
+        assert_eq!(extract(&page, None).byline.as_deref(), Some(want), "{box_text}");
+    }
+}
