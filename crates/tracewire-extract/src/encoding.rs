@@ -1,9 +1,10 @@
 //! Bytes to text for HTML pages: BOM, then the HTTP `Content-Type` charset,
-//! then `<meta charset>` / `http-equiv` in the first bytes, then UTF-8.
+//! then `<meta charset>` / `http-equiv` in the first bytes, then UTF-8 if
+//! the bytes are valid UTF-8, else chardetng's guess (the detector Firefox
+//! uses for legacy pages that declare nothing).
 //!
-//! encoding_rs does the decoding; the sniffing order is the WHATWG one
-//! (simplified: no statistical detection yet), written here because no small
-//! crate does just the prescan.
+//! encoding_rs does the decoding; the prescan is written here because no
+//! small crate does just that.
 
 use encoding_rs::{Encoding, UTF_8};
 
@@ -16,8 +17,18 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> String {
     let encoding = content_type
         .and_then(charset_from_content_type)
         .or_else(|| charset_from_meta(bytes))
-        .unwrap_or(UTF_8);
+        .unwrap_or_else(|| guess(bytes));
     encoding.decode_without_bom_handling(bytes).0.into_owned()
+}
+
+/// UTF-8 when the bytes are valid UTF-8, else the detector's guess.
+fn guess(bytes: &[u8]) -> &'static Encoding {
+    if std::str::from_utf8(bytes).is_ok() {
+        return UTF_8;
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    detector.guess(None, chardetng::Utf8Detection::Deny)
 }
 
 fn charset_from_content_type(ct: &str) -> Option<&'static Encoding> {
@@ -84,6 +95,32 @@ mod tests {
     fn meta_charset_is_found() {
         let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode("<meta charset=\"windows-1251\"><p>Привет</p>");
         assert!(decode_html(&bytes, Some("text/html")).contains("Привет"));
+    }
+
+    #[test]
+    fn undeclared_legacy_encodings_are_detected() {
+        let samples = [
+            (
+                encoding_rs::WINDOWS_1251,
+                "<p>Правительство объявило о новых мерах поддержки экономики и малого бизнеса в регионах страны.</p>",
+            ),
+            (
+                encoding_rs::SHIFT_JIS,
+                "<p>政府は経済と中小企業を支援するための新たな措置を発表しました。東京の市場は反応した。</p>",
+            ),
+            (
+                encoding_rs::GB18030,
+                "<p>政府宣布了支持经济和中小企业的新措施，市场对此作出了积极反应。</p>",
+            ),
+            (
+                encoding_rs::WINDOWS_1252,
+                "<p>Le gouvernement a annoncé de nouvelles mesures économiques pour les régions françaises.</p>",
+            ),
+        ];
+        for (encoding, text) in samples {
+            let (bytes, _, _) = encoding.encode(text);
+            assert_eq!(decode_html(&bytes, Some("text/html")), text, "{}", encoding.name());
+        }
     }
 
     #[test]
