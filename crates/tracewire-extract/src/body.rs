@@ -718,14 +718,7 @@ impl Rich<'_> {
     }
 
     fn absolute(&self, href: &str) -> Option<String> {
-        let href = href.trim();
-        if href.is_empty() || href.starts_with('#') {
-            return None;
-        }
-        match self.base {
-            Some(b) => b.join(href).ok().map(String::from),
-            None => Url::parse(href).ok().map(String::from),
-        }
+        crate::absolute_url(self.base, href)
     }
 
     fn link(&mut self, node: NodeRef<'_, Node>, depth: usize) {

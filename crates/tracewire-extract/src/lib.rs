@@ -26,6 +26,19 @@ pub use encoding::decode_html;
 pub use metadata::{FeedLink, feed_links, parse_date};
 pub use sanitize::sanitize_html;
 
+/// `href` made absolute against `base` (or parsed as is without one);
+/// `None` for an empty link, a fragment-only link, or one that does not parse.
+pub fn absolute_url(base: Option<&Url>, href: &str) -> Option<String> {
+    let href = href.trim();
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    match base {
+        Some(b) => b.join(href).ok().map(String::from),
+        None => Url::parse(href).ok().map(String::from),
+    }
+}
+
 /// The article found in one page.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Extracted {

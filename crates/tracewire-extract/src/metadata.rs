@@ -49,16 +49,7 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
         (Some(href), None) => Url::parse(href).ok(),
         (None, base) => base.cloned(),
     };
-    let absolute = |u: &str| -> Option<String> {
-        let u = u.trim();
-        if u.is_empty() {
-            return None;
-        }
-        match &base_url {
-            Some(b) => b.join(u).ok().map(String::from),
-            None => Url::parse(u).ok().map(String::from),
-        }
-    };
+    let absolute = |u: &str| crate::absolute_url(base_url.as_ref(), u);
     let article = s.json_ld.iter().find_map(find_article_object);
 
     let site_name = meta(&s, &["og:site_name", "application-name"])
@@ -794,12 +785,9 @@ pub fn feed_links(html: &str, base_url: Option<&Url>) -> Vec<FeedLink> {
             continue;
         }
         let Some(href) = attr(&node, "href") else { continue };
-        let url = match base_url {
-            Some(b) => b.join(href.trim()).ok(),
-            None => Url::parse(href.trim()).ok(),
+        let Some(url) = crate::absolute_url(base_url, href) else {
+            continue;
         };
-        let Some(url) = url else { continue };
-        let url = String::from(url);
         if out.iter().any(|f| f.url == url) {
             continue;
         }

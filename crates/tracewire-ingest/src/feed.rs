@@ -40,16 +40,7 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseE
         .build();
     let feed = parser.parse(bytes).map_err(|e| FeedParseError(describe(&e)))?;
     let base = Url::parse(feed_url).ok();
-    let absolute = |href: &str| -> Option<String> {
-        let href = href.trim();
-        if href.is_empty() {
-            return None;
-        }
-        match &base {
-            Some(b) => b.join(href).ok().map(String::from),
-            None => Url::parse(href).ok().map(String::from),
-        }
-    };
+    let absolute = |href: &str| tracewire_extract::absolute_url(base.as_ref(), href);
     let site_url = feed
         .links
         .iter()
