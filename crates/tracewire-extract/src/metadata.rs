@@ -38,6 +38,12 @@ struct Signals {
     time_datetime: Option<String>,
     /// Text of the first element that looks like a visible date line.
     date_text: Option<String>,
+    /// Dates written in short text nodes, with their position (a count of
+    /// text nodes before them), for the dateline nearest the headline.
+    visible_dates: Vec<VisibleDate>,
+    /// Position of the first <h1> (and of the first one in the content).
+    first_h1_pos: Option<usize>,
+    content_h1_pos: Option<usize>,
     rel_author: Option<String>,
     byline_class: Option<String>,
 }
@@ -106,7 +112,25 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
         .map(|b| clean_byline(&decode_entities(&b)))
         .filter(|b| !b.is_empty() && b.chars().count() <= 120);
 
-    let published = meta(
+    // The date a reader sees under the headline comes first (when a page
+    // shows "Updated ...", that is the date it stands by); then what the
+    // page declares.
+    let declared_modified = meta(
+        &s,
+        &[
+            "article:modified_time",
+            "og:updated_time",
+            "datemodified",
+            "last-modified",
+        ],
+    )
+    .and_then(|d| parse_date(&d))
+    .or_else(|| {
+        article
+            .and_then(|a| json_str(a.get("dateModified")))
+            .and_then(|d| parse_date(&d))
+    });
+    let declared_published = meta(
         &s,
         &[
             "article:published_time",
@@ -129,15 +153,32 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
         article
             .and_then(|a| json_str(a.get("datePublished")))
             .and_then(|d| parse_date(&d))
-    })
-    .or_else(|| s.time_datetime.as_deref().and_then(parse_date))
-    .or_else(|| s.date_text.as_deref().and_then(parse_written_date))
-    .or_else(|| {
-        [s.canonical.as_deref(), fetched_from.map(Url::as_str)]
+    });
+    let url_date = [s.canonical.as_deref(), fetched_from.map(Url::as_str)]
+        .into_iter()
+        .flatten()
+        .find_map(date_in_url);
+    // A dateline gives a day; a declared time on that day says more.
+    let precise = |d: DateTime<FixedOffset>| {
+        [declared_published, declared_modified]
             .into_iter()
             .flatten()
-            .find_map(date_in_url)
-    });
+            .find(|p| p.date_naive() == d.date_naive())
+            .unwrap_or(d)
+    };
+    let published = dateline(&s)
+        .map(precise)
+        .or(declared_published)
+        .or_else(|| s.time_datetime.as_deref().and_then(parse_date))
+        .or_else(|| s.date_text.as_deref().and_then(parse_written_date))
+        .or(declared_modified)
+        .map(|d| match url_date {
+            // A time written in UTC can fall on the next day where the page
+            // was published; the URL says which day that was.
+            Some(u) if d.date_naive() != u.date_naive() && (d.date_naive() - u.date_naive()).num_days().abs() <= 1 => u,
+            _ => d,
+        })
+        .or(url_date);
 
     let canonical_url = s
         .canonical
@@ -162,9 +203,24 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
     }
 }
 
+/// A date a reader sees on the page.
+#[derive(Debug, Clone)]
+struct VisibleDate {
+    pos: usize,
+    date: DateTime<FixedOffset>,
+}
+
 fn gather(document: &Html) -> Signals {
     let mut s = Signals::default();
+    let mut text_pos = 0usize;
     for node in document.tree.root().descendants() {
+        if let Node::Text(t) = node.value() {
+            text_pos += 1;
+            if let Some(date) = visible_date(&node, t) {
+                s.visible_dates.push(VisibleDate { pos: text_pos, date });
+            }
+            continue;
+        }
         let Some(name) = tag(&node) else { continue };
         match name {
             "html" if s.html_lang.is_none() => {
@@ -205,7 +261,9 @@ fn gather(document: &Html) -> Signals {
                         || node.ancestors().any(|a| matches!(tag(&a), Some("article" | "main")));
                     if in_content && s.content_h1.is_none() {
                         s.content_h1 = Some(t.clone());
+                        s.content_h1_pos = Some(text_pos);
                     }
+                    s.first_h1_pos.get_or_insert(text_pos);
                     s.h1s.push(t);
                 }
             }
@@ -357,6 +415,110 @@ fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
         .as_bytes()
         .windows(needle.len())
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// Class/id words of boxes whose dates belong to other articles or to
+/// comments, not to this one.
+const NOT_DATELINE: &[&str] = &[
+    "related",
+    "comment",
+    "sidebar",
+    "widget",
+    "recent",
+    "popular",
+    "footer",
+    "menu",
+    "newsletter",
+    "reply",
+    "archive",
+    "calendar",
+    "trending",
+];
+
+/// The date written in a short text node that a reader would take for the
+/// article's dateline; `None` for dates in links, navigation, comments and
+/// lists of other articles, and for text too long to be a dateline.
+fn visible_date(node: &NodeRef<'_, Node>, text: &str) -> Option<DateTime<FixedOffset>> {
+    let t = text.trim();
+    if t.len() < 6 || t.len() > 160 || !t.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let date = parse_visible_date(t)?;
+    for a in node.ancestors() {
+        if matches!(
+            tag(&a),
+            Some(
+                "a" | "footer"
+                    | "nav"
+                    | "aside"
+                    | "script"
+                    | "style"
+                    | "title"
+                    | "select"
+                    | "option"
+                    | "button"
+                    | "textarea"
+            )
+        ) {
+            return None;
+        }
+        let names = [attr(&a, "class"), attr(&a, "id")];
+        if names
+            .into_iter()
+            .flatten()
+            .any(|v| NOT_DATELINE.iter().any(|w| contains_ignore_ascii_case(v, w)))
+        {
+            return None;
+        }
+    }
+    Some(date)
+}
+
+static NUMERIC_DATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    #[allow(clippy::expect_used)] // constant pattern, covered by the tests
+    regex::Regex::new(
+        r"(?:^|[^\d./-])(?:(?P<y1>(?:19|20)\d{2})[./](?P<m1>\d{1,2})[./](?P<d1>\d{1,2})|(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})[./](?P<y2>(?:19|20)\d{2}))(?:$|[^\d./-])",
+    )
+    .expect("constant regex")
+});
+
+/// A date as pages print it: "September 4, 2025", "4 Sep 2025",
+/// "2025-09-04", "2025/09/04", "23.07.2025" (day first), "10/31/2024" and
+/// "15/12/2025" (month first unless that cannot be).
+fn parse_visible_date(text: &str) -> Option<DateTime<FixedOffset>> {
+    if let Some(d) = parse_written_date(text) {
+        return Some(d);
+    }
+    let c = NUMERIC_DATE.captures(text)?;
+    if let (Some(y), Some(m), Some(d)) = (c.name("y1"), c.name("m1"), c.name("d1")) {
+        return plausible_day(
+            y.as_str().parse().ok()?,
+            m.as_str().parse().ok()?,
+            d.as_str().parse().ok()?,
+        );
+    }
+    let (a, b): (u32, u32) = (c.name("a")?.as_str().parse().ok()?, c.name("b")?.as_str().parse().ok()?);
+    let y: i32 = c.name("y2")?.as_str().parse().ok()?;
+    let day_first = c.name("sep").is_some_and(|s| s.as_str() == ".") || a > 12;
+    if day_first {
+        plausible_day(y, b, a)
+    } else {
+        plausible_day(y, a, b)
+    }
+}
+
+/// The visible date nearest below the headline (a dateline sits under or
+/// just above the <h1>).
+fn dateline(s: &Signals) -> Option<DateTime<FixedOffset>> {
+    let anchor = s.content_h1_pos.or(s.first_h1_pos)?;
+    let after = s.visible_dates.iter().find(|d| d.pos >= anchor && d.pos - anchor <= 60);
+    let before = || {
+        s.visible_dates
+            .iter()
+            .rev()
+            .find(|d| d.pos < anchor && anchor - d.pos <= 25)
+    };
+    after.or_else(before).map(|d| d.date)
 }
 
 /// An element whose class or id says it shows the publication date.

@@ -234,6 +234,54 @@ fn the_head_is_never_part_of_the_body() {
 }
 
 #[test]
+fn the_dateline_under_the_headline_beats_declared_dates() {
+    let body = "<p>Body text that is long enough to be the article, with commas, and more words here.</p>";
+    // The page shows its update; the metadata still says when it first ran.
+    let page = format!(
+        r#"<html><head><meta property="article:published_time" content="2021-08-12T19:35:44+00:00"></head>
+        <body><aside class="recent"><span>March 3, 2020</span></aside><article><h1>T</h1>
+        <div class="byline">Last Updated: 2025-02-22</div>{body}</article></body></html>"#
+    );
+    assert_eq!(
+        extract(&page, None).published.unwrap().date_naive().to_string(),
+        "2025-02-22"
+    );
+    // Day-first when the separator or the numbers say so.
+    for (shown, day) in [
+        ("23.07.2025", "2025-07-23"),
+        ("Posted on the 15/12/2025 at 19:00", "2025-12-15"),
+        ("10/31/2024", "2024-10-31"),
+    ] {
+        let page = format!("<html><body><article><h1>T</h1><p>{shown}</p>{body}</article></body></html>");
+        assert_eq!(
+            extract(&page, None).published.unwrap().date_naive().to_string(),
+            day,
+            "{shown}"
+        );
+    }
+    // Dates of other articles, in links or lists of them, are not datelines.
+    let page = format!(
+        r#"<html><head><meta property="article:published_time" content="2021-08-12T19:35:44+00:00"></head>
+        <body><article><h1>T</h1><div class="related-posts"><span>May 5, 2024</span></div>
+        <a href="/x">June 1, 2024</a>{body}</article></body></html>"#
+    );
+    assert_eq!(
+        extract(&page, None).published.unwrap().date_naive().to_string(),
+        "2021-08-12"
+    );
+    // A UTC time that falls on the next day: the URL names the local day.
+    let page = format!(
+        r#"<html><head><meta property="article:published_time" content="2025-12-19T02:41:41+00:00"></head>
+        <body><article><h1>T</h1>{body}</article></body></html>"#
+    );
+    let base = Url::parse("https://e.example/2025/12/18/story/").unwrap();
+    assert_eq!(
+        extract(&page, Some(&base)).published.unwrap().date_naive().to_string(),
+        "2025-12-18"
+    );
+}
+
+#[test]
 fn visible_dates_and_dates_in_urls() {
     let page = r#"<html><body><article><h1>T</h1><div class="post-date">Posted on September 4th, 2025</div>
       <p>Body text that is long enough to be the article, with commas, and more words here.</p></article></body></html>"#;
