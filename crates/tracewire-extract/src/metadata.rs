@@ -46,6 +46,9 @@ struct Signals {
     content_h1_pos: Option<usize>,
     rel_author: Option<String>,
     byline_class: Option<String>,
+    /// "By Name" lines in the page, with their position, for the one
+    /// nearest the headline.
+    by_lines: Vec<(usize, String)>,
 }
 
 pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
@@ -79,6 +82,7 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
         })
         .or_else(|| declared.map(|d| strip_tagline(&d)))
         .or_else(|| s.h1s.first().cloned())
+        .map(|t| strip_site_suffix(&t, site_name.as_deref()))
         .filter(|t| !t.is_empty());
 
     let json_author = article.and_then(|a| a.get("author"));
@@ -94,9 +98,26 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
         ],
     )
     .filter(|a| !a.starts_with("http"));
+    // Yoast writes the author as twitter:label1 "Written by" + twitter:data1.
+    let meta_author = meta_author.or_else(|| {
+        ["1", "2"].into_iter().find_map(|n| {
+            let label = meta(&s, &[&format!("twitter:label{n}")])?;
+            label
+                .eq_ignore_ascii_case("written by")
+                .then(|| meta(&s, &[&format!("twitter:data{n}")]))
+                .flatten()
+        })
+    });
     let good = |b: &String| acceptable_byline(b);
     // A person named anywhere beats an organization: a meta author equal to
     // the site's name is the publisher, not the writer.
+    // The publisher's own name in an author field is not a byline when the
+    // page names a person elsewhere.
+    let title_tag = s.title_tag.as_deref().map(crate::eval::fold).unwrap_or_default();
+    let not_site = |b: &String| {
+        let f = crate::eval::fold(b);
+        site_folded.as_deref() != Some(f.as_str()) && !title_tag.ends_with(&f)
+    };
     let byline = json_author
         .and_then(|v| json_people(v, &s.json_ld, true))
         .or_else(|| {
@@ -104,11 +125,14 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
                 .clone()
                 .map(|b| clean_byline(&decode_entities(&b)))
                 .filter(good)
+                .filter(not_site)
         })
-        .or_else(|| s.byline_class.clone().filter(good))
+        .or_else(|| s.byline_class.clone().filter(good).filter(not_site))
+        .or_else(|| nearest_headline(&s, &s.by_lines).cloned())
         .or_else(|| s.rel_author.clone().map(|b| clean_byline(&b)).filter(good))
         .or_else(|| json_author.and_then(|v| json_people(v, &s.json_ld, false)))
         .or(meta_author)
+        .or_else(|| s.byline_class.clone().filter(good))
         .map(|b| clean_byline(&decode_entities(&b)))
         .filter(|b| !b.is_empty() && b.chars().count() <= 120);
 
@@ -219,6 +243,9 @@ fn gather(document: &Html) -> Signals {
             if let Some(date) = visible_date(&node, t) {
                 s.visible_dates.push(VisibleDate { pos: text_pos, date });
             }
+            if let Some(name) = by_line(&node, t) {
+                s.by_lines.push((text_pos, name));
+            }
             continue;
         }
         let Some(name) = tag(&node) else { continue };
@@ -310,7 +337,7 @@ fn gather(document: &Html) -> Signals {
             && looks_like_byline_box(&node)
         {
             let t = clean_byline(&text_of(&node));
-            if plausible_name(&t) {
+            if acceptable_byline(&t) {
                 s.byline_class = Some(t);
             }
         }
@@ -507,6 +534,95 @@ fn parse_visible_date(text: &str) -> Option<DateTime<FixedOffset>> {
     }
 }
 
+/// "By Jane Doe", "by: Jane Doe, Dec 17, 2025", "Written by" followed by
+/// the name: the name, when the text node starts a byline.
+fn by_line(node: &NodeRef<'_, Node>, text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() || t.len() > 120 {
+        return None;
+    }
+    let lower = t.to_ascii_lowercase();
+    let labels = [
+        "written by",
+        "words by",
+        "article by",
+        "posted by",
+        "author:",
+        "by:",
+        "by",
+    ];
+    // Labels that only count when they stand alone, the name following.
+    let alone = ["author", "authors", "contributor", "contributors"];
+    let label = labels
+        .iter()
+        .find(|l| lower.starts_with(*l) && lower[l.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric()))
+        .or_else(|| alone.iter().find(|l| lower.trim_end_matches(':') == **l))?;
+    let parent = node.parent()?;
+    if matches!(
+        tag(&parent),
+        Some("script" | "style" | "title" | "option" | "button" | "a")
+    ) {
+        return None;
+    }
+    for a in node.ancestors() {
+        if matches!(tag(&a), Some("footer" | "nav" | "aside" | "blockquote" | "figcaption"))
+            || [attr(&a, "class"), attr(&a, "id")].into_iter().flatten().any(|v| {
+                ["comment", "related", "reply", "sidebar"]
+                    .iter()
+                    .any(|w| contains_ignore_ascii_case(v, w))
+            })
+        {
+            return None;
+        }
+    }
+    let rest = t
+        .get(label.len()..)
+        .unwrap_or("")
+        .trim_matches(|c: char| c.is_whitespace() || c == ':');
+    let candidate = if !rest.is_empty() {
+        // The name may continue in the next nodes: "By <a>Jane Doe</a>".
+        let whole = text_of(&parent);
+        if whole.len() <= 120 && whole.to_ascii_lowercase().starts_with(*label) {
+            whole
+        } else {
+            t.to_string()
+        }
+    } else {
+        // A label alone: the name is the rest of the parent, or the next element.
+        let whole = text_of(&parent);
+        if whole.len() > t.len() + 1 && whole.len() <= 120 {
+            whole
+        } else {
+            let next = parent.next_siblings().find(|n| tag(n).is_some())?;
+            format!("by {}", text_of(&next))
+        }
+    };
+    let name = clean_byline(&candidate);
+    let name = name
+        .strip_prefix(|c: char| c == ':')
+        .map(str::trim)
+        .unwrap_or(&name)
+        .to_string();
+    (acceptable_byline(&name)
+        && name.split_whitespace().count() <= 8
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit()))
+    .then_some(name)
+}
+
+/// Of values found at text positions, the one nearest the headline: just
+/// below it, or else just above it.
+fn nearest_headline<'a, T>(s: &Signals, found: &'a [(usize, T)]) -> Option<&'a T> {
+    let anchor = s.content_h1_pos.or(s.first_h1_pos)?;
+    found
+        .iter()
+        .find(|(pos, _)| *pos >= anchor && pos - anchor <= 60)
+        .or_else(|| found.iter().rev().find(|(pos, _)| *pos < anchor && anchor - pos <= 25))
+        .map(|(_, v)| v)
+}
+
 /// The visible date nearest below the headline (a dateline sits under or
 /// just above the <h1>).
 fn dateline(s: &Signals) -> Option<DateTime<FixedOffset>> {
@@ -603,6 +719,23 @@ fn acceptable_byline(b: &str) -> bool {
             "by" | "author" | "the author" | "authors" | "name" | "name *"
         )
         && !folded.starts_with("view ")
+        && !folded.contains('@')
+        && !(folded.contains('.') && !folded.contains(' '))
+        && ![
+            "written by",
+            "updated",
+            "published",
+            "posted",
+            "about the author",
+            "sign in",
+            "log in",
+            "share",
+            "follow",
+            "staff",
+        ]
+        .iter()
+        .any(|label| folded.starts_with(label))
+        && !folded.ends_with(" read")
 }
 
 /// A byline after cleaning: a few words, no sentence.
@@ -761,7 +894,7 @@ fn decode_entities(s: &str) -> String {
 }
 
 fn clean_byline(b: &str) -> String {
-    let mut b = collapse_whitespace(b);
+    let mut b = collapse_whitespace(b).replace(" ,", ",");
     // "16 December 2025 by Sam O'Brien": the name follows the last "by".
     let lower = b.to_lowercase();
     if let Some(at) = lower.rfind(" by ")
@@ -792,7 +925,15 @@ fn clean_byline(b: &str) -> String {
         .trim_matches(|c: char| c.is_whitespace() || matches!(c, '-' | '|' | '•' | '·' | ',' | ':' | '–' | '—'))
         .to_string();
     let lower = b.to_lowercase();
-    for prefix in ["written by:", "written by ", "posted by ", "by: ", "by "] {
+    for prefix in [
+        "written by:",
+        "written by ",
+        "authored by:",
+        "authored by ",
+        "posted by ",
+        "by: ",
+        "by ",
+    ] {
         if lower.starts_with(prefix)
             && let Some(rest) = b.get(prefix.len()..)
         {

@@ -282,6 +282,49 @@ fn the_dateline_under_the_headline_beats_declared_dates() {
 }
 
 #[test]
+fn bylines_from_by_lines_labels_and_yoast() {
+    let body = "<p>Body text that is long enough to be the article, with commas, and more words here.</p>";
+    let cases = [
+        // "By" then a link, under the headline.
+        (
+            r#"<h1>T</h1><p>By <a href="/people/jane">Jane Doe</a></p>"#,
+            Some("Jane Doe"),
+        ),
+        (r#"<h1>T</h1><p>by: Ziyi Xu, Dec 17, 2025</p>"#, Some("Ziyi Xu")),
+        // A label and the name in the next element.
+        (
+            r#"<h1>T</h1><div><p>Written by</p><p>Edzel Tabing</p></div>"#,
+            Some("Edzel Tabing"),
+        ),
+        (
+            r#"<h1>T</h1><div><h3>Author</h3><p>Lisa D. Ellis</p></div>"#,
+            Some("Lisa D. Ellis"),
+        ),
+        // Labels are not names; comments are not the article's byline.
+        (r#"<h1>T</h1><p class="byline">By</p>"#, None),
+        (
+            r#"<h1>T</h1><div class="comments"><p>By Some Commenter</p></div>"#,
+            None,
+        ),
+    ];
+    for (head, expected) in cases {
+        let page = format!("<html><body><article>{head}{body}</article></body></html>");
+        assert_eq!(extract(&page, None).byline.as_deref(), expected, "{head}");
+    }
+    let page = format!(
+        r#"<html><head><meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Prince Kumar">
+        </head><body><article><h1>T</h1>{body}</article></body></html>"#
+    );
+    assert_eq!(extract(&page, None).byline.as_deref(), Some("Prince Kumar"));
+    // The site's own name as author gives way to a person on the page.
+    let page = format!(
+        r#"<html><head><meta property="og:site_name" content="Cleveland Clinic"><meta name="author" content="Cleveland Clinic">
+        </head><body><article><h1>T</h1><p>By Holly Wilgus</p>{body}</article></body></html>"#
+    );
+    assert_eq!(extract(&page, None).byline.as_deref(), Some("Holly Wilgus"));
+}
+
+#[test]
 fn visible_dates_and_dates_in_urls() {
     let page = r#"<html><body><article><h1>T</h1><div class="post-date">Posted on September 4th, 2025</div>
       <p>Body text that is long enough to be the article, with commas, and more words here.</p></article></body></html>"#;
