@@ -720,7 +720,7 @@ fn acceptable_byline(b: &str) -> bool {
         )
         && !folded.starts_with("view ")
         && !folded.contains('@')
-        && !(folded.contains('.') && !folded.contains(' '))
+        && (!folded.contains('.') || folded.contains(' '))
         && ![
             "written by",
             "updated",
