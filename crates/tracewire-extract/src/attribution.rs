@@ -49,6 +49,7 @@ static BOILERPLATE: LazyLock<Regex> = LazyLock::new(|| {
       | sign\ up\ for\ (?:our|the)\ .{0,40}newsletter.{0,40}
       | subscribe(?:\ (?:now|today|to\ our\ newsletter))?
       | print(?:\ this)?(?:\ article)?|email(?:\ this)?(?:\ article)?|tweet
+      | caption|close|(?:photo|image|picture|credit|video)s?\ ?:\ .{1,80}
     )\s*[:.!]?$")
 });
 

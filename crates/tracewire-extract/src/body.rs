@@ -60,6 +60,16 @@ static NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+static CAPTION: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)caption|photo-?credit|image-?credit|media-?credit|getty-?credit"));
+
+/// Headings of sections that follow an article without being part of it.
+static TAIL_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(?:about the (?:author|reviewer|writer|expert)s?|(?:meet )?the author|related (?:posts|articles|stories|reading|content|guides)|you (?:may|might) also (?:like|enjoy)|more (?:from|stories|articles|posts)\b|recommended (?:for you|reading|articles|posts)|read (?:next|more)|leave a (?:reply|comment)|\d* ?comments?|share (?:this|the)\b|join (?:our|the) .*newsletter|subscribe\b|sign up for|latest (?:posts|news|articles|stories)|popular (?:posts|articles|stories)|trending (?:now|stories)|tags:?|categories:?)",
+    )
+});
+
 const ALWAYS_REMOVED: &[&str] = &[
     "script", "style", "noscript", "template", "iframe", "object", "embed", "canvas", "svg", "button", "input",
     "select", "textarea", "option", "link", "meta", "head", "title", "dialog", "menu",
@@ -285,6 +295,9 @@ fn prune(node: NodeRef<'_, Node>, a: &mut Analysis, page_len: usize, strict: boo
     } else {
         false
     };
+    // Photo captions and credits written as plain boxes (not <figcaption>)
+    // repeat what the pictures show; slideshows repeat them again.
+    let remove = remove || (name != "figcaption" && !holds_most && caption_box(&node));
     let remove = remove
         || (strict
             && !matches!(name, "body" | "html" | "article" | "main" | "a")
@@ -297,6 +310,13 @@ fn prune(node: NodeRef<'_, Node>, a: &mut Analysis, page_len: usize, strict: boo
     for child in node.children() {
         prune(child, a, page_len, strict, depth + 1);
     }
+}
+
+fn caption_box(node: &NodeRef<'_, Node>) -> bool {
+    [attr(node, "class"), attr(node, "id")]
+        .into_iter()
+        .flatten()
+        .any(|v| CAPTION.is_match(v))
 }
 
 fn unlikely_box(node: &NodeRef<'_, Node>) -> bool {
@@ -424,13 +444,17 @@ fn choose_body<'a>(body: NodeRef<'a, Node>, a: &Analysis) -> Vec<NodeRef<'a, Nod
     }
     // Guides and listicles split their prose over sections; when a larger
     // box adds a good deal more prose and few links, it is the article.
-    while let Some(parent) = top.parent().filter(|p| !matches!(tag(p), None | Some("body" | "html"))) {
+    // Wrappers that add nothing are looked through, not stopped at.
+    let mut cursor = top;
+    while let Some(parent) = cursor
+        .parent()
+        .filter(|p| !matches!(tag(p), None | Some("body" | "html")))
+    {
         let (mine, theirs) = (a.prose_len(top.id()), a.prose_len(parent.id()));
         if theirs as f64 >= mine as f64 * EXPAND_GAIN + 200.0 && a.link_density(parent.id()) < EXPAND_MAX_LINK_DENSITY {
             top = parent;
-        } else {
-            break;
         }
+        cursor = parent;
     }
     let Some(parent) = top.parent().filter(|p| tag(p).is_some()) else {
         return vec![top];
@@ -530,6 +554,7 @@ impl Emitter<'_> {
                             html: String::new(),
                             text: String::new(),
                             hrefs: Vec::new(),
+                            in_caption: 0,
                         };
                         rich.element(node, depth);
                         let text = collapse_whitespace(&rich.text);
@@ -569,6 +594,7 @@ impl Emitter<'_> {
                             html: std::mem::take(&mut self.pending.html),
                             text: std::mem::take(&mut self.pending.text),
                             hrefs: std::mem::take(&mut self.pending.hrefs),
+                            in_caption: 0,
                         };
                         rich.element(node, depth);
                         self.pending = Pending {
@@ -622,6 +648,8 @@ struct Rich<'x> {
     html: String,
     text: String,
     hrefs: Vec<String>,
+    /// How many <figcaption>s we are inside.
+    in_caption: usize,
 }
 
 impl Rich<'_> {
@@ -637,7 +665,11 @@ impl Rich<'_> {
                 } else {
                     push_escaped(&mut self.html, &collapse_inline(t));
                 }
-                self.text.push_str(t);
+                // Captions stay in the HTML, beside their pictures, but are
+                // not part of the article's running text.
+                if self.in_caption == 0 {
+                    self.text.push_str(t);
+                }
             }
             Node::Element(e) => {
                 let name = e.name();
@@ -697,9 +729,12 @@ impl Rich<'_> {
                     }
                     self.html.push('>');
                 }
+                let caption = name == "figcaption";
+                self.in_caption += usize::from(caption);
                 for child in node.children() {
                     self.element(child, depth + 1);
                 }
+                self.in_caption -= usize::from(caption);
                 if let Some(t) = kept {
                     self.html.push_str("</");
                     self.html.push_str(t);
@@ -795,11 +830,21 @@ fn finish(blocks: Vec<Block>, title: Option<&str>, warnings: Vec<String>) -> Bod
     let mut html = String::new();
     let mut paragraphs: Vec<String> = Vec::new();
     let mut seen_content = false;
+    // Inside a trailing section that is not the article ("About the
+    // author", "Related posts"): skipped up to the next heading.
+    let mut in_tail_section = false;
     for block in blocks {
         let is_heading = block.tag.starts_with('h') && block.tag.len() == 2;
         if is_heading && !seen_content && title_key.as_deref() == Some(fold(&block.text).as_str()) {
             continue;
         }
+        if is_heading {
+            in_tail_section = seen_content && TAIL_HEADING.is_match(block.text.trim());
+        }
+        if in_tail_section {
+            continue;
+        }
+
         if let Some(found) = classify_attribution(&block.text, &block.hrefs) {
             attributions.push(found);
             continue;

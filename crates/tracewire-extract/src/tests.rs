@@ -78,7 +78,9 @@ fn ordinary_news_page() {
     assert!(out.text.starts_with("Rivers burst their banks"), "{}", out.text);
     assert!(out.text.contains("What happens next"));
     assert!(out.text.contains("Schools stay closed on Monday"));
-    assert!(out.text.contains("A flooded street in the town."));
+    // The caption stays beside its picture in the HTML, out of the running text.
+    assert!(!out.text.contains("A flooded street in the town."));
+    assert!(out.html.contains("<figcaption>A flooded street in the town.</figcaption>"), "{}", out.html);
     assert!(out.text.ends_with("for forty years."), "{}", out.text);
     for bad in [
         "cookies",
