@@ -50,6 +50,8 @@ static BOILERPLATE: LazyLock<Regex> = LazyLock::new(|| {
       | subscribe(?:\ (?:now|today|to\ our\ newsletter))?
       | print(?:\ this)?(?:\ article)?|email(?:\ this)?(?:\ article)?|tweet
       | caption|close|(?:photo|image|picture|credit|video)s?\ ?:\ .{1,80}
+      | (?:read|see|watch|listen)\ (?:more|next|also)\ ?:\ .{1,160}
+      | .{0,80}\ by\ clicking\ here
     )\s*[:.!]?$")
 });
 

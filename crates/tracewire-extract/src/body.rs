@@ -66,7 +66,7 @@ static CAPTION: LazyLock<Regex> =
 /// Headings of sections that follow an article without being part of it.
 static TAIL_HEADING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(?:about the (?:author|reviewer|writer|expert)s?|(?:meet )?the author|related (?:posts|articles|stories|reading|content|guides)|you (?:may|might) also (?:like|enjoy)|more (?:from|stories|articles|posts)\b|recommended (?:for you|reading|articles|posts)|read (?:next|more)|leave a (?:reply|comment)|\d* ?comments?|share (?:this|the)\b|join (?:our|the) .*newsletter|subscribe\b|sign up for|latest (?:posts|news|articles|stories)|popular (?:posts|articles|stories)|trending (?:now|stories)|tags:?|categories:?)",
+        r"(?i)^(?:about the (?:author|reviewer|writer|expert)s?|(?:meet )?the author|related (?:posts|articles|stories|reading|content|guides)|you (?:may|might) also (?:like|enjoy)|more (?:from|in|on|stories|articles|posts)\b|recommended (?:for you|reading|articles|posts)|read (?:next|more)|leave a (?:reply|comment)|\d* ?comments?|share (?:this|the)\b|join (?:our|the) .*newsletter|subscribe\b|sign up for|latest (?:posts|news|articles|stories)|popular (?:posts|articles|stories)|trending (?:now|stories)|tags:?|categories:?)",
     )
 });
 
@@ -413,6 +413,34 @@ fn choose_body<'a>(body: NodeRef<'a, Node>, a: &Analysis) -> Vec<NodeRef<'a, Nod
             }
             if matches!(name, "p" | "pre") {
                 continue;
+            }
+        } else if matches!(name, "div" | "section" | "article" | "main" | "td" | "center" | "font") {
+            // Old templates write paragraphs as bare text between <br>s in a
+            // box that also holds blocks: that text counts as a paragraph
+            // of the box itself.
+            let loose: String = node
+                .children()
+                .filter_map(|c| match c.value() {
+                    Node::Text(t) => Some(&**t),
+                    _ => None,
+                })
+                .collect();
+            let len = loose.trim().chars().count();
+            if len >= 25 {
+                let commas = loose.matches([',', '，', '،']).count() as f64;
+                let score = 1.0 + commas + (len as f64 / 100.0).min(3.0);
+                let chain = std::iter::once(node).chain(node.ancestors()).take(3);
+                for (level, box_) in chain.enumerate() {
+                    if matches!(tag(&box_), None | Some("html")) {
+                        break;
+                    }
+                    let divider = match level {
+                        0 => 1.0,
+                        1 => 2.0,
+                        n => n as f64 * 3.0,
+                    };
+                    *scores.entry(box_.id()).or_insert_with(|| base_score(&box_)) += score / divider;
+                }
             }
         }
         for child in node.children() {

@@ -80,7 +80,12 @@ fn ordinary_news_page() {
     assert!(out.text.contains("Schools stay closed on Monday"));
     // The caption stays beside its picture in the HTML, out of the running text.
     assert!(!out.text.contains("A flooded street in the town."));
-    assert!(out.html.contains("<figcaption>A flooded street in the town.</figcaption>"), "{}", out.html);
+    assert!(
+        out.html
+            .contains("<figcaption>A flooded street in the town.</figcaption>"),
+        "{}",
+        out.html
+    );
     assert!(out.text.ends_with("for forty years."), "{}", out.text);
     for bad in [
         "cookies",
@@ -415,5 +420,43 @@ fn bylines_lose_their_dates_and_labels() {
             r#"<html><body><article><div class="post-author">{box_text}</div><p>Body text long enough to be the article, with commas, and more words here.</p></article></body></html>"#
         );
         assert_eq!(extract(&page, None).byline.as_deref(), Some(want), "{box_text}");
+    }
+}
+
+#[test]
+fn bare_text_between_blocks_is_a_paragraph() {
+    // Old CMS templates: the story is loose text after a title paragraph,
+    // beside a sidebar of links that has more words.
+    let sidebar: String = (0..40)
+        .map(|i| format!("<li><a href=\"/m{i}\">Month {i} (15)</a></li>"))
+        .collect();
+    let page = format!(
+        r#"<html><body><div class="row"><div class="col-3"><ul>{sidebar}</ul></div>
+        <div class="col-9"><p class="titulo">Vehicles broken into</p><small>05/10/2018 - Published by: Clarissa</small><br>
+        <img src="/a.jpg">The team of the home care service registered this morning the break-in of two of the five cars
+        of the unit. The vehicles were without their batteries, and with marks of vandalism. Read the report.<br><br>
+        <div class="row"><a href="/x">Print</a></div></div></div><footer>Address 1111, Post box 421</footer></body></html>"#
+    );
+    let out = extract(&page, None);
+    assert!(
+        out.text.contains("registered this morning the break-in"),
+        "{}",
+        out.text
+    );
+    assert!(!out.text.contains("Month 3"), "{}", out.text);
+    assert!(!out.text.contains("Post box"), "{}", out.text);
+}
+
+#[test]
+fn read_more_teasers_are_not_the_article() {
+    let p = "<p>Body text that is long enough to be the article, with commas, and more words here.</p>";
+    let page = format!(
+        "<html><body><article><h1>T</h1>{p}<p>Read more: Alibaba poised to launch record listing</p>{p}\
+         <p>READ MORE ON FOX BUSINESS BY CLICKING HERE</p><h2>More in Minnesota Wild</h2>\
+         <p>BUFFALO, N.Y. — Another story entirely, with its own long first paragraph of text.</p></article></body></html>"
+    );
+    let out = extract(&page, None);
+    for bad in ["Alibaba", "CLICKING", "Another story"] {
+        assert!(!out.text.contains(bad), "{bad}: {}", out.text);
     }
 }
