@@ -275,7 +275,10 @@ fn prune(node: NodeRef<'_, Node>, a: &mut Analysis, page_len: usize, strict: boo
     let Node::Element(e) = node.value() else { return };
     let name = e.name();
     let holds_most = a.text_len(node.id()) * 2 > page_len;
-    let remove = if ALWAYS_REMOVED.contains(&name) || is_hidden(&node) {
+    // React's streaming renderer parks the whole article in a hidden
+    // <div id="S:0"> that a script moves into place: a hidden box that holds
+    // most of the page is the page.
+    let remove = if ALWAYS_REMOVED.contains(&name) || (is_hidden(&node) && !holds_most) {
         true
     } else if LAYOUT_REMOVED.contains(&name) {
         !holds_most

@@ -460,3 +460,15 @@ fn read_more_teasers_are_not_the_article() {
         assert!(!out.text.contains(bad), "{bad}: {}", out.text);
     }
 }
+
+#[test]
+fn streamed_react_content_in_a_hidden_box_is_the_article() {
+    let p = "<p>Body text that is long enough to be the article, with commas, and more words here.</p>";
+    let page = format!(
+        r#"<html><body><div id="root"><h1>T</h1><p>Loading…</p></div><div hidden id="S:0">{p}{p}{p}</div>
+        <div hidden class="modal"><p>A hidden sign-up form, with commas, that nobody sees on the page.</p></div></body></html>"#
+    );
+    let out = extract(&page, None);
+    assert!(out.text.starts_with("Body text that is long enough"), "{}", out.text);
+    assert!(!out.text.contains("sign-up"), "{}", out.text);
+}
