@@ -44,6 +44,8 @@ struct Signals {
     /// Position of the first <h1> (and of the first one in the content).
     first_h1_pos: Option<usize>,
     content_h1_pos: Option<usize>,
+    /// Position and text of the first <h2>s, for pages whose headline is one.
+    h2s: Vec<(usize, String)>,
     rel_author: Option<String>,
     byline_class: Option<String>,
     /// "By Name" lines in the page, with their position, for the one
@@ -85,6 +87,15 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
         .map(|t| strip_site_suffix(&t, site_name.as_deref()))
         .filter(|t| !t.is_empty());
 
+    // Where the headline sits among the page's text: bylines and datelines
+    // are looked for next to it. Pages without an <h1> often use an <h2>.
+    let anchor = s.content_h1_pos.or(s.first_h1_pos).or_else(|| {
+        let t = crate::eval::fold(title.as_deref()?);
+        s.h2s
+            .iter()
+            .find(|(_, h)| crate::eval::fold(h) == t)
+            .map(|(pos, _)| *pos)
+    });
     let json_author = article.and_then(|a| a.get("author"));
     let meta_author = meta(
         &s,
@@ -128,7 +139,7 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
                 .filter(not_site)
         })
         .or_else(|| s.byline_class.clone().filter(good).filter(not_site))
-        .or_else(|| nearest_headline(&s, &s.by_lines).cloned())
+        .or_else(|| nearest_headline(anchor, &s.by_lines).cloned())
         .or_else(|| s.rel_author.clone().map(|b| clean_byline(&b)).filter(good))
         .or_else(|| json_author.and_then(|v| json_people(v, &s.json_ld, false)))
         .or(meta_author)
@@ -190,7 +201,7 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
             .find(|p| p.date_naive() == d.date_naive())
             .unwrap_or(d)
     };
-    let published = dateline(&s)
+    let published = dateline(&s, anchor)
         .map(precise)
         .or(declared_published)
         .or_else(|| s.time_datetime.as_deref().and_then(parse_date))
@@ -292,6 +303,12 @@ fn gather(document: &Html) -> Signals {
                     }
                     s.first_h1_pos.get_or_insert(text_pos);
                     s.h1s.push(t);
+                }
+            }
+            "h2" if s.h2s.len() < 20 => {
+                let t = text_of(&node);
+                if !t.is_empty() {
+                    s.h2s.push((text_pos, t));
                 }
             }
             "script" if attr(&node, "type").is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) => {
@@ -614,8 +631,8 @@ fn by_line(node: &NodeRef<'_, Node>, text: &str) -> Option<String> {
 
 /// Of values found at text positions, the one nearest the headline: just
 /// below it, or else just above it.
-fn nearest_headline<'a, T>(s: &Signals, found: &'a [(usize, T)]) -> Option<&'a T> {
-    let anchor = s.content_h1_pos.or(s.first_h1_pos)?;
+fn nearest_headline<T>(anchor: Option<usize>, found: &[(usize, T)]) -> Option<&T> {
+    let anchor = anchor?;
     found
         .iter()
         .find(|(pos, _)| *pos >= anchor && pos - anchor <= 60)
@@ -625,8 +642,8 @@ fn nearest_headline<'a, T>(s: &Signals, found: &'a [(usize, T)]) -> Option<&'a T
 
 /// The visible date nearest below the headline (a dateline sits under or
 /// just above the <h1>).
-fn dateline(s: &Signals) -> Option<DateTime<FixedOffset>> {
-    let anchor = s.content_h1_pos.or(s.first_h1_pos)?;
+fn dateline(s: &Signals, anchor: Option<usize>) -> Option<DateTime<FixedOffset>> {
+    let anchor = anchor?;
     let after = s.visible_dates.iter().find(|d| d.pos >= anchor && d.pos - anchor <= 60);
     let before = || {
         s.visible_dates
