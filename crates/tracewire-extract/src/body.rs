@@ -9,7 +9,7 @@
 //!    figures, tables) with absolute links, dropping link-heavy boxes and the
 //!    short lines aggregators append; attribution lines become data.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::LazyLock;
 
 use ego_tree::{NodeId, NodeRef};
@@ -178,10 +178,10 @@ fn empty_body(warnings: Vec<String>) -> Body {
 
 fn run(body: NodeRef<'_, Node>, base: Option<&Url>, title: Option<&str>, strict: bool) -> Body {
     let mut analysis = Analysis {
-        removed: HashSet::new(),
-        text_len: HashMap::new(),
-        link_len: HashMap::new(),
-        prose_len: HashMap::new(),
+        removed: HashSet::default(),
+        text_len: HashMap::default(),
+        link_len: HashMap::default(),
+        prose_len: HashMap::default(),
         warnings: Vec::new(),
     };
     // Raw lengths first, so pruning can protect boxes that hold most of the page.
@@ -385,7 +385,7 @@ fn choose_body<'a>(body: NodeRef<'a, Node>, a: &Analysis) -> Vec<NodeRef<'a, Nod
     if let Some(marked) = marked.filter(|n| a.text_len(n.id()) >= 200 && a.link_density(n.id()) < 0.5) {
         return vec![marked];
     }
-    let mut scores: HashMap<NodeId, f64> = HashMap::new();
+    let mut scores: HashMap<NodeId, f64> = HashMap::default();
     let mut stack: Vec<(NodeRef<'a, Node>, usize)> = vec![(body, 0)];
     while let Some((node, depth)) = stack.pop() {
         if a.removed.contains(&node.id()) || depth > MAX_DEPTH {

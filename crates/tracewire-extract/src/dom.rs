@@ -14,9 +14,11 @@ pub fn tag<'a>(node: &NodeRef<'a, Node>) -> Option<&'a str> {
     }
 }
 
+/// An attribute's value. Elements carry a handful of attributes, so a scan
+/// comparing names beats scraper's `attr`, which interns `name` first.
 pub fn attr<'a>(node: &NodeRef<'a, Node>, name: &str) -> Option<&'a str> {
     match node.value() {
-        Node::Element(e) => e.attr(name),
+        Node::Element(e) => e.attrs().find(|(k, _)| *k == name).map(|(_, v)| v),
         _ => None,
     }
 }
