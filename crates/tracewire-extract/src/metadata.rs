@@ -336,21 +336,20 @@ fn gather(document: &Html) -> Signals {
         }
         // Most elements name nothing of interest: check cheaply before the
         // word-by-word tests, which allocate.
-        let named = |words: &[&str]| {
+        let named = |re: &regex::Regex| {
             [attr(&node, "class"), attr(&node, "id")]
                 .into_iter()
                 .flatten()
-                .any(|v| words.iter().any(|w| contains_ignore_ascii_case(v, w)))
+                .any(|v| re.is_match(v))
         };
-        if s.date_text.is_none() && named(&["date", "publish", "posted-on", "timestamp"]) && looks_like_date_box(&node)
-        {
+        if s.date_text.is_none() && named(&DATE_NAMES) && looks_like_date_box(&node) {
             let t = text_of(&node);
             if t.chars().count() <= 80 && parse_written_date(&t).is_some() {
                 s.date_text = Some(t);
             }
         }
         if s.byline_class.is_none()
-            && (named(&["author", "byline"]) || attr(&node, "itemprop").is_some() || attr(&node, "href").is_some())
+            && (named(&BYLINE_NAMES) || attr(&node, "itemprop").is_some() || attr(&node, "href").is_some())
             && looks_like_byline_box(&node)
         {
             let t = clean_byline(&text_of(&node));
@@ -361,6 +360,13 @@ fn gather(document: &Html) -> Signals {
     }
     s
 }
+
+#[allow(clippy::expect_used)] // constant patterns, covered by the tests
+static DATE_NAMES: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"(?i)date|publish|posted-on|timestamp").expect("constant regex"));
+#[allow(clippy::expect_used)] // constant patterns, covered by the tests
+static BYLINE_NAMES: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"(?i)author|byline").expect("constant regex"));
 
 fn inside(node: &NodeRef<'_, Node>, name: &str) -> bool {
     node.ancestors().any(|a| tag(&a) == Some(name))
@@ -484,7 +490,12 @@ const NOT_DATELINE: &[&str] = &[
 /// lists of other articles, and for text too long to be a dateline.
 fn visible_date(node: &NodeRef<'_, Node>, text: &str) -> Option<DateTime<FixedOffset>> {
     let t = text.trim();
-    if t.len() < 6 || t.len() > 160 || !t.bytes().any(|b| b.is_ascii_digit()) {
+    // Every date we read has a four-digit year from 1990 to 2100.
+    let has_year = t
+        .as_bytes()
+        .windows(4)
+        .any(|w| matches!(&w[..2], b"19" | b"20" | b"21") && w[2].is_ascii_digit() && w[3].is_ascii_digit());
+    if t.len() < 6 || t.len() > 160 || !has_year {
         return None;
     }
     let date = parse_visible_date(t)?;
@@ -555,7 +566,8 @@ fn parse_visible_date(text: &str) -> Option<DateTime<FixedOffset>> {
 /// the name: the name, when the text node starts a byline.
 fn by_line(node: &NodeRef<'_, Node>, text: &str) -> Option<String> {
     let t = text.trim();
-    if t.is_empty() || t.len() > 120 {
+    // Every label starts with one of these letters: most text stops here.
+    if t.is_empty() || t.len() > 120 || !matches!(t.as_bytes()[0] | 0x20, b'a' | b'b' | b'c' | b'p' | b'w') {
         return None;
     }
     let lower = t.to_ascii_lowercase();

@@ -69,15 +69,15 @@ pub fn strip_unread(html: &str) -> std::borrow::Cow<'_, str> {
 const SKIPPED: [&str; 5] = ["script", "style", "noscript", "template", "svg"];
 
 fn memchr_lt(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'<')
+    memchr::memchr(b'<', b)
 }
 
 fn memchr_gt(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'>')
+    memchr::memchr(b'>', b)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 /// `<name` followed by whitespace, `>` or `/`, ASCII case-insensitively.
