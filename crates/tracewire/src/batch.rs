@@ -253,6 +253,71 @@ pub fn bench_extract(html: &Path, ground_truth: &Path, threads: usize, min_secon
     Ok(ExitCode::SUCCESS)
 }
 
+/// Extracts generated hostile pages of `mib` MiB each and prints, for each,
+/// the time taken and the process's peak resident memory so far. The
+/// extractor reads at most `MAX_MARKUP_BYTES` of markup, so the peak stays
+/// near that bound times the tree's overhead whatever the page's size.
+pub fn bench_huge(mib: usize) -> Result<ExitCode> {
+    let size = mib.max(1) << 20;
+    let repeat_to = |unit: &str| -> String {
+        let mut s = String::with_capacity(size + unit.len());
+        while s.len() < size {
+            s.push_str(unit);
+        }
+        s
+    };
+    let cases: Vec<(&str, Box<dyn Fn() -> String>)> = vec![
+        (
+            "paragraphs",
+            Box::new(|| {
+                let body = repeat_to("<p>A sentence of an article, with commas, long enough to count as prose.</p>\n");
+                format!("<html><body><article><h1>Huge</h1>{body}</article></body></html>")
+            }),
+        ),
+        ("nested <div>s", Box::new(|| repeat_to("<div>"))),
+        ("one text node", Box::new(|| format!("<p>{}</p>", repeat_to("word ")))),
+        (
+            "attribute flood",
+            Box::new(|| format!("<p {}>text</p>", repeat_to("data-x=\"yyyyyyyy\" "))),
+        ),
+        (
+            "unclosed comment",
+            Box::new(|| format!("<p>before</p><!--{}", repeat_to("x"))),
+        ),
+    ];
+    println!(
+        "{mib} MiB pages; extraction reads at most {} MiB of markup",
+        tracewire_extract::MAX_MARKUP_BYTES >> 20
+    );
+    println!("peak RSS before: {}", peak_rss());
+    for (name, make) in cases {
+        let page = make();
+        let started = Instant::now();
+        let out = tracewire_extract::extract(&page, None);
+        let secs = started.elapsed().as_secs_f64();
+        drop(page);
+        println!(
+            "{name:<18} {secs:>7.2} s  {:>9} chars of text  {} warning(s)  peak RSS {}",
+            out.text.chars().count(),
+            out.warnings.len(),
+            peak_rss()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The process's peak resident set (VmHWM), where the OS reports it.
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
+        .unwrap_or_else(|| "n/a".to_string())
+}
+
 /// Where `extract --batch` writes when `--out` is not given.
 pub fn default_out() -> PathBuf {
     PathBuf::from("extracted.json")

@@ -124,6 +124,13 @@ enum BenchCommand {
         #[arg(long, default_value_t = 3.0)]
         min_seconds: f64,
     },
+    /// Time and peak memory of extraction on generated hostile pages (huge,
+    /// deeply nested, one giant text node, attribute floods).
+    Huge {
+        /// Size of each generated page, in MiB.
+        #[arg(long, default_value_t = 64)]
+        mib: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -200,6 +207,9 @@ fn main() -> ExitCode {
                         min_seconds,
                     },
             } => batch::bench_extract(&html, &ground_truth, threads, min_seconds),
+            Command::Bench {
+                command: BenchCommand::Huge { mib },
+            } => batch::bench_huge(mib),
             Command::Serve { listen, no_worker } => commands::serve(&ctx, &listen, !no_worker).await,
             Command::Config => Ok(ExitCode::SUCCESS),
         }
