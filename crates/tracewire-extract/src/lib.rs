@@ -13,6 +13,7 @@ mod dom;
 mod encoding;
 pub mod eval;
 mod metadata;
+pub mod parse;
 mod prefilter;
 mod sanitize;
 
@@ -67,7 +68,7 @@ pub struct Extracted {
 /// `base_url` is the address the page was fetched from; links and images are
 /// made absolute against it (or against the page's `<base href>`).
 pub fn extract(html: &str, base_url: Option<&Url>) -> Extracted {
-    let document = scraper::Html::parse_document(&prefilter::strip_unread(html));
+    let document = parse::parse_document(&prefilter::strip_unread(html));
     let meta = metadata::read(&document, base_url);
     let base = meta.base_url.clone().or_else(|| base_url.cloned());
     let body = body::extract_body(&document, base.as_ref(), meta.title.as_deref());
