@@ -5,7 +5,7 @@
 use ego_tree::NodeRef;
 use scraper::Node;
 
-/// The element's local name, lowercase as html5ever gives it; `None` for
+/// The element's local name, lowercase as the parser gives it; `None` for
 /// non-elements.
 pub fn tag<'a>(node: &NodeRef<'a, Node>) -> Option<&'a str> {
     match node.value() {

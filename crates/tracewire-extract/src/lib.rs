@@ -13,6 +13,7 @@ mod dom;
 mod encoding;
 pub mod eval;
 mod metadata;
+pub mod parse;
 mod prefilter;
 mod sanitize;
 
@@ -84,7 +85,7 @@ pub fn extract(html: &str, base_url: Option<&Url>) -> Extracted {
     } else {
         (markup, false)
     };
-    let document = scraper::Html::parse_document(&markup);
+    let document = parse::parse_document(&markup);
     let meta = metadata::read(&document, base_url);
     let base = meta.base_url.clone().or_else(|| base_url.cloned());
     let body = body::extract_body(&document, base.as_ref(), meta.title.as_deref());

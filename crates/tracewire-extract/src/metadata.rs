@@ -1092,7 +1092,7 @@ pub struct FeedLink {
 /// The feeds a page advertises with `<link rel="alternate" type="...">`,
 /// in page order, made absolute against `base_url`.
 pub fn feed_links(html: &str, base_url: Option<&Url>) -> Vec<FeedLink> {
-    let document = Html::parse_document(html);
+    let document = crate::parse::parse_document(html);
     let mut out: Vec<FeedLink> = Vec::new();
     for node in document.tree.root().descendants() {
         if !matches!(tag(&node), Some("link" | "a")) {
