@@ -42,7 +42,7 @@ pub fn absolute_url(base: Option<&Url>, href: &str) -> Option<String> {
 
 /// How much markup (after scripts, styles and comments are emptied) one
 /// page may have; the rest is not read.
-pub const MAX_MARKUP_BYTES: usize = 8 << 20;
+pub const MAX_MARKUP_BYTES: usize = 4 << 20;
 
 /// The article found in one page.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

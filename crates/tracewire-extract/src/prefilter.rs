@@ -34,6 +34,24 @@ pub fn strip_unread(html: &str) -> std::borrow::Cow<'_, str> {
             continue;
         }
         let Some(name) = SKIPPED.iter().find(|n| starts_with_tag(rest, n)) else {
+            if rest.get(1).is_some_and(u8::is_ascii_alphabetic) {
+                let Some(end) = tag_end(bytes, start) else { break };
+                if end - start > MAX_TAG_BYTES {
+                    // html5gum's tokenizer recurses once per attribute of a
+                    // tag, so a tag with tens of thousands of attributes
+                    // overflows the stack. No tag we read needs this many
+                    // bytes: keep its name, drop its attributes.
+                    let name_end = (start + 1..end)
+                        .find(|&k| !bytes[k].is_ascii_alphanumeric())
+                        .unwrap_or(end);
+                    let buf = out.get_or_insert_with(|| String::with_capacity(html.len()));
+                    buf.push_str(&html[copied_to..name_end]);
+                    buf.push('>');
+                    copied_to = end;
+                }
+                // A '<' inside an attribute value is not a tag.
+                i = end;
+            }
             continue;
         };
         let Some(open_end) = memchr_gt(rest).map(|e| start + e + 1) else {
@@ -67,6 +85,32 @@ pub fn strip_unread(html: &str) -> std::borrow::Cow<'_, str> {
 }
 
 const SKIPPED: [&str; 5] = ["script", "style", "noscript", "template", "svg"];
+
+/// Longest start tag read as written; longer ones lose their attributes.
+const MAX_TAG_BYTES: usize = 16 << 10;
+
+/// The offset just past the `>` that ends the start tag at `start`, as the
+/// HTML tokenizer finds it: quotes count only around an attribute value
+/// (right after `=`); `None` if the tag never ends.
+fn tag_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    loop {
+        i += memchr::memchr2(b'=', b'>', &bytes[i..])?;
+        if bytes[i] == b'>' {
+            return Some(i + 1);
+        }
+        i += 1;
+        while bytes
+            .get(i)
+            .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'))
+        {
+            i += 1;
+        }
+        if let Some(&q @ (b'"' | b'\'')) = bytes.get(i) {
+            i += 1 + memchr::memchr(q, &bytes[i + 1..])? + 1;
+        }
+    }
+}
 
 fn memchr_lt(b: &[u8]) -> Option<usize> {
     memchr::memchr(b'<', b)
@@ -123,6 +167,20 @@ mod tests {
             out,
             r#"<html><head><SCRIPT></SCRIPT><style></style><script type="application/ld+json">{"a":1}</script></head><body><p>Text</p><svg></svg><svg/><p>More</p></body></html>"#
         );
+    }
+
+    #[test]
+    fn tags_are_read_as_the_tokenizer_reads_them() {
+        // A '<script' inside an attribute value is not a script.
+        let html = r#"<p title="a <script> b" data-x='>'>Text</p><script>x</script>"#;
+        assert_eq!(
+            strip_unread(html),
+            r#"<p title="a <script> b" data-x='>'>Text</p><script></script>"#
+        );
+        // A tag of 20,000 attributes keeps its name only.
+        let flood = format!("<p {}>text</p>", "a=\"b\" ".repeat(20_000));
+        assert_eq!(strip_unread(&flood), "<p>text</p>");
+        assert_eq!(strip_unread("<p a=\"never closed"), "<p a=\"never closed");
     }
 
     #[test]
