@@ -266,7 +266,8 @@ pub fn bench_huge(mib: usize) -> Result<ExitCode> {
         }
         s
     };
-    let cases: Vec<(&str, Box<dyn Fn() -> String>)> = vec![
+    type MakePage<'a> = Box<dyn Fn() -> String + 'a>;
+    let cases: Vec<(&str, MakePage)> = vec![
         (
             "paragraphs",
             Box::new(|| {
