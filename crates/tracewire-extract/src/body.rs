@@ -397,22 +397,7 @@ fn choose_body<'a>(body: NodeRef<'a, Node>, a: &Analysis) -> Vec<NodeRef<'a, Nod
         if scorable {
             let len = a.text_len(node.id());
             if len >= 25 {
-                let text = crate::dom::text_of(&node);
-                let commas = text.matches([',', '，', '،']).count() as f64;
-                let score = 1.0 + commas + (len as f64 / 100.0).min(3.0);
-                for (level, ancestor) in node.ancestors().take(3).enumerate() {
-                    // Only boxes inside <body> can be the article: <html> also
-                    // holds <head>, whose scripts and titles were never pruned.
-                    if matches!(tag(&ancestor), None | Some("html")) {
-                        break;
-                    }
-                    let divider = match level {
-                        0 => 1.0,
-                        1 => 2.0,
-                        n => n as f64 * 3.0,
-                    };
-                    *scores.entry(ancestor.id()).or_insert_with(|| base_score(&ancestor)) += score / divider;
-                }
+                credit_paragraph(&mut scores, &crate::dom::text_of(&node), len, node.ancestors());
             }
             if matches!(name, "p" | "pre") {
                 continue;
@@ -430,20 +415,7 @@ fn choose_body<'a>(body: NodeRef<'a, Node>, a: &Analysis) -> Vec<NodeRef<'a, Nod
                 .collect();
             let len = loose.trim().chars().count();
             if len >= 25 {
-                let commas = loose.matches([',', '，', '،']).count() as f64;
-                let score = 1.0 + commas + (len as f64 / 100.0).min(3.0);
-                let chain = std::iter::once(node).chain(node.ancestors()).take(3);
-                for (level, box_) in chain.enumerate() {
-                    if matches!(tag(&box_), None | Some("html")) {
-                        break;
-                    }
-                    let divider = match level {
-                        0 => 1.0,
-                        1 => 2.0,
-                        n => n as f64 * 3.0,
-                    };
-                    *scores.entry(box_.id()).or_insert_with(|| base_score(&box_)) += score / divider;
-                }
+                credit_paragraph(&mut scores, &loose, len, std::iter::once(node).chain(node.ancestors()));
             }
         }
         for child in node.children() {
@@ -517,6 +489,32 @@ fn choose_body<'a>(body: NodeRef<'a, Node>, a: &Analysis) -> Vec<NodeRef<'a, Nod
         }
     }
     chosen
+}
+
+/// Gives a paragraph's points (one, plus one a comma, plus up to three for
+/// length) to the first three boxes of `boxes`: all to the first, half to
+/// the second, a sixth to the third.
+fn credit_paragraph<'a>(
+    scores: &mut HashMap<NodeId, f64>,
+    text: &str,
+    len: usize,
+    boxes: impl Iterator<Item = NodeRef<'a, Node>>,
+) {
+    let commas = text.matches([',', '，', '،']).count() as f64;
+    let score = 1.0 + commas + (len as f64 / 100.0).min(3.0);
+    for (level, box_) in boxes.take(3).enumerate() {
+        // Only boxes inside <body> can be the article: <html> also holds
+        // <head>, whose scripts and titles were never pruned.
+        if matches!(tag(&box_), None | Some("html")) {
+            break;
+        }
+        let divider = match level {
+            0 => 1.0,
+            1 => 2.0,
+            n => n as f64 * 3.0,
+        };
+        *scores.entry(box_.id()).or_insert_with(|| base_score(&box_)) += score / divider;
+    }
 }
 
 fn has_block_child(node: &NodeRef<'_, Node>, a: &Analysis) -> bool {
