@@ -124,6 +124,34 @@ mod tests {
     }
 
     #[test]
+    fn declared_iso_8859_pages_come_out_right() {
+        for (label, encoding, text) in [
+            (
+                "iso-8859-2",
+                encoding_rs::ISO_8859_2,
+                "Zażółć gęślą jaźń: rząd ogłosił nowe przepisy.",
+            ),
+            (
+                "ISO-8859-7",
+                encoding_rs::ISO_8859_7,
+                "Η κυβέρνηση ανακοίνωσε νέα μέτρα για την οικονομία.",
+            ),
+            (
+                "iso-8859-15",
+                encoding_rs::ISO_8859_15,
+                "Le prix passe à 20 € pour l'œuvre.",
+            ),
+        ] {
+            let page = format!(
+                "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset={label}\"></head><body><p>{text}</p></body></html>"
+            );
+            let (bytes, _, unmappable) = encoding.encode(&page);
+            assert!(!unmappable, "{label}");
+            assert!(decode_html(&bytes, None).contains(text), "{label}");
+        }
+    }
+
+    #[test]
     fn bom_wins() {
         let mut bytes = vec![0xEF, 0xBB, 0xBF];
         bytes.extend_from_slice("<p>ü</p>".as_bytes());
