@@ -76,11 +76,15 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
     // social-media variant. Take the <h1> that agrees with the declared
     // titles, so a logo <h1> ("World News Feed") is never the title.
     let site_folded = site_name.as_deref().map(crate::eval::fold);
+    // An <h1> of a few words that does not agree with the declared title is
+    // a section's name ("Webcams", "Our Blog"), not this article's headline.
+    let short = |h: &String| h.split_whitespace().count() <= 3;
     let title = on_page_headline(&s, declared.as_deref(), site_name.as_deref())
         .or_else(|| {
             s.content_h1
                 .clone()
                 .filter(|h| site_folded.as_deref() != Some(crate::eval::fold(h).as_str()))
+                .filter(|h| !(short(h) && declared.is_some()))
         })
         .or_else(|| declared.map(|d| strip_tagline(&d)))
         .or_else(|| s.h1s.first().cloned())

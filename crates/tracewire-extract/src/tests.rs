@@ -472,3 +472,22 @@ fn streamed_react_content_in_a_hidden_box_is_the_article() {
     assert!(out.text.starts_with("Body text that is long enough"), "{}", out.text);
     assert!(!out.text.contains("sign-up"), "{}", out.text);
 }
+
+#[test]
+fn a_short_section_h1_gives_way_to_the_declared_title() {
+    let p = "<p>Body text that is long enough to be the article, with commas, and more words here.</p>";
+    let page = format!(
+        r#"<html><head><meta property="og:title" content="Ten webcams that show the park in winter"></head>
+        <body><main><h1>Our Blog</h1>{p}</main></body></html>"#
+    );
+    assert_eq!(
+        extract(&page, None).title.as_deref(),
+        Some("Ten webcams that show the park in winter")
+    );
+    // A short headline that agrees with the declared title stays.
+    let page = format!(
+        r#"<html><head><meta property="og:title" content="Floods | Daily Planet"></head>
+        <body><main><h1>Floods</h1>{p}</main></body></html>"#
+    );
+    assert_eq!(extract(&page, None).title.as_deref(), Some("Floods"));
+}
