@@ -8,12 +8,9 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use tracewire_model::{Attribution, AttributionKind};
 
-#[allow(clippy::expect_used)] // constant patterns, exercised by the tests below
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("constant regex")
-}
+use crate::dom::re;
+use tracewire_model::{Attribution, AttributionKind};
 
 static ORIGINALLY: LazyLock<Regex> = LazyLock::new(|| {
     re(

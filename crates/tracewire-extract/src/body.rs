@@ -19,7 +19,7 @@ use tracewire_model::Attribution;
 use url::Url;
 
 use crate::attribution::{classify_attribution, is_boilerplate_line, is_leading_meta_line, pick_source_url};
-use crate::dom::{attr, class_and_id, collapse_whitespace, tag};
+use crate::dom::{attr, class_and_id, collapse_whitespace, re, tag};
 use crate::sanitize::sanitize_html;
 
 /// A parent replaces the chosen box when it holds this many times its prose
@@ -30,11 +30,6 @@ const EXPAND_MAX_LINK_DENSITY: f64 = 0.35;
 
 /// Deeper than this, the tree is treated as hostile and not walked further.
 const MAX_DEPTH: usize = 256;
-
-#[allow(clippy::expect_used)] // constant patterns, exercised by the tests
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("constant regex")
-}
 
 /// Class/id words of boxes that are not the article.
 static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {

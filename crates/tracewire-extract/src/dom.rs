@@ -5,6 +5,13 @@
 use ego_tree::NodeRef;
 use scraper::Node;
 
+/// A regex from a constant pattern; every pattern in this crate is exercised
+/// by its tests, so a bad one fails there, not on a page.
+#[allow(clippy::expect_used)]
+pub fn re(pattern: &str) -> regex::Regex {
+    regex::Regex::new(pattern).expect("constant regex")
+}
+
 /// The element's local name, lowercase as the parser gives it; `None` for
 /// non-elements.
 pub fn tag<'a>(node: &NodeRef<'a, Node>) -> Option<&'a str> {

@@ -9,8 +9,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-#[allow(clippy::expect_used)] // constant pattern
-static WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\w+").expect("constant regex"));
+static WORD: LazyLock<Regex> = LazyLock::new(|| crate::dom::re(r"\w+"));
 
 const N: usize = 4;
 

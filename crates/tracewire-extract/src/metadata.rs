@@ -2,14 +2,17 @@
 //! language and feed links, from every signal a page offers (JSON-LD,
 //! OpenGraph, `<meta>`, `<time>`, the DOM).
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use ego_tree::NodeRef;
+use regex::Regex;
 use scraper::{Html, Node};
 use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
-use crate::dom::{attr, collapse_whitespace, tag, text_of};
+use crate::dom::{attr, collapse_whitespace, re, tag, text_of};
 
 #[derive(Debug, Default)]
 pub struct Metadata {
@@ -340,11 +343,11 @@ fn gather(document: &Html) -> Signals {
         }
         // Most elements name nothing of interest: check cheaply before the
         // word-by-word tests, which allocate.
-        let named = |re: &regex::Regex| {
+        let named = |pattern: &Regex| {
             [attr(&node, "class"), attr(&node, "id")]
                 .into_iter()
                 .flatten()
-                .any(|v| re.is_match(v))
+                .any(|v| pattern.is_match(v))
         };
         if s.date_text.is_none() && named(&DATE_NAMES) && looks_like_date_box(&node) {
             let t = text_of(&node);
@@ -365,12 +368,8 @@ fn gather(document: &Html) -> Signals {
     s
 }
 
-#[allow(clippy::expect_used)] // constant patterns, covered by the tests
-static DATE_NAMES: std::sync::LazyLock<regex::Regex> =
-    std::sync::LazyLock::new(|| regex::Regex::new(r"(?i)date|publish|posted-on|timestamp").expect("constant regex"));
-#[allow(clippy::expect_used)] // constant patterns, covered by the tests
-static BYLINE_NAMES: std::sync::LazyLock<regex::Regex> =
-    std::sync::LazyLock::new(|| regex::Regex::new(r"(?i)author|byline").expect("constant regex"));
+static DATE_NAMES: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)date|publish|posted-on|timestamp"));
+static BYLINE_NAMES: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)author|byline"));
 
 fn inside(node: &NodeRef<'_, Node>, name: &str) -> bool {
     node.ancestors().any(|a| tag(&a) == Some(name))
@@ -533,12 +532,10 @@ fn visible_date(node: &NodeRef<'_, Node>, text: &str) -> Option<DateTime<FixedOf
     Some(date)
 }
 
-static NUMERIC_DATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    #[allow(clippy::expect_used)] // constant pattern, covered by the tests
-    regex::Regex::new(
+static NUMERIC_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
         r"(?:^|[^\d./-])(?:(?P<y1>(?:19|20)\d{2})[./](?P<m1>\d{1,2})[./](?P<d1>\d{1,2})|(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})[./](?P<y2>(?:19|20)\d{2}))(?:$|[^\d./-])",
     )
-    .expect("constant regex")
 });
 
 /// A date as pages print it: "September 4, 2025", "4 Sep 2025",
@@ -686,12 +683,10 @@ fn looks_like_date_box(node: &NodeRef<'_, Node>) -> bool {
     })
 }
 
-static WRITTEN_DATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    #[allow(clippy::expect_used)] // constant pattern, covered by the tests
-    regex::Regex::new(
+static WRITTEN_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
         r"(?i)\b(?:(?P<m1>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{4})|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(?P<y2>\d{4})|(?P<y3>\d{4})-(?P<mo3>\d{2})-(?P<d3>\d{2}))\b",
     )
-    .expect("constant regex")
 });
 
 /// "September 4, 2025", "4 Sep 2025", "2025-09-04" in running text.
@@ -723,11 +718,8 @@ fn parse_written_date(text: &str) -> Option<DateTime<FixedOffset>> {
 
 /// A date in a URL path: /2015/09/18/ or /2015-09-18-.
 fn date_in_url(url: &str) -> Option<DateTime<FixedOffset>> {
-    static IN_URL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        #[allow(clippy::expect_used)] // constant pattern, covered by the tests
-        regex::Regex::new(r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>\d{1,2})[/-](?P<d>\d{1,2})(?:[/-]|$)")
-            .expect("constant regex")
-    });
+    static IN_URL: LazyLock<Regex> =
+        LazyLock::new(|| re(r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>\d{1,2})[/-](?P<d>\d{1,2})(?:[/-]|$)"));
     let c = IN_URL.captures(url)?;
     plausible_day(c["y"].parse().ok()?, c["m"].parse().ok()?, c["d"].parse().ok()?)
 }
