@@ -401,13 +401,7 @@ fn choose_body<'a>(body: NodeRef<'a, Node>, a: &Analysis) -> Vec<NodeRef<'a, Nod
             // Old templates write paragraphs as bare text between <br>s in a
             // box that also holds blocks: that text counts as a paragraph
             // of the box itself.
-            let loose: String = node
-                .children()
-                .filter_map(|c| match c.value() {
-                    Node::Text(t) => Some(&**t),
-                    _ => None,
-                })
-                .collect();
+            let loose = crate::dom::own_text(&node);
             let len = loose.trim().chars().count();
             if len >= 25 {
                 credit_paragraph(&mut scores, &loose, len, std::iter::once(node).chain(node.ancestors()));

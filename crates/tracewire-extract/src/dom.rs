@@ -41,6 +41,17 @@ pub fn class_and_id(node: &NodeRef<'_, Node>) -> String {
     }
 }
 
+/// The text nodes directly inside `node`, joined as they are (not the text
+/// of its child elements).
+pub fn own_text(node: &NodeRef<'_, Node>) -> String {
+    node.children()
+        .filter_map(|c| match c.value() {
+            Node::Text(t) => Some(&**t),
+            _ => None,
+        })
+        .collect()
+}
+
 /// All text below `node`, whitespace collapsed.
 pub fn text_of(node: &NodeRef<'_, Node>) -> String {
     let mut out = String::new();

@@ -319,14 +319,7 @@ fn gather(document: &Html) -> Signals {
                 }
             }
             "script" if attr(&node, "type").is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) => {
-                let raw: String = node
-                    .children()
-                    .filter_map(|c| match c.value() {
-                        Node::Text(t) => Some(&**t),
-                        _ => None,
-                    })
-                    .collect();
-                if let Ok(v) = serde_json::from_str::<Value>(raw.trim()) {
+                if let Ok(v) = serde_json::from_str::<Value>(crate::dom::own_text(&node).trim()) {
                     s.json_ld.push(v);
                 }
             }
@@ -488,6 +481,19 @@ const NOT_DATELINE: &[&str] = &[
     "trending",
 ];
 
+/// Whether an ancestor of `node` is one of `tags`, or has a class or id
+/// containing one of `words`: the box holds something other than this
+/// article's own lines (navigation, comments, other articles).
+fn inside_any(node: &NodeRef<'_, Node>, tags: &[&str], words: &[&str]) -> bool {
+    node.ancestors().any(|a| {
+        tag(&a).is_some_and(|t| tags.contains(&t))
+            || [attr(&a, "class"), attr(&a, "id")]
+                .into_iter()
+                .flatten()
+                .any(|v| words.iter().any(|w| contains_ignore_ascii_case(v, w)))
+    })
+}
+
 /// The date written in a short text node that a reader would take for the
 /// article's dateline; `None` for dates in links, navigation, comments and
 /// lists of other articles, and for text too long to be a dateline.
@@ -502,32 +508,11 @@ fn visible_date(node: &NodeRef<'_, Node>, text: &str) -> Option<DateTime<FixedOf
         return None;
     }
     let date = parse_visible_date(t)?;
-    for a in node.ancestors() {
-        if matches!(
-            tag(&a),
-            Some(
-                "a" | "footer"
-                    | "nav"
-                    | "aside"
-                    | "script"
-                    | "style"
-                    | "title"
-                    | "select"
-                    | "option"
-                    | "button"
-                    | "textarea"
-            )
-        ) {
-            return None;
-        }
-        let names = [attr(&a, "class"), attr(&a, "id")];
-        if names
-            .into_iter()
-            .flatten()
-            .any(|v| NOT_DATELINE.iter().any(|w| contains_ignore_ascii_case(v, w)))
-        {
-            return None;
-        }
+    let chrome = [
+        "a", "footer", "nav", "aside", "script", "style", "title", "select", "option", "button", "textarea",
+    ];
+    if inside_any(node, &chrome, NOT_DATELINE) {
+        return None;
     }
     Some(date)
 }
@@ -594,16 +579,9 @@ fn by_line(node: &NodeRef<'_, Node>, text: &str) -> Option<String> {
     ) {
         return None;
     }
-    for a in node.ancestors() {
-        if matches!(tag(&a), Some("footer" | "nav" | "aside" | "blockquote" | "figcaption"))
-            || [attr(&a, "class"), attr(&a, "id")].into_iter().flatten().any(|v| {
-                ["comment", "related", "reply", "sidebar"]
-                    .iter()
-                    .any(|w| contains_ignore_ascii_case(v, w))
-            })
-        {
-            return None;
-        }
+    let chrome = ["footer", "nav", "aside", "blockquote", "figcaption"];
+    if inside_any(node, &chrome, &["comment", "related", "reply", "sidebar"]) {
+        return None;
     }
     let rest = t
         .get(label.len()..)
