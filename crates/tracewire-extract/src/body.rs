@@ -72,7 +72,7 @@ const ALWAYS_REMOVED: &[&str] = &[
 /// Layout elements that are boilerplate unless they hold most of the page.
 const LAYOUT_REMOVED: &[&str] = &["nav", "aside", "footer", "header", "form"];
 
-const BLOCK_TAGS: &[&str] = &[
+pub(crate) const BLOCK_TAGS: &[&str] = &[
     "p",
     "h1",
     "h2",

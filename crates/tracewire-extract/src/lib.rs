@@ -51,6 +51,9 @@ pub struct Extracted {
     pub byline: Option<String>,
     /// With the offset the page wrote, so its calendar day is the page's.
     pub published: Option<DateTime<FixedOffset>>,
+    /// When the page says it was last updated, where that is later than
+    /// `published`.
+    pub updated: Option<DateTime<FixedOffset>>,
     pub canonical_url: Option<String>,
     pub site_name: Option<String>,
     /// ISO 639-1 code where known (`en`), else what the page declared.
@@ -107,6 +110,7 @@ pub fn extract(html: &str, base_url: Option<&Url>) -> Extracted {
         title: meta.title,
         byline: meta.byline,
         published: meta.published,
+        updated: meta.updated,
         canonical_url: meta.canonical_url,
         site_name: meta.site_name,
         language,

@@ -5,8 +5,9 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use ego_tree::NodeRef;
+use ego_tree::{NodeId, NodeRef};
 use regex::Regex;
+use rustc_hash::FxHashSet;
 use scraper::{Html, Node};
 use serde::Serialize;
 use serde_json::Value;
@@ -19,6 +20,7 @@ pub struct Metadata {
     pub title: Option<String>,
     pub byline: Option<String>,
     pub published: Option<DateTime<FixedOffset>>,
+    pub updated: Option<DateTime<FixedOffset>>,
     pub canonical_url: Option<String>,
     pub site_name: Option<String>,
     pub language: Option<String>,
@@ -35,6 +37,8 @@ struct Signals {
     html_lang: Option<String>,
     title_tag: Option<String>,
     h1s: Vec<String>,
+    /// Position and node of each of `h1s`.
+    h1s_at: Vec<(usize, NodeId)>,
     /// The first <h1> inside <article> or <main>, or named like a headline.
     content_h1: Option<String>,
     json_ld: Vec<Value>,
@@ -44,11 +48,13 @@ struct Signals {
     /// Dates written in short text nodes, with their position (a count of
     /// text nodes before them), for the dateline nearest the headline.
     visible_dates: Vec<VisibleDate>,
-    /// Position of the first <h1> (and of the first one in the content).
-    first_h1_pos: Option<usize>,
-    content_h1_pos: Option<usize>,
-    /// Position and text of the first <h2>s, for pages whose headline is one.
-    h2s: Vec<(usize, String)>,
+    /// Position and node of the first <h1> (and of the first one in the
+    /// content).
+    first_h1_at: Option<(usize, NodeId)>,
+    content_h1_at: Option<(usize, NodeId)>,
+    /// Position, node and text of the first <h2>s, for pages whose headline
+    /// is one.
+    h2s: Vec<(usize, NodeId, String)>,
     rel_author: Option<String>,
     byline_class: Option<String>,
     /// "By Name" lines in the page, with their position, for the one
@@ -95,14 +101,24 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
         .filter(|t| !t.is_empty());
 
     // Where the headline sits among the page's text: bylines and datelines
-    // are looked for next to it. Pages without an <h1> often use an <h2>.
-    let anchor = s.content_h1_pos.or(s.first_h1_pos).or_else(|| {
-        let t = crate::eval::fold(title.as_deref()?);
+    // are looked for next to it. That is the <h1> that is the title (not a
+    // logo's), or the first in the content. Pages without an <h1> often use
+    // an <h2>.
+    let folded_title = title.as_deref().map(crate::eval::fold);
+    let title_h1 = s
+        .h1s
+        .iter()
+        .position(|h| folded_title.as_deref() == Some(crate::eval::fold(h).as_str()))
+        .and_then(|i| s.h1s_at.get(i).copied());
+    let anchor = title_h1.or(s.content_h1_at).or(s.first_h1_at).or_else(|| {
+        let t = folded_title.clone()?;
         s.h2s
             .iter()
-            .find(|(_, h)| crate::eval::fold(h) == t)
-            .map(|(pos, _)| *pos)
+            .find(|(_, _, h)| crate::eval::fold(h) == t)
+            .or_else(|| s.h2s.iter().find(|(_, _, h)| same_headline(&t, &crate::eval::fold(h))))
+            .map(|(pos, node, _)| (*pos, *node))
     });
+    let anchor_pos = anchor.map(|(pos, _)| pos);
     let json_author = article.and_then(|a| a.get("author"));
     let meta_author = meta(
         &s,
@@ -146,7 +162,7 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
                 .filter(not_site)
         })
         .or_else(|| s.byline_class.clone().filter(good).filter(not_site))
-        .or_else(|| nearest_headline(anchor, &s.by_lines).cloned())
+        .or_else(|| nearest_headline(anchor_pos, &s.by_lines).cloned())
         .or_else(|| s.rel_author.clone().map(|b| clean_byline(&b)).filter(good))
         .or_else(|| json_author.and_then(|v| json_people(v, &s.json_ld, false)))
         .or(meta_author)
@@ -195,25 +211,56 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
         article
             .and_then(|a| json_str(a.get("datePublished")))
             .and_then(|d| parse_date(&d))
+    })
+    .or_else(|| {
+        // Sites name their own tags: "published", "w-published-date",
+        // "cXenseParse:publishtime".
+        s.metas
+            .iter()
+            .filter(|(k, _)| k.contains("publish") && !k.contains("publisher"))
+            .find_map(|(_, v)| parse_date(v).or_else(|| parse_written_date(v)))
     });
     let url_date = [s.canonical.as_deref(), fetched_from.map(Url::as_str)]
         .into_iter()
         .flatten()
         .find_map(date_in_url);
     // A dateline gives a day; a declared time on that day says more.
-    let precise = |d: DateTime<FixedOffset>| {
-        [declared_published, declared_modified]
-            .into_iter()
-            .flatten()
-            .find(|p| p.date_naive() == d.date_naive())
-            .unwrap_or(d)
+    // "09.10.2024" may be read either way; the declared day decides.
+    // The declared publication time may be written in UTC, a day off.
+    let precise = |d: &VisibleDate| {
+        let same_day = |p: &DateTime<FixedOffset>| {
+            let day = p.date_naive();
+            day == d.date.date_naive() || d.swapped.is_some_and(|w| w.date_naive() == day)
+        };
+        declared_published
+            .filter(same_day)
+            .or_else(|| declared_published.filter(|p| same_local_day(*p, d.date)))
+            .or_else(|| declared_modified.filter(same_day))
+            .unwrap_or(d.date)
     };
-    let published = dateline(&s, anchor)
-        .map(precise)
+    let line = dateline(document, &s, anchor);
+    let far_published = || far_date(document, &s, anchor, |d| d.label == DateLabel::Published);
+    let published = line
+        .map(|d| {
+            // "Updated …" under the headline: the page was first published
+            // earlier, on the day it declares or says further down
+            // ("originally published on …").
+            let earlier = |p: &DateTime<FixedOffset>| p.date_naive() < d.date.date_naive();
+            let first = (d.label == DateLabel::Updated)
+                .then(|| {
+                    declared_published
+                        .filter(earlier)
+                        .or_else(|| far_published().filter(earlier))
+                })
+                .flatten();
+            first.unwrap_or_else(|| precise(d))
+        })
         .or(declared_published)
         .or_else(|| s.time_datetime.as_deref().and_then(parse_date))
         .or_else(|| s.date_text.as_deref().and_then(parse_written_date))
+        .or_else(far_published)
         .or(declared_modified)
+        .or_else(|| far_date(document, &s, anchor, |_| true))
         .map(|d| match url_date {
             // A time written in UTC can fall on the next day where the page
             // was published; the URL says which day that was.
@@ -221,6 +268,17 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
             _ => d,
         })
         .or(url_date);
+    // The last update: an "Updated" dateline, or the declared modification
+    // time; only when it is later than the publication.
+    let updated = line
+        .filter(|d| d.label == DateLabel::Updated)
+        .map(|d| {
+            declared_modified
+                .filter(|m| m.date_naive() == d.date.date_naive())
+                .unwrap_or(d.date)
+        })
+        .or(declared_modified)
+        .filter(|u| published.is_some_and(|p| u.date_naive() > p.date_naive()));
 
     let canonical_url = s
         .canonical
@@ -238,6 +296,7 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
         title,
         byline,
         published,
+        updated,
         canonical_url,
         site_name,
         language,
@@ -250,16 +309,45 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
 struct VisibleDate {
     pos: usize,
     date: DateTime<FixedOffset>,
+    label: DateLabel,
+    /// The innermost ancestor named like a box of other things (related
+    /// posts, comments, a sidebar): the date is this article's only if that
+    /// box also holds the headline (then it is a page-wide wrapper such as
+    /// "layout--sidebar-right").
+    chrome: Option<NodeId>,
+    /// The other reading of a numeric date that could be either day or
+    /// month first ("09.10.2024").
+    swapped: Option<DateTime<FixedOffset>>,
+    /// Inside a paragraph or list item of running text ("valid November 26
+    /// – December 3, 2025"): a date the article mentions, not its own.
+    in_prose: bool,
+}
+
+/// What the words before a visible date say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DateLabel {
+    None,
+    /// "Published", "Posted on", "Originally published".
+    Published,
+    /// "Updated", "Last modified", "Reviewed".
+    Updated,
 }
 
 fn gather(document: &Html) -> Signals {
     let mut s = Signals::default();
     let mut text_pos = 0usize;
+    // The last text node with letters in it: a date's label ("Updated:")
+    // is often an element of its own just before the date.
+    let mut previous_text: &str = "";
     for node in document.tree.root().descendants() {
         if let Node::Text(t) = node.value() {
             text_pos += 1;
-            if let Some(date) = visible_date(&node, t) {
-                s.visible_dates.push(VisibleDate { pos: text_pos, date });
+            if let Some(mut date) = visible_date(&node, t, previous_text) {
+                date.pos = text_pos;
+                s.visible_dates.push(date);
+            }
+            if t.bytes().any(|b| b.is_ascii_alphanumeric()) {
+                previous_text = t;
             }
             if let Some(name) = by_line(&node, t) {
                 s.by_lines.push((text_pos, name));
@@ -306,16 +394,17 @@ fn gather(document: &Html) -> Signals {
                         || node.ancestors().any(|a| matches!(tag(&a), Some("article" | "main")));
                     if in_content && s.content_h1.is_none() {
                         s.content_h1 = Some(t.clone());
-                        s.content_h1_pos = Some(text_pos);
+                        s.content_h1_at = Some((text_pos, node.id()));
                     }
-                    s.first_h1_pos.get_or_insert(text_pos);
+                    s.first_h1_at.get_or_insert((text_pos, node.id()));
                     s.h1s.push(t);
+                    s.h1s_at.push((text_pos, node.id()));
                 }
             }
             "h2" if s.h2s.len() < 20 => {
                 let t = text_of(&node);
                 if !t.is_empty() {
-                    s.h2s.push((text_pos, t));
+                    s.h2s.push((text_pos, node.id(), t));
                 }
             }
             "script" if attr(&node, "type").is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) => {
@@ -494,10 +583,10 @@ fn inside_any(node: &NodeRef<'_, Node>, tags: &[&str], words: &[&str]) -> bool {
     })
 }
 
-/// The date written in a short text node that a reader would take for the
-/// article's dateline; `None` for dates in links, navigation, comments and
-/// lists of other articles, and for text too long to be a dateline.
-fn visible_date(node: &NodeRef<'_, Node>, text: &str) -> Option<DateTime<FixedOffset>> {
+/// The date written in a short text node that a reader would take for a
+/// dateline, with its label; `None` for dates in links and navigation, and
+/// for text too long to be a dateline. Its `pos` is left for the caller.
+fn visible_date(node: &NodeRef<'_, Node>, text: &str, previous_text: &str) -> Option<VisibleDate> {
     let t = text.trim();
     // Every date we read has a four-digit year from 1990 to 2100.
     let has_year = t
@@ -507,14 +596,88 @@ fn visible_date(node: &NodeRef<'_, Node>, text: &str) -> Option<DateTime<FixedOf
     if t.len() < 6 || t.len() > 160 || !has_year {
         return None;
     }
-    let date = parse_visible_date(t)?;
+    let (date, start, swapped) = parse_visible_date(t)?;
     let chrome = [
         "a", "footer", "nav", "aside", "script", "style", "title", "select", "option", "button", "textarea",
     ];
-    if inside_any(node, &chrome, NOT_DATELINE) {
+    if inside_any(node, &chrome, &[]) {
         return None;
     }
-    Some(date)
+    let chrome = node
+        .ancestors()
+        .find(|a| {
+            [attr(a, "class"), attr(a, "id")]
+                .into_iter()
+                .flatten()
+                .any(|v| NOT_DATELINE.iter().any(|w| contains_ignore_ascii_case(v, w)))
+        })
+        .map(|a| a.id());
+    // The label is the text before the date, or the text node before it.
+    let before = t[..start].trim();
+    let label_text = if before.chars().any(char::is_alphabetic) {
+        before
+    } else {
+        previous_text.trim()
+    };
+    let cut = (label_text.len().saturating_sub(40)..=label_text.len())
+        .find(|&i| label_text.is_char_boundary(i))
+        .unwrap_or(0);
+    let label = match date_label(&label_text[cut..]) {
+        // Unlabelled: the element may say what it is (class="updated",
+        // itemprop="dateModified"); WordPress's "published updated" says both.
+        DateLabel::None => node.parent().map_or(DateLabel::None, |p| {
+            let named = format!(
+                "{} {}",
+                crate::dom::class_and_id(&p),
+                attr(&p, "itemprop").unwrap_or("")
+            );
+            match date_label(&named) {
+                DateLabel::Updated if !named.to_ascii_lowercase().contains("publish") => DateLabel::Updated,
+                _ => DateLabel::None,
+            }
+        }),
+        label => label,
+    };
+    Some(VisibleDate {
+        pos: 0,
+        date,
+        label,
+        chrome,
+        swapped,
+        in_prose: in_prose(node),
+    })
+}
+
+/// Whether a text node's block is a paragraph, list item or cell of more
+/// than 200 characters: prose, not a date line.
+fn in_prose(node: &NodeRef<'_, Node>) -> bool {
+    node.ancestors()
+        .find(|a| tag(a).is_some_and(|t| crate::body::BLOCK_TAGS.contains(&t) || t == "fieldset"))
+        .filter(|a| matches!(tag(a), Some("p" | "li" | "td" | "blockquote")))
+        .is_some_and(|block| {
+            let mut len = 0;
+            block.descendants().any(|d| {
+                if let Node::Text(t) = d.value() {
+                    len += t.trim().len();
+                }
+                len > 200
+            })
+        })
+}
+
+/// Reads the words just before a date: "Last Updated:", "Published on".
+fn date_label(before: &str) -> DateLabel {
+    let lower = before.to_lowercase();
+    // The last label wins: "Published May 1 · Updated" labels what follows.
+    let last = |words: &[&str]| words.iter().filter_map(|w| lower.rfind(w)).max();
+    let updated = last(&["updat", "modified", "revised", "reviewed", "edited", "refreshed"]);
+    let published = last(&["publish", "posted", "written on", "created", "released"]);
+    match (published, updated) {
+        (Some(p), Some(u)) if p > u => DateLabel::Published,
+        (_, Some(_)) => DateLabel::Updated,
+        (Some(_), None) => DateLabel::Published,
+        (None, None) => DateLabel::None,
+    }
 }
 
 static NUMERIC_DATE: LazyLock<Regex> = LazyLock::new(|| {
@@ -525,27 +688,32 @@ static NUMERIC_DATE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A date as pages print it: "September 4, 2025", "4 Sep 2025",
 /// "2025-09-04", "2025/09/04", "23.07.2025" (day first), "10/31/2024" and
-/// "15/12/2025" (month first unless that cannot be).
-fn parse_visible_date(text: &str) -> Option<DateTime<FixedOffset>> {
-    if let Some(d) = parse_written_date(text) {
-        return Some(d);
+/// "15/12/2025" (month first unless that cannot be); with the byte offset
+/// where it starts and, for a numeric date that reads both ways, the other
+/// reading.
+fn parse_visible_date(text: &str) -> Option<(DateTime<FixedOffset>, usize, Option<DateTime<FixedOffset>>)> {
+    if let Some((d, start)) = written_date_at(text) {
+        return Some((d, start, None));
     }
     let c = NUMERIC_DATE.captures(text)?;
+    let start = c.get(0).map_or(0, |m| m.start());
     if let (Some(y), Some(m), Some(d)) = (c.name("y1"), c.name("m1"), c.name("d1")) {
-        return plausible_day(
+        let day = plausible_day(
             y.as_str().parse().ok()?,
             m.as_str().parse().ok()?,
             d.as_str().parse().ok()?,
-        );
+        )?;
+        return Some((day, start, None));
     }
     let (a, b): (u32, u32) = (c.name("a")?.as_str().parse().ok()?, c.name("b")?.as_str().parse().ok()?);
     let y: i32 = c.name("y2")?.as_str().parse().ok()?;
     let day_first = c.name("sep").is_some_and(|s| s.as_str() == ".") || a > 12;
-    if day_first {
-        plausible_day(y, b, a)
+    let (day, other) = if day_first {
+        (plausible_day(y, b, a)?, plausible_day(y, a, b))
     } else {
-        plausible_day(y, a, b)
-    }
+        (plausible_day(y, a, b)?, plausible_day(y, b, a))
+    };
+    Some((day, start, other.filter(|o| *o != day)))
 }
 
 /// "By Jane Doe", "by: Jane Doe, Dec 17, 2025", "Written by" followed by
@@ -620,6 +788,22 @@ fn by_line(node: &NodeRef<'_, Node>, text: &str) -> Option<String> {
     .then_some(name)
 }
 
+/// Whether an <h2> (folded) is the headline the declared title (folded)
+/// shortens or rewords: it holds at least four in five of the title's
+/// words, and the title has three or more.
+fn same_headline(title: &str, h2: &str) -> bool {
+    let words: Vec<&str> = title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let h2_words: FxHashSet<&str> = h2
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let shared = words.iter().filter(|w| h2_words.contains(*w)).count();
+    words.len() >= 3 && shared * 5 >= words.len() * 4
+}
+
 /// Of values found at text positions, the one nearest the headline: just
 /// below it, or else just above it.
 fn nearest_headline<T>(anchor: Option<usize>, found: &[(usize, T)]) -> Option<&T> {
@@ -631,18 +815,65 @@ fn nearest_headline<T>(anchor: Option<usize>, found: &[(usize, T)]) -> Option<&T
         .map(|(_, v)| v)
 }
 
+/// Whether a visible date is this article's and not one of a list of other
+/// things: it is outside any box named like one (related posts, comments,
+/// a sidebar), or that box also holds the headline (a page-wide wrapper such
+/// as "layout--sidebar-right").
+fn own_date(headline: Option<NodeRef<'_, Node>>, d: &VisibleDate) -> bool {
+    d.chrome
+        .is_none_or(|chrome| headline.is_some_and(|h| h.ancestors().any(|a| a.id() == chrome)))
+}
+
 /// The visible date nearest below the headline (a dateline sits under or
-/// just above the <h1>).
-fn dateline(s: &Signals, anchor: Option<usize>) -> Option<DateTime<FixedOffset>> {
-    let anchor = anchor?;
-    let after = s.visible_dates.iter().find(|d| d.pos >= anchor && d.pos - anchor <= 60);
-    let before = || {
-        s.visible_dates
+/// just above the <h1>), leaving out dates of other things and dates in
+/// running text. Where the nearest says "Updated", a date next to it that
+/// does not ("Originally published") is the dateline.
+fn dateline<'a>(document: &Html, s: &'a Signals, anchor: Option<(usize, NodeId)>) -> Option<&'a VisibleDate> {
+    let (anchor, headline) = anchor?;
+    let headline = document.tree.get(headline);
+    let usable = |d: &&VisibleDate| !d.in_prose && own_date(headline, d);
+    let prefer_plain = |mut near: Box<dyn Iterator<Item = &'a VisibleDate> + '_>| {
+        let first = near.next()?;
+        if first.label != DateLabel::Updated {
+            return Some(first);
+        }
+        let plain = near
+            .take_while(|d| d.pos.abs_diff(first.pos) <= 8)
+            .find(|d| d.label != DateLabel::Updated);
+        Some(plain.unwrap_or(first))
+    };
+    let after = s
+        .visible_dates
+        .iter()
+        .filter(|d| d.pos >= anchor && d.pos - anchor <= 60)
+        .filter(usable);
+    prefer_plain(Box::new(after)).or_else(|| {
+        let before = s
+            .visible_dates
             .iter()
             .rev()
-            .find(|d| d.pos < anchor && anchor - d.pos <= 25)
-    };
-    after.or_else(before).map(|d| d.date)
+            .filter(|d| d.pos < anchor && anchor - d.pos <= 25)
+            .filter(usable);
+        prefer_plain(Box::new(before))
+    })
+}
+
+/// A visible date anywhere after the headline (anywhere at all on a page
+/// without one), of this article and not in running text, that `wanted`
+/// accepts: the "Posted on" line some pages put under the article.
+fn far_date(
+    document: &Html,
+    s: &Signals,
+    anchor: Option<(usize, NodeId)>,
+    wanted: impl Fn(&VisibleDate) -> bool,
+) -> Option<DateTime<FixedOffset>> {
+    let headline = anchor.and_then(|(_, id)| document.tree.get(id));
+    let start = anchor.map_or(0, |(pos, _)| pos);
+    s.visible_dates
+        .iter()
+        .filter(|d| d.pos >= start && !d.in_prose && own_date(headline, d))
+        .find(|d| wanted(d))
+        .map(|d| d.date)
 }
 
 /// An element whose class or id says it shows the publication date.
@@ -663,13 +894,19 @@ fn looks_like_date_box(node: &NodeRef<'_, Node>) -> bool {
 
 static WRITTEN_DATE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:(?P<m1>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{4})|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(?P<y2>\d{4})|(?P<y3>\d{4})-(?P<mo3>\d{2})-(?P<d3>\d{2}))\b",
+        r"(?i)\b(?:(?P<m1>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{4})|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(?P<y2>\d{4})|(?P<y3>\d{4})-(?P<mo3>\d{2})-(?P<d3>\d{2}))(?:\b|T\d)",
     )
 });
 
 /// "September 4, 2025", "4 Sep 2025", "2025-09-04" in running text.
 fn parse_written_date(text: &str) -> Option<DateTime<FixedOffset>> {
+    written_date_at(text).map(|(d, _)| d)
+}
+
+/// `parse_written_date` with the byte offset where the date starts.
+fn written_date_at(text: &str) -> Option<(DateTime<FixedOffset>, usize)> {
     let c = WRITTEN_DATE.captures(text)?;
+    let start = c.get(0).map_or(0, |m| m.start());
     let month = |m: &str| -> Option<u32> {
         let m = m.get(..3)?.to_ascii_lowercase();
         [
@@ -691,7 +928,16 @@ fn parse_written_date(text: &str) -> Option<DateTime<FixedOffset>> {
             d.as_str().parse().ok()?,
         )
     };
-    plausible_day(y, m, d)
+    plausible_day(y, m, d).map(|d| (d, start))
+}
+
+/// Whether `instant` can fall on `day` in some time zone: a page shows the
+/// day where it is published, and declares the time in UTC, which can be
+/// the day before or after. Zones run from UTC−12 to UTC+14.
+fn same_local_day(instant: DateTime<FixedOffset>, day: DateTime<FixedOffset>) -> bool {
+    let midnight = day.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
+    let t = instant.with_timezone(&Utc);
+    t >= midnight - chrono::Duration::hours(14) && t < midnight + chrono::Duration::hours(36)
 }
 
 /// A date in a URL path: /2015/09/18/ or /2015-09-18-.

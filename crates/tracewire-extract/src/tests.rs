@@ -243,16 +243,71 @@ fn the_head_is_never_part_of_the_body() {
 #[test]
 fn the_dateline_under_the_headline_beats_declared_dates() {
     let body = "<p>Body text that is long enough to be the article, with commas, and more words here.</p>";
-    // The page shows its update; the metadata still says when it first ran.
+    let day = |page: &str| extract(page, None).published.map(|d| d.date_naive().to_string());
+    // The dateline wins over what the page declares.
     let page = format!(
         r#"<html><head><meta property="article:published_time" content="2021-08-12T19:35:44+00:00"></head>
         <body><aside class="recent"><span>March 3, 2020</span></aside><article><h1>T</h1>
-        <div class="byline">Last Updated: 2025-02-22</div>{body}</article></body></html>"#
+        <div class="byline">2025-02-22</div>{body}</article></body></html>"#
+    );
+    assert_eq!(day(&page).as_deref(), Some("2025-02-22"));
+    // The page shows its update; the metadata still says when it first ran,
+    // and the update is kept as such.
+    let page = page.replace(">2025-02-22<", ">Last Updated: 2025-02-22<");
+    let out = extract(&page, None);
+    assert_eq!(
+        out.published.map(|d| d.date_naive().to_string()).as_deref(),
+        Some("2021-08-12")
     );
     assert_eq!(
-        extract(&page, None).published.unwrap().date_naive().to_string(),
-        "2025-02-22"
+        out.updated.map(|d| d.date_naive().to_string()).as_deref(),
+        Some("2025-02-22")
     );
+    // The label can be its own element, or the element's class.
+    for shown in [
+        "<span>Updated:</span> <span>2025-02-22</span>",
+        r#"<time class="updated">2025-02-22</time>"#,
+    ] {
+        let page = page.replace("Last Updated: 2025-02-22", shown);
+        assert_eq!(day(&page).as_deref(), Some("2021-08-12"), "{shown}");
+    }
+    // "Updated" then "Originally published": the original date.
+    let page = format!(
+        "<html><body><article><h1>T</h1><p>Updated November 11, 2022 8:23 PM ET</p>\
+         <p>Originally published November 9, 2022 11:01 AM ET</p>{body}</article></body></html>"
+    );
+    assert_eq!(day(&page).as_deref(), Some("2022-11-09"));
+    // A date the article mentions in its text is not its dateline.
+    let page = format!(
+        r#"<html><head><meta property="article:published_time" content="2025-11-24T13:30:10+00:00"></head>
+        <body><article><h1>T</h1><p>The offer runs from November 26 to December 3, 2025, and costs half
+        of what it used to, which the company says is its deepest discount on training courses in years
+        and applies worldwide.</p>{body}</article></body></html>"#
+    );
+    assert_eq!(day(&page).as_deref(), Some("2025-11-24"));
+    // A dateline under the article when there is none under the headline.
+    let page = format!("<html><body><article><h1>T</h1>{body}<p>Posted on April 13, 2023</p></article></body></html>");
+    assert_eq!(day(&page).as_deref(), Some("2023-04-13"));
+    // A box named like a sidebar that holds the headline is the page's layout.
+    let page = format!(
+        r#"<html><body><div class="layout--sidebar-right"><h1>T</h1><span>Jan 22, 2025</span>{body}</div></body></html>"#
+    );
+    assert_eq!(day(&page).as_deref(), Some("2025-01-22"));
+    // The declared time, in UTC, can fall on the day after the dateline.
+    let page = format!(
+        r#"<html><head><meta property="article:published_time" content="2021-12-10T02:17:00+00:00"></head>
+        <body><article><h1>T</h1><p>December 9, 2021</p>{body}</article></body></html>"#
+    );
+    assert_eq!(
+        extract(&page, None).published.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2021-12-10T02:17:00+00:00")
+    );
+    // "09.10.2024" read the way the declared date says.
+    let page = format!(
+        r#"<html><head><meta property="article:published_time" content="2024-09-10T16:07:00Z"></head>
+        <body><article><h1>T</h1><p>09.10.2024</p>{body}</article></body></html>"#
+    );
+    assert_eq!(day(&page).as_deref(), Some("2024-09-10"));
     // Day-first when the separator or the numbers say so.
     for (shown, day) in [
         ("23.07.2025", "2025-07-23"),

@@ -41,19 +41,13 @@ fn read_pages(dir: &Path) -> Result<Vec<Page>> {
         } else {
             continue;
         };
-        let file = std::fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
-        let mut bytes = Vec::new();
-        let read = if gz {
-            flate2::read::GzDecoder::new(file)
-                .take(MAX_PAGE_BYTES)
-                .read_to_end(&mut bytes)
-        } else {
-            file.take(MAX_PAGE_BYTES).read_to_end(&mut bytes)
+        let bytes = match read_page_file(&path, gz) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                eprintln!("warning: skipping {}: {e:#}", path.display());
+                continue;
+            }
         };
-        if let Err(e) = read {
-            eprintln!("warning: skipping {}: {e}", path.display());
-            continue;
-        }
         pages.push(Page {
             id: id.to_string(),
             html: decode_html(&bytes, None),
@@ -61,6 +55,23 @@ fn read_pages(dir: &Path) -> Result<Vec<Page>> {
     }
     pages.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(pages)
+}
+
+/// A saved page's bytes, gunzipped when `gz`, at most `MAX_PAGE_BYTES`.
+pub fn read_page_file(path: &Path, gz: bool) -> Result<Vec<u8>> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut bytes = Vec::new();
+    if gz {
+        flate2::read::GzDecoder::new(file)
+            .take(MAX_PAGE_BYTES)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("{} is not a readable gzip file", path.display()))?;
+    } else {
+        file.take(MAX_PAGE_BYTES)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    Ok(bytes)
 }
 
 /// Runs `extract` over `pages` on `threads` threads, keeping page order.
@@ -174,7 +185,13 @@ fn metadata_rate<'a>(
     (n > 0).then(|| (hit as f64 / n as f64, n))
 }
 
-pub fn bench_extract(html: &Path, ground_truth: &Path, threads: usize, min_seconds: f64) -> Result<ExitCode> {
+pub fn bench_extract(
+    html: &Path,
+    ground_truth: &Path,
+    threads: usize,
+    min_seconds: f64,
+    report: Option<&Path>,
+) -> Result<ExitCode> {
     let text =
         std::fs::read_to_string(ground_truth).with_context(|| format!("cannot read {}", ground_truth.display()))?;
     let truth: BTreeMap<String, Truth> = serde_json::from_str(&text)
@@ -230,6 +247,9 @@ pub fn bench_extract(html: &Path, ground_truth: &Path, threads: usize, min_secon
         |e| e.published.map(|d| d.to_rfc3339()),
         eval::date_matches,
     );
+    if let Some(report) = report {
+        write_report(report, &pages, &extracted, &truth)?;
+    }
     let missing = truth.len() - pages.len();
     println!(
         "pages        {} ({} missing from {})",
@@ -251,6 +271,42 @@ pub fn bench_extract(html: &Path, ground_truth: &Path, threads: usize, min_secon
         (bytes * rounds) as f64 / elapsed / 1e6
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// How a metadata field's prediction is judged against the truth.
+type MatchRule = fn(&str, &str) -> bool;
+
+/// One tab-separated line per page: id, precision, recall, then for title,
+/// author and date a 0/1/- verdict ("-" = no truth), the truth and the
+/// prediction. For reading where an extractor wins and loses.
+fn write_report(path: &Path, pages: &[Page], extracted: &[Extracted], truth: &BTreeMap<String, Truth>) -> Result<()> {
+    use std::fmt::Write as _;
+    let clean = |s: Option<&str>| s.unwrap_or("").replace(['\t', '\n', '\r'], " ");
+    let mut out = String::from(
+        "id\tprecision\trecall\ttitle_ok\ttitle_truth\ttitle\tauthor_ok\tauthor_truth\tauthor\tdate_ok\tdate_truth\tdate\n",
+    );
+    for (page, e) in pages.iter().zip(extracted) {
+        let t = &truth[&page.id];
+        let (tp, fp, fneg) = eval::page_counts(&t.article_body, &e.text);
+        let ratio = |a: f64, b: f64| if a + b > 0.0 { a / (a + b) } else { 0.0 };
+        let _ = write!(out, "{}\t{:.4}\t{:.4}", page.id, ratio(tp, fp), ratio(tp, fneg));
+        let date = e.published.map(|d| d.to_rfc3339());
+        let fields: [(Option<&str>, Option<&str>, MatchRule); 3] = [
+            (t.title.as_deref(), e.title.as_deref(), eval::title_matches),
+            (t.author.as_deref(), e.byline.as_deref(), eval::author_matches),
+            (t.publish_date.as_deref(), date.as_deref(), eval::date_matches),
+        ];
+        for (truth, predicted, matches) in fields {
+            let verdict = match truth.filter(|t| !t.trim().is_empty()) {
+                None => "-",
+                Some(t) if predicted.is_some_and(|p| matches(t, p)) => "1",
+                Some(_) => "0",
+            };
+            let _ = write!(out, "\t{verdict}\t{}\t{}", clean(truth), clean(predicted));
+        }
+        out.push('\n');
+    }
+    std::fs::write(path, out).with_context(|| format!("cannot write the report {}", path.display()))
 }
 
 /// Extracts generated hostile pages of `mib` MiB each and prints, for each,

@@ -292,7 +292,7 @@ pub async fn extract(ctx: &Setup, input: &str, base_url: Option<&str>) -> Result
         let html = tracewire_extract::decode_html(&page.body, page.content_type.as_deref());
         (html, Some(page.final_url))
     } else {
-        let bytes = std::fs::read(input).with_context(|| format!("cannot read {input}"))?;
+        let bytes = crate::batch::read_page_file(std::path::Path::new(input), input.ends_with(".gz"))?;
         let base = base_url
             .map(|b| url::Url::parse(b).with_context(|| format!("--base-url {b:?} is not a URL")))
             .transpose()?;

@@ -74,7 +74,7 @@ enum Command {
     /// Extract the article from an HTML file or URL and print it as JSON,
     /// or from every page in a folder (--batch).
     Extract {
-        /// A file path or an http(s) URL.
+        /// A file path (gzipped if it ends in .gz) or an http(s) URL.
         #[arg(required_unless_present = "batch", conflicts_with = "batch")]
         input: Option<String>,
         /// The page's address, for resolving relative links (files only).
@@ -123,6 +123,10 @@ enum BenchCommand {
         /// Repeat the extraction until this many seconds have passed.
         #[arg(long, default_value_t = 3.0)]
         min_seconds: f64,
+        /// Also write one tab-separated line per page (scores, and each
+        /// metadata field's truth and prediction) to this file.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
     },
     /// Time and peak memory of extraction on generated hostile pages (huge,
     /// deeply nested, one giant text node, attribute floods).
@@ -205,8 +209,9 @@ fn main() -> ExitCode {
                         ground_truth,
                         threads,
                         min_seconds,
+                        report,
                     },
-            } => batch::bench_extract(&html, &ground_truth, threads, min_seconds),
+            } => batch::bench_extract(&html, &ground_truth, threads, min_seconds, report.as_deref()),
             Command::Bench {
                 command: BenchCommand::Huge { mib },
             } => batch::bench_huge(mib),
