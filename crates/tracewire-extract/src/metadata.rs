@@ -203,6 +203,8 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
             "dc.date.issued",
             "dc.date",
             "dcterms.created",
+            "citation_publication_date",
+            "citation_date",
             "date",
         ],
     )
@@ -644,24 +646,35 @@ fn visible_date(node: &NodeRef<'_, Node>, text: &str, previous_text: &str) -> Op
         label,
         chrome,
         swapped,
-        in_prose: in_prose(node),
+        in_prose: is_sentence(t) || in_prose(node),
     })
 }
 
-/// Whether a text node's block is a paragraph, list item or cell of more
-/// than 200 characters: prose, not a date line.
+/// Whether a text is a sentence of eight words or more: "The offer is
+/// valid until December 3, 2025." mentions a date; a date line does not
+/// end like that.
+fn is_sentence(text: &str) -> bool {
+    text.trim_end().ends_with(['.', '!', '?']) && text.split_whitespace().count() >= 8
+}
+
+/// Whether a text node's block is a paragraph, list item or cell of running
+/// text: a sentence, or more than 200 characters.
 fn in_prose(node: &NodeRef<'_, Node>) -> bool {
     node.ancestors()
         .find(|a| tag(a).is_some_and(|t| crate::body::BLOCK_TAGS.contains(&t) || t == "fieldset"))
         .filter(|a| matches!(tag(a), Some("p" | "li" | "td" | "blockquote")))
         .is_some_and(|block| {
-            let mut len = 0;
-            block.descendants().any(|d| {
+            let mut text = String::new();
+            for d in block.descendants() {
                 if let Node::Text(t) = d.value() {
-                    len += t.trim().len();
+                    text.push_str(t.trim());
+                    text.push(' ');
+                    if text.len() > 200 {
+                        return true;
+                    }
                 }
-                len > 200
-            })
+            }
+            is_sentence(&text)
         })
 }
 
@@ -1234,7 +1247,11 @@ pub fn parse_date(s: &str) -> Option<DateTime<FixedOffset>> {
             return d.and_hms_opt(0, 0, 0).map(|d| Utc.from_utc_datetime(&d).fixed_offset());
         }
     }
-    None
+    // Scholarly pages' citation_publication_date: "2023 Jan 7".
+    NaiveDate::parse_from_str(s, "%Y %b %d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| Utc.from_utc_datetime(&d).fixed_offset())
 }
 
 /// `en-US`, `en_US`, `EN` → `en`. Returns `None` for anything that is not a
