@@ -67,6 +67,32 @@ pub fn text_of(node: &NodeRef<'_, Node>) -> String {
     collapse_whitespace(&out)
 }
 
+/// All text below `node` as a browser lays it out in one line: text in
+/// inline elements runs on ("Planning <span>C</span>ycle" is "Planning
+/// Cycle"), block elements and `<br>` separate words. Whitespace collapsed.
+pub fn rendered_text(node: &NodeRef<'_, Node>) -> String {
+    let mut out = String::new();
+    for edge in node.traverse() {
+        match edge {
+            ego_tree::iter::Edge::Open(n) => match n.value() {
+                Node::Text(t) => out.push_str(t),
+                Node::Element(e) if e.name() == "br" || is_block_name(e.name()) => out.push(' '),
+                _ => {}
+            },
+            ego_tree::iter::Edge::Close(n) => {
+                if tag(&n).is_some_and(is_block_name) {
+                    out.push(' ');
+                }
+            }
+        }
+    }
+    collapse_whitespace(&out)
+}
+
+fn is_block_name(name: &str) -> bool {
+    crate::body::BLOCK_TAGS.contains(&name)
+}
+
 /// Collapses runs of whitespace to one space and trims.
 pub fn collapse_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

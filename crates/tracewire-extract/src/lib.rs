@@ -16,6 +16,7 @@ mod metadata;
 pub mod parse;
 mod prefilter;
 mod sanitize;
+mod streaming;
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
@@ -88,7 +89,8 @@ pub fn extract(html: &str, base_url: Option<&Url>) -> Extracted {
     } else {
         (markup, false)
     };
-    let document = parse::parse_document(&markup);
+    let mut document = parse::parse_document(&markup);
+    streaming::complete(&mut document);
     let meta = metadata::read(&document, base_url);
     let base = meta.base_url.clone().or_else(|| base_url.cloned());
     let body = body::extract_body(&document, base.as_ref(), meta.title.as_deref());

@@ -97,7 +97,7 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
         })
         .or_else(|| declared.map(|d| strip_tagline(&d)))
         .or_else(|| s.h1s.first().cloned())
-        .map(|t| strip_site_suffix(&t, site_name.as_deref()))
+        .map(|t| strip_pipe_segments(&strip_site_suffix(&t, site_name.as_deref())))
         .filter(|t| !t.is_empty());
 
     // Where the headline sits among the page's text: bylines and datelines
@@ -388,7 +388,7 @@ fn gather(document: &Html) -> Signals {
                 s.title_tag = Some(text_of(&node));
             }
             "h1" => {
-                let t = text_of(&node);
+                let t = crate::dom::rendered_text(&node);
                 if !t.is_empty() {
                     let named = crate::dom::class_and_id(&node).to_ascii_lowercase();
                     let in_content = named.contains("title")
@@ -404,7 +404,7 @@ fn gather(document: &Html) -> Signals {
                 }
             }
             "h2" if s.h2s.len() < 20 => {
-                let t = text_of(&node);
+                let t = crate::dom::rendered_text(&node);
                 if !t.is_empty() {
                     s.h2s.push((text_pos, node.id(), t));
                 }
@@ -1006,6 +1006,28 @@ fn plausible_name(t: &str) -> bool {
     (1..=10).contains(&words) && t.chars().count() <= 100 && !t.ends_with('.') && t.chars().any(char::is_alphabetic)
 }
 
+/// Whether an <h1> is the declared title plus a kicker before it ("Buying
+/// Guide: …", "Dec 18 2025 …") or a subtitle after a dash or bar ("… –
+/// Personally Tested"): the declared title is then the headline itself.
+fn with_kicker_or_subtitle(h1: &str, declared: &str) -> bool {
+    let (h, d) = (crate::eval::fold(h1), crate::eval::fold(declared));
+    if d.split_whitespace().count() < 2 || h == d {
+        return false;
+    }
+    // A kicker of one word is a label ("Blog:"), not an article ("The").
+    let kicker = h.strip_suffix(d.as_str()).is_some_and(|pre| {
+        let words = pre.split_whitespace().count();
+        pre.ends_with(' ') && ((2..=4).contains(&words) || words == 1 && pre.trim_end().ends_with(':'))
+    });
+    // Not after a colon: "X vs. Y: Which is right for you?" is one headline.
+    let subtitle = h.strip_prefix(d.as_str()).is_some_and(|rest| {
+        [" - ", " | ", " · "]
+            .iter()
+            .any(|sep| rest.strip_prefix(sep).is_some_and(|r| !r.trim().is_empty()))
+    });
+    kicker || subtitle
+}
+
 /// The <h1> that best agrees with the declared title, if any agrees.
 fn on_page_headline(s: &Signals, declared: Option<&str>, site_name: Option<&str>) -> Option<String> {
     let words = |t: &str| -> std::collections::HashSet<String> {
@@ -1034,7 +1056,10 @@ fn on_page_headline(s: &Signals, declared: Option<&str>, site_name: Option<&str>
         })
         .filter(|(_, overlap)| *overlap >= 0.5)
         .max_by(|a, b| a.1.total_cmp(&b.1).then(a.0.len().cmp(&b.0.len())))
-        .map(|(h, _)| h.clone())
+        .map(|(h, _)| match with_kicker_or_subtitle(h, declared) {
+            true => declared.to_string(),
+            false => h.clone(),
+        })
 }
 
 /// Author names from a JSON-LD `author` value, following `@id` references
@@ -1138,6 +1163,35 @@ fn strip_tagline(title: &str) -> String {
         }
     }
     title.to_string()
+}
+
+/// "Headline | Section | Site", "Site | Headline": a headline does not
+/// contain " | "; the segments around it are the site's. Cut short trailing
+/// segments (four words or fewer) while two words or more remain, then a
+/// short leading one before a long rest, and a domain name before " - ".
+fn strip_pipe_segments(title: &str) -> String {
+    let words = |s: &str| s.split_whitespace().count();
+    let mut t = title.trim();
+    while let Some((head, tail)) = t.rsplit_once(" | ") {
+        if words(head) < 2 || words(tail) > 4 {
+            break;
+        }
+        t = head.trim();
+    }
+    if let Some((head, tail)) = t.split_once(" | ")
+        && words(head) <= 3
+        && words(tail) >= 5
+    {
+        t = tail.trim();
+    }
+    if let Some((head, tail)) = t.split_once(" - ")
+        && !head.contains(' ')
+        && head.contains('.')
+        && head.rsplit('.').next().is_some_and(|tld| (2..=6).contains(&tld.len()) && tld.chars().all(|c| c.is_ascii_alphabetic()))
+    {
+        t = tail.trim();
+    }
+    t.to_string()
 }
 
 /// Decodes character references left in a value that was escaped twice

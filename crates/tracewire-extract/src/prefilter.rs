@@ -29,6 +29,12 @@ pub fn strip_unread(html: &str) -> std::borrow::Cow<'_, str> {
             };
             let buf = out.get_or_insert_with(|| String::with_capacity(html.len()));
             buf.push_str(&html[copied_to..start]);
+            // React's end-of-fallback marker, which the streaming pass needs.
+            if &bytes[start..end] == b"<!--/$-->" {
+                for piece in ["<", crate::streaming::FALLBACK_END, "></", crate::streaming::FALLBACK_END, ">"] {
+                    buf.push_str(piece);
+                }
+            }
             copied_to = end;
             i = end;
             continue;
