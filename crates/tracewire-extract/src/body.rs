@@ -31,6 +31,9 @@ const EXPAND_MAX_LINK_DENSITY: f64 = 0.35;
 /// Deeper than this, the tree is treated as hostile and not walked further.
 const MAX_DEPTH: usize = 256;
 
+/// Characters of text that make a <div> without blocks a paragraph.
+const DIV_PARAGRAPH_MIN: usize = 80;
+
 /// Class/id words of boxes that are not the article.
 static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -254,6 +257,16 @@ fn measure(node: NodeRef<'_, Node>, a: &mut Analysis, depth: usize, in_link: boo
                 lens.linked += l.linked;
                 lens.prose += l.prose;
             }
+            // A <div> of text with no blocks inside is a paragraph written
+            // without <p> (Readability's div-to-p): its unlinked text is prose.
+            if !para
+                && !link
+                && matches!(name, "div" | "section")
+                && lens.total >= DIV_PARAGRAPH_MIN
+                && !has_block_child(&node, a)
+            {
+                lens.prose = lens.total - lens.linked;
+            }
             a.text_len.insert(node.id(), lens.total);
             a.link_len.insert(node.id(), lens.linked);
             a.prose_len.insert(node.id(), lens.prose);
@@ -270,10 +283,10 @@ fn prune(node: NodeRef<'_, Node>, a: &mut Analysis, page_len: usize, strict: boo
     let Node::Element(e) = node.value() else { return };
     let name = e.name();
     let holds_most = a.text_len(node.id()) * 2 > page_len;
-    // React's streaming renderer parks the whole article in a hidden
-    // <div id="S:0"> that a script moves into place: a hidden box that holds
-    // most of the page is the page.
-    let remove = if ALWAYS_REMOVED.contains(&name) || (is_hidden(&node) && !holds_most) {
+    // A hidden box that holds most of the page is the page (scripts reveal
+    // it); a collapsed accordion or tab panel is part of the article that a
+    // reader opens with a click.
+    let remove = if ALWAYS_REMOVED.contains(&name) || (is_hidden(&node) && !holds_most && !is_collapsed_panel(&node)) {
         true
     } else if LAYOUT_REMOVED.contains(&name) {
         !holds_most
@@ -323,6 +336,18 @@ fn unlikely_box(node: &NodeRef<'_, Node>) -> bool {
         return false;
     }
     UNLIKELY.is_match(&names) && (!MAYBE.is_match(&names) || STRONG.is_match(&names))
+}
+
+/// Class/id words of collapsible sections: accordions, tabs, "show more".
+static COLLAPSIBLE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)accordion|collaps|expand|tab-?pane|tab-?panel|tab-?content|faq|spoiler"));
+
+/// Whether a hidden box is the content of a collapsible section, named so
+/// itself or by its parent.
+fn is_collapsed_panel(node: &NodeRef<'_, Node>) -> bool {
+    std::iter::once(*node)
+        .chain(node.parent())
+        .any(|n| COLLAPSIBLE.is_match(&crate::dom::class_and_id(&n)))
 }
 
 fn is_hidden(node: &NodeRef<'_, Node>) -> bool {
@@ -437,12 +462,14 @@ fn choose_body<'a>(body: NodeRef<'a, Node>, a: &Analysis) -> Vec<NodeRef<'a, Nod
     // Guides and listicles split their prose over sections; when a larger
     // box adds a good deal more prose and few links, it is the article.
     // Wrappers that add nothing are looked through, not stopped at.
+    let dbg = std::env::var_os("TW_DEBUG").is_some();
     let mut cursor = top;
     while let Some(parent) = cursor
         .parent()
         .filter(|p| !matches!(tag(p), None | Some("body" | "html")))
     {
         let (mine, theirs) = (a.prose_len(top.id()), a.prose_len(parent.id()));
+        if dbg { eprintln!("widen? {} {:?} mine={mine} theirs={theirs} ld={:.2} removed={}", tag(&parent).unwrap_or(""), crate::dom::class_and_id(&parent), a.link_density(parent.id()), a.removed.contains(&parent.id())); }
         if theirs as f64 >= mine as f64 * EXPAND_GAIN + 200.0 && a.link_density(parent.id()) < EXPAND_MAX_LINK_DENSITY {
             top = parent;
         }
