@@ -469,7 +469,15 @@ fn choose_body<'a>(body: NodeRef<'a, Node>, a: &Analysis) -> Vec<NodeRef<'a, Nod
         .filter(|p| !matches!(tag(p), None | Some("body" | "html")))
     {
         let (mine, theirs) = (a.prose_len(top.id()), a.prose_len(parent.id()));
-        if dbg { eprintln!("widen? {} {:?} mine={mine} theirs={theirs} ld={:.2} removed={}", tag(&parent).unwrap_or(""), crate::dom::class_and_id(&parent), a.link_density(parent.id()), a.removed.contains(&parent.id())); }
+        if dbg {
+            eprintln!(
+                "widen? {} {:?} mine={mine} theirs={theirs} ld={:.2} removed={}",
+                tag(&parent).unwrap_or(""),
+                crate::dom::class_and_id(&parent),
+                a.link_density(parent.id()),
+                a.removed.contains(&parent.id())
+            );
+        }
         if theirs as f64 >= mine as f64 * EXPAND_GAIN + 200.0 && a.link_density(parent.id()) < EXPAND_MAX_LINK_DENSITY {
             top = parent;
         }
@@ -544,6 +552,8 @@ struct Block {
     html: String,
     text: String,
     hrefs: Vec<String>,
+    /// A paragraph that is one short link.
+    short_link: bool,
 }
 
 #[derive(Default)]
@@ -571,6 +581,7 @@ impl Emitter<'_> {
                 html: format!("<p>{}</p>", pending.html.trim()),
                 text,
                 hrefs: pending.hrefs,
+                short_link: false,
             });
         }
     }
@@ -590,7 +601,10 @@ impl Emitter<'_> {
                     "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "pre" | "blockquote" | "ul" | "ol" | "dl"
                     | "table" | "figure" => {
                         self.flush();
-                        if matches!(name, "ul" | "ol" | "dl" | "table") && self.is_link_box(&node) {
+                        if matches!(name, "ul" | "ol" | "dl" | "table")
+                            && self.is_link_box(&node)
+                            && !self.introduced_by_prose()
+                        {
                             return;
                         }
                         let mut rich = Rich {
@@ -604,11 +618,13 @@ impl Emitter<'_> {
                         rich.element(node, depth);
                         let text = collapse_whitespace(&rich.text);
                         if !text.is_empty() || name == "figure" && rich.html.contains("<img") {
+                            let short_link = self.is_short_link(&node, &text);
                             self.blocks.push(Block {
                                 tag: block_tag(name),
                                 html: rich.html,
                                 text,
                                 hrefs: rich.hrefs,
+                                short_link,
                             });
                         }
                     }
@@ -652,6 +668,21 @@ impl Emitter<'_> {
             }
             _ => {}
         }
+    }
+
+    /// A paragraph that is one short link ("See the rating.", "Shop
+    /// Proclaim."): a button in prose clothing when the page repeats it.
+    fn is_short_link(&self, node: &NodeRef<'_, Node>, text: &str) -> bool {
+        tag(node) == Some("p") && self.analysis.link_density(node.id()) >= 0.9 && text.split_whitespace().count() <= 4
+    }
+
+    /// Whether the last block is prose that announces what follows ("There
+    /// are a number of other options I'd suggest:"): a list of links after
+    /// it is the article's own.
+    fn introduced_by_prose(&self) -> bool {
+        self.blocks.last().is_some_and(|b| {
+            b.tag == "p" && !b.short_link && b.text.trim_end().ends_with(':') && b.text.split_whitespace().count() >= 5
+        })
     }
 
     /// Boxes of mostly links ("Related posts", tag lists, "Recent posts").
@@ -878,7 +909,21 @@ fn finish(blocks: Vec<Block>, title: Option<&str>, warnings: Vec<String>) -> Bod
     // Inside a trailing section that is not the article ("About the
     // author", "Related posts"): skipped up to the next heading.
     let mut in_tail_section = false;
+    // The same one-link paragraph three times or more ("See the rating.")
+    // is a widget's button, not prose.
+    let mut link_counts: HashMap<&str, usize> = HashMap::default();
+    for block in blocks.iter().filter(|b| b.short_link) {
+        *link_counts.entry(block.text.as_str()).or_default() += 1;
+    }
+    let buttons: HashSet<String> = link_counts
+        .into_iter()
+        .filter(|(_, n)| *n >= 3)
+        .map(|(t, _)| t.to_string())
+        .collect();
     for block in blocks {
+        if block.short_link && buttons.contains(&block.text) {
+            continue;
+        }
         let is_heading = block.tag.starts_with('h') && block.tag.len() == 2;
         if is_heading && !seen_content && title_key.as_deref() == Some(fold(&block.text).as_str()) {
             continue;

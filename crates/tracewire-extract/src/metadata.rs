@@ -1187,7 +1187,10 @@ fn strip_pipe_segments(title: &str) -> String {
     if let Some((head, tail)) = t.split_once(" - ")
         && !head.contains(' ')
         && head.contains('.')
-        && head.rsplit('.').next().is_some_and(|tld| (2..=6).contains(&tld.len()) && tld.chars().all(|c| c.is_ascii_alphabetic()))
+        && head
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| (2..=6).contains(&tld.len()) && tld.chars().all(|c| c.is_ascii_alphabetic()))
     {
         t = tail.trim();
     }

@@ -31,7 +31,13 @@ pub fn strip_unread(html: &str) -> std::borrow::Cow<'_, str> {
             buf.push_str(&html[copied_to..start]);
             // React's end-of-fallback marker, which the streaming pass needs.
             if &bytes[start..end] == b"<!--/$-->" {
-                for piece in ["<", crate::streaming::FALLBACK_END, "></", crate::streaming::FALLBACK_END, ">"] {
+                for piece in [
+                    "<",
+                    crate::streaming::FALLBACK_END,
+                    "></",
+                    crate::streaming::FALLBACK_END,
+                    ">",
+                ] {
                     buf.push_str(piece);
                 }
             }

@@ -72,12 +72,26 @@ fn fill(document: &mut Html, hole: NodeId, part: NodeId, has_fallback: bool) -> 
         let following: Vec<_> = hole_ref.next_siblings().collect();
         match following.iter().position(|n| tag(n) == Some(FALLBACK_END)) {
             Some(end) => following[..end].iter().map(|n| n.id()).collect(),
-            None => Vec::new(),
+            // Saved copies of pages often lose their comments: then only a
+            // next element that is a spinner's text ("Loading image...") is
+            // taken for the fallback.
+            None => following
+                .iter()
+                .find(|n| tag(n).is_some())
+                .filter(|n| {
+                    let text = crate::dom::text_of(n);
+                    text.len() <= 40 && text.to_ascii_lowercase().starts_with("loading")
+                })
+                .map(|n| vec![n.id()])
+                .unwrap_or_default(),
         }
     } else {
         Vec::new()
     };
-    let children: Vec<NodeId> = tree.get(part).map(|p| p.children().map(|c| c.id()).collect()).unwrap_or_default();
+    let children: Vec<NodeId> = tree
+        .get(part)
+        .map(|p| p.children().map(|c| c.id()).collect())
+        .unwrap_or_default();
     for id in fallback {
         if let Some(mut n) = tree.get_mut(id) {
             n.detach();
@@ -103,7 +117,7 @@ mod tests {
     #[test]
     fn streamed_parts_are_read_in_place_and_fallbacks_dropped() {
         let page = r#"<html><body><main><h1>Index funds</h1><div class="article-body">
-            <!--$?--><template id="B:0"></template><div>Loading paragraph...</div><!--/$-->
+            <!--$?--><template id="B:0"></template><div>Please wait</div><!--/$-->
             <p>Second paragraph, in the shell, with commas, long enough to be read as prose here.</p>
             <template id="P:1"></template>
             </div></main><footer>Footer</footer>
@@ -111,7 +125,16 @@ mod tests {
             <div hidden id="S:1"><p>Third paragraph, streamed last, with commas, and long enough to be prose.</p></div>
             </body></html>"#;
         let out = extract(page, None);
+        assert!(!out.text.contains("Please wait"), "{}", out.text);
+        // Without React's comments (a saved copy), a spinner's text is
+        // recognised as the fallback.
+        let saved = page
+            .replace("<!--$?-->", "")
+            .replace("<!--/$-->", "")
+            .replace("Please wait", "Loading paragraph...");
+        let out = extract(&saved, None);
         assert!(!out.text.contains("Loading"), "{}", out.text);
+        assert!(out.text.contains("First paragraph"), "{}", out.text);
         let first = out.text.find("First paragraph").expect("streamed part read");
         let second = out.text.find("Second paragraph").expect("shell read");
         let third = out.text.find("Third paragraph").expect("second part read");
