@@ -47,7 +47,7 @@ static MAYBE: LazyLock<Regex> =
 /// Words that remove a box even when it also looks like content ("article-share").
 static STRONG: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)share|sharing|social|related|yarpp|comment|newsletter|subscribe|cookie|consent|gdpr|post-views|views-count|sidebar|breadcrumb|outbrain|taboola|sponsor|promo|trending|most-read|mostread|author-bio|read-more|teaser",
+        r"(?i)share|sharing|social|related|yarpp|comment|footer|newsletter|subscribe|cookie|consent|gdpr|post-views|views-count|sidebar|breadcrumb|outbrain|taboola|sponsor|promo|trending|most-read|mostread|author-bio|read-more|teaser",
     )
 });
 static POSITIVE: LazyLock<Regex> =
@@ -309,11 +309,15 @@ fn prune(node: NodeRef<'_, Node>, a: &mut Analysis, page_len: usize, strict: boo
     // Photo captions and credits written as plain boxes (not <figcaption>)
     // repeat what the pictures show; slideshows repeat them again.
     let remove = remove || (name != "figcaption" && !holds_most && caption_box(&node));
+    // A name is weaker evidence than a thousand characters of prose with
+    // few links ("kt-pane-header-alignment-left" on an accordion of the
+    // article's sections).
+    let much_prose = a.prose_len(node.id()) >= 1000 && a.link_density(node.id()) < 0.2;
     let remove = remove
         || (strict
             && !matches!(name, "body" | "html" | "article" | "main" | "a")
             && !holds_most
-            && unlikely_box(&node));
+            && unlikely_box(&node, much_prose));
     if remove {
         a.removed.insert(node.id());
         return;
@@ -330,10 +334,16 @@ fn caption_box(node: &NodeRef<'_, Node>) -> bool {
         .any(|v| CAPTION.is_match(v))
 }
 
-fn unlikely_box(node: &NodeRef<'_, Node>) -> bool {
+/// Whether a box's class or id names it as something other than the
+/// article. For a box of much prose (`much_prose`), only the strong words
+/// count: a layout word ("kt-pane-header-alignment-left") is not enough.
+fn unlikely_box(node: &NodeRef<'_, Node>, much_prose: bool) -> bool {
     let names = class_and_id(node);
     if names.trim().is_empty() {
         return false;
+    }
+    if much_prose {
+        return UNLIKELY.is_match(&names) && STRONG.is_match(&names);
     }
     UNLIKELY.is_match(&names) && (!MAYBE.is_match(&names) || STRONG.is_match(&names))
 }
@@ -462,22 +472,12 @@ fn choose_body<'a>(body: NodeRef<'a, Node>, a: &Analysis) -> Vec<NodeRef<'a, Nod
     // Guides and listicles split their prose over sections; when a larger
     // box adds a good deal more prose and few links, it is the article.
     // Wrappers that add nothing are looked through, not stopped at.
-    let dbg = std::env::var_os("TW_DEBUG").is_some();
     let mut cursor = top;
     while let Some(parent) = cursor
         .parent()
         .filter(|p| !matches!(tag(p), None | Some("body" | "html")))
     {
         let (mine, theirs) = (a.prose_len(top.id()), a.prose_len(parent.id()));
-        if dbg {
-            eprintln!(
-                "widen? {} {:?} mine={mine} theirs={theirs} ld={:.2} removed={}",
-                tag(&parent).unwrap_or(""),
-                crate::dom::class_and_id(&parent),
-                a.link_density(parent.id()),
-                a.removed.contains(&parent.id())
-            );
-        }
         if theirs as f64 >= mine as f64 * EXPAND_GAIN + 200.0 && a.link_density(parent.id()) < EXPAND_MAX_LINK_DENSITY {
             top = parent;
         }
@@ -680,8 +680,17 @@ impl Emitter<'_> {
     /// are a number of other options I'd suggest:"): a list of links after
     /// it is the article's own.
     fn introduced_by_prose(&self) -> bool {
+        static OTHER_POSTS: LazyLock<Regex> = LazyLock::new(|| {
+            re(
+                r"(?i)also (?:like|enjoy|read)|read (?:more|next)|related|more (?:posts|articles|stories)|recommended|see also|popular",
+            )
+        });
         self.blocks.last().is_some_and(|b| {
-            b.tag == "p" && !b.short_link && b.text.trim_end().ends_with(':') && b.text.split_whitespace().count() >= 5
+            b.tag == "p"
+                && !b.short_link
+                && b.text.trim_end().ends_with(':')
+                && b.text.split_whitespace().count() >= 5
+                && !OTHER_POSTS.is_match(&b.text)
         })
     }
 
