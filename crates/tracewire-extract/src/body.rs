@@ -64,7 +64,7 @@ static CAPTION: LazyLock<Regex> =
 /// Headings of sections that follow an article without being part of it.
 static TAIL_HEADING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(?:about the (?:author|reviewer|writer|expert)s?|(?:meet )?the author|related (?:posts|articles|stories|reading|content|guides)|you (?:may|might) also (?:like|enjoy)|more (?:from|in|on|stories|articles|posts)\b|recommended (?:for you|reading|articles|posts)|read (?:next|more)|leave a (?:reply|comment)|\d* ?comments?|share (?:this|the)\b|join (?:our|the) .*newsletter|subscribe\b|sign up for|latest (?:posts|news|articles|stories)|popular (?:posts|articles|stories)|trending (?:now|stories)|tags:?|categories:?)",
+        r"(?i)^(?:about the (?:author|reviewer|writer|expert)s?|(?:meet )?the author|related (?:posts|articles|stories|reading|content|guides)|you (?:may|might) also (?:like|enjoy)|more (?:from|in|on|stories|articles|posts)\b|recommended (?:for you|reading|articles|posts)|read (?:next|more)|leave a (?:reply|comment)|\d* ?comments?|share (?:this|the)\b|join (?:our|the) .*newsletter|subscribe\b|sign up for|latest (?:posts|news|articles|stories)|popular (?:posts|articles|stories)|trending (?:now|stories)|tags:?|categories:?|also in (?:the )?news|(?:more|other|latest|in other) news\b|contact us\b|get in touch\b|have (?:any )?questions\?)",
     )
 });
 
@@ -320,6 +320,11 @@ fn prune(node: NodeRef<'_, Node>, a: &mut Analysis, page_len: usize, strict: boo
             && unlikely_box(&node, much_prose));
     if remove {
         a.removed.insert(node.id());
+        return;
+    }
+    // Code is kept whole: a highlighter's class names ("hljs-comment",
+    // "token tag") say what the code is, not what the page is.
+    if matches!(name, "pre" | "code") {
         return;
     }
     for child in node.children() {

@@ -546,3 +546,44 @@ fn a_short_section_h1_gives_way_to_the_declared_title() {
     );
     assert_eq!(extract(&page, None).title.as_deref(), Some("Floods"));
 }
+
+#[test]
+fn body_boxes_that_names_and_markup_misjudge() {
+    let p = "<p>Body text that is long enough to be the article, with commas, and more words here.</p>";
+    // A highlighter's "comment" class inside code is code, not comments.
+    let page = format!(
+        r#"<html><body><article><h1>T</h1>{p}<pre><code><span class="hljs-comment"># initialize git</span>
+git init</code></pre>{p}</article></body></html>"#
+    );
+    assert!(extract(&page, None).text.contains("# initialize git"));
+    // Sections written as <div>s of text are prose when deciding how wide
+    // the article is.
+    let d = r#"<div class="item"><div>Coolant flush</div><div>Section text written without paragraphs, long enough to count, with commas, and more words.</div></div>"#;
+    let page = format!(
+        r#"<html><body><article><h1>T</h1><div class="contents"><section><div class="text">{p}{p}{p}</div></section>
+        <div class="rows"><div class="row">{d}{d}</div></div><div class="rows"><div class="row">{d}{d}</div></div><div class="rows"><div class="row">{d}{d}</div></div></div></article></body></html>"#
+    );
+    let out = extract(&page, None);
+    assert!(out.text.contains("Section text written"), "{}", out.text);
+    // A collapsed accordion panel is part of the article.
+    let page = format!(
+        r#"<html><body><article><h1>T</h1>{p}<div class="accordion"><div hidden><p>The answer inside a collapsed panel, long enough, with commas.</p></div></div>{p}</article></body></html>"#
+    );
+    assert!(extract(&page, None).text.contains("collapsed panel"));
+    // A link list announced by the text is the article's; one after "you
+    // might also like:" is not.
+    let list = r#"<ul><li><a href="/a">Pro Git book</a></li><li><a href="/b">Git documentation</a></li></ul>"#;
+    let page = format!(
+        "<html><body><article><h1>T</h1>{p}<p>There are other options I'd suggest for learning more:</p>{list}</article></body></html>"
+    );
+    assert!(extract(&page, None).text.contains("Pro Git book"));
+    let page = page.replace(
+        "There are other options I'd suggest for learning more:",
+        "If you liked this post you might also like:",
+    );
+    assert!(!extract(&page, None).text.contains("Pro Git book"));
+    // The same one-link paragraph again and again is a widget's button.
+    let button = r#"<p><a href="/rating">See the rating</a>.</p>"#;
+    let page = format!("<html><body><article><h1>T</h1>{p}{button}{p}{button}{p}{button}</article></body></html>");
+    assert!(!extract(&page, None).text.contains("See the rating"));
+}
