@@ -37,7 +37,7 @@ const DIV_PARAGRAPH_MIN: usize = 80;
 /// Class/id words of boxes that are not the article.
 static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)-ad-|\bads?\b|advert|agegate|banner|breadcrumb|combx|comment|community|consent|cookie|cover-wrap|disqus|extra|footer|gdpr|header|legends|masthead|menu|modal|newsletter|nav|outbrain|pager|pagination|popup|promo|related|remark|replies|rss|share|sharing|shoutbox|sidebar|skyscraper|social|sponsor|subscribe|supplemental|taboola|tags|toolbar|trending|yarpp|jp-relatedposts|sharedaddy|post-views|views-count|entry-meta|post-meta|post-info|entry-info|article-info|article-meta|postmeta|byline|author-bio|printfriendly|most-read|mostread|read-more|teaser",
+        r"(?i)-ad-|\bads?\b|advert|agegate|banner|breadcrumb|combx|comment|community|consent|cookie|cover-wrap|disqus|extra|footer|gdpr|header|legends|masthead|menu|modal|newsletter|nav|outbrain|pager|pagination|popup|promo(?:[^a-z]|$|s\b|tion)|(?-i:[Pp]romo[A-Z])|related|remark|replies|rss|share|sharing|shoutbox|sidebar|skyscraper|social|sponsor|subscribe|supplemental|taboola|tags|toolbar|trending|yarpp|jp-relatedposts|sharedaddy|post-views|views-count|entry-meta|post-meta|post-info|entry-info|article-info|article-meta|postmeta|byline|author-bio|printfriendly|most-read|mostread|read-more|teaser",
     )
 });
 /// Words that make an unlikely-looking box worth keeping ("article-header"
@@ -47,14 +47,14 @@ static MAYBE: LazyLock<Regex> =
 /// Words that remove a box even when it also looks like content ("article-share").
 static STRONG: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)share|sharing|social|related|yarpp|comment|footer|newsletter|subscribe|cookie|consent|gdpr|post-views|views-count|sidebar|breadcrumb|outbrain|taboola|sponsor|promo|trending|most-read|mostread|author-bio|read-more|teaser",
+        r"(?i)share|sharing|social|related|yarpp|comment|footer|newsletter|subscribe|cookie|consent|gdpr|post-views|views-count|sidebar|breadcrumb|outbrain|taboola|sponsor|promo(?:[^a-z]|$|s\b|tion)|(?-i:[Pp]romo[A-Z])|trending|most-read|mostread|author-bio|read-more|teaser",
     )
 });
 static POSITIVE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story"));
 static NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footer|footnote|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|views",
+        r"(?i)-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footer|footnote|gdpr|masthead|media|meta|outbrain|promo(?:[^a-z]|$|s\b|tion)|(?-i:[Pp]romo[A-Z])|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget|views",
     )
 });
 
