@@ -31,6 +31,9 @@ const EXPAND_MAX_LINK_DENSITY: f64 = 0.35;
 /// Deeper than this, the tree is treated as hostile and not walked further.
 const MAX_DEPTH: usize = 256;
 
+/// Characters of prose that make a sibling of the article's box part of it.
+const SIBLING_PROSE_MIN: usize = 1000;
+
 /// Characters of text that make a <div> without blocks a paragraph.
 const DIV_PARAGRAPH_MIN: usize = 80;
 
@@ -506,7 +509,12 @@ fn choose_body<'a>(body: NodeRef<'a, Node>, a: &Analysis) -> Vec<NodeRef<'a, Nod
         if top_class.is_some() && attr(&sibling, "class") == top_class {
             score += top_score * 0.2;
         }
+        // A sibling box of real prose continues the article (sections
+        // written as separate widgets), even when its paragraphs sit too
+        // deep to have scored it.
+        let prose = a.prose_len(sibling.id());
         let include = score >= threshold
+            || (prose >= SIBLING_PROSE_MIN && prose * 2 >= a.text_len(sibling.id()) && a.link_density(sibling.id()) < 0.2)
             || (tag(&sibling) == Some("p") && {
                 let len = a.text_len(sibling.id());
                 let density = a.link_density(sibling.id());
