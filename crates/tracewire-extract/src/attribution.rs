@@ -49,6 +49,7 @@ static BOILERPLATE: LazyLock<Regex> = LazyLock::new(|| {
       | caption|close|(?:photo|image|picture|credit|video)s?\ ?:\ .{1,80}
       | (?:read|see|watch|listen)\ (?:more|next|also)\ ?:\ .{1,160}
       | .{0,80}\ by\ clicking\ here
+      | (?:table\ of\ )?contents|on\ this\ page|jump\ to(?:\ section)?\ ?[↓⬇]?|in\ this\ (?:article|post|guide|story)\ ?:
     )\s*[:.!]?$")
 });
 
@@ -236,6 +237,9 @@ mod tests {
             "Tags: world, syria",
             "Posted in World",
             "Advertisement",
+            "Table of Contents",
+            "In this article:",
+            "Jump to ↓",
         ] {
             assert!(is_boilerplate_line(line), "{line}");
         }
@@ -243,6 +247,8 @@ mod tests {
             "Share prices fell sharply on Monday.",
             "Views differ on whether the deal will hold.",
             "Tags were found on the birds.",
+            "In this guide",
+            "Contents of the report were leaked.",
         ] {
             assert!(!is_boilerplate_line(line), "{line}");
         }

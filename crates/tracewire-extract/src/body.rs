@@ -514,7 +514,9 @@ fn choose_body<'a>(body: NodeRef<'a, Node>, a: &Analysis) -> Vec<NodeRef<'a, Nod
         // deep to have scored it.
         let prose = a.prose_len(sibling.id());
         let include = score >= threshold
-            || (prose >= SIBLING_PROSE_MIN && prose * 2 >= a.text_len(sibling.id()) && a.link_density(sibling.id()) < 0.2)
+            || (prose >= SIBLING_PROSE_MIN
+                && prose * 2 >= a.text_len(sibling.id())
+                && a.link_density(sibling.id()) < 0.2)
             || (tag(&sibling) == Some("p") && {
                 let len = a.text_len(sibling.id());
                 let density = a.link_density(sibling.id());
