@@ -655,7 +655,9 @@ impl Emitter<'_> {
                     }
                     _ if BLOCK_TAGS.contains(&name) => {
                         self.flush();
-                        if self.is_link_box(&node) {
+                        // A section of links that its own prose introduces
+                        // ("Many patches were sent for review:") is content.
+                        if self.is_link_box(&node) && !self.has_prose_paragraph(&node) {
                             return;
                         }
                         for child in node.children() {
@@ -706,6 +708,17 @@ impl Emitter<'_> {
                 && b.text.trim_end().ends_with(':')
                 && b.text.split_whitespace().count() >= 5
                 && !OTHER_POSTS.is_match(&b.text)
+        })
+    }
+
+    /// Whether a box holds a paragraph of prose: a sentence of 60
+    /// characters or more, mostly not links.
+    fn has_prose_paragraph(&self, node: &NodeRef<'_, Node>) -> bool {
+        node.descendants().any(|d| {
+            tag(&d) == Some("p")
+                && self.analysis.text_len(d.id()) >= 60
+                && self.analysis.link_density(d.id()) < 0.3
+                && !self.analysis.removed.contains(&d.id())
         })
     }
 

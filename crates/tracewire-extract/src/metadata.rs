@@ -241,6 +241,17 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
             .unwrap_or(d.date)
     };
     let line = dateline(document, &s, anchor);
+    // A date named both published and updated shows the update when it is
+    // the declared modification day and not the declared publication day.
+    let is_update = |d: &VisibleDate| match d.label {
+        DateLabel::Updated => true,
+        DateLabel::Either => {
+            let day = d.date.date_naive();
+            declared_modified.is_some_and(|m| m.date_naive() == day)
+                && declared_published.is_some_and(|p| p.date_naive() != day)
+        }
+        _ => false,
+    };
     let far_published = || far_date(document, &s, anchor, |d| d.label == DateLabel::Published);
     let published = line
         .map(|d| {
@@ -248,7 +259,7 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
             // earlier, on the day it declares or says further down
             // ("originally published on …").
             let earlier = |p: &DateTime<FixedOffset>| p.date_naive() < d.date.date_naive();
-            let first = (d.label == DateLabel::Updated)
+            let first = is_update(d)
                 .then(|| {
                     declared_published
                         .filter(earlier)
@@ -257,10 +268,10 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
                 .flatten();
             first.unwrap_or_else(|| precise(d))
         })
+        .or_else(far_published)
         .or(declared_published)
         .or_else(|| s.time_datetime.as_deref().and_then(parse_date))
         .or_else(|| s.date_text.as_deref().and_then(parse_written_date))
-        .or_else(far_published)
         .or(declared_modified)
         .or_else(|| far_date(document, &s, anchor, |_| true))
         .map(|d| match url_date {
@@ -273,7 +284,7 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
     // The last update: an "Updated" dateline, or the declared modification
     // time; only when it is later than the publication.
     let updated = line
-        .filter(|d| d.label == DateLabel::Updated)
+        .filter(|d| is_update(d))
         .map(|d| {
             declared_modified
                 .filter(|m| m.date_naive() == d.date.date_naive())
@@ -333,6 +344,9 @@ enum DateLabel {
     Published,
     /// "Updated", "Last modified", "Reviewed".
     Updated,
+    /// Named both ("entry-date published updated"): the declared dates
+    /// tell which it shows.
+    Either,
 }
 
 fn gather(document: &Html) -> Signals {
@@ -599,6 +613,18 @@ fn visible_date(node: &NodeRef<'_, Node>, text: &str, previous_text: &str) -> Op
         return None;
     }
     let (date, start, swapped) = parse_visible_date(t)?;
+    // A <time> states its date for machines in `datetime`; that is the
+    // page's word when the two disagree by more than a time zone (the text
+    // is only how it is shown).
+    let stated = node
+        .parent()
+        .filter(|p| tag(p) == Some("time"))
+        .and_then(|p| attr(&p, "datetime"))
+        .and_then(parse_date);
+    let (date, swapped) = match stated {
+        Some(stated) if !same_local_day(stated, date) => (stated, None),
+        _ => (date, swapped),
+    };
     let chrome = [
         "a", "footer", "nav", "aside", "script", "style", "title", "select", "option", "button", "textarea",
     ];
@@ -634,7 +660,8 @@ fn visible_date(node: &NodeRef<'_, Node>, text: &str, previous_text: &str) -> Op
                 attr(&p, "itemprop").unwrap_or("")
             );
             match date_label(&named) {
-                DateLabel::Updated if !named.to_ascii_lowercase().contains("publish") => DateLabel::Updated,
+                DateLabel::Updated if named.to_ascii_lowercase().contains("publish") => DateLabel::Either,
+                DateLabel::Updated => DateLabel::Updated,
                 _ => DateLabel::None,
             }
         }),

@@ -285,9 +285,29 @@ fn the_dateline_under_the_headline_beats_declared_dates() {
         and applies worldwide.</p>{body}</article></body></html>"#
     );
     assert_eq!(day(&page).as_deref(), Some("2025-11-24"));
-    // A dateline under the article when there is none under the headline.
+    // A dateline under the article when there is none under the headline;
+    // a visible "Published" line beats what the page declares.
     let page = format!("<html><body><article><h1>T</h1>{body}<p>Posted on April 13, 2023</p></article></body></html>");
     assert_eq!(day(&page).as_deref(), Some("2023-04-13"));
+    let declared = r#"<head><meta property="article:published_time" content="2023-04-08T10:00:00Z"></head>"#;
+    assert_eq!(
+        day(&page.replace("<html><body>", &format!("<html>{declared}<body>"))).as_deref(),
+        Some("2023-04-13")
+    );
+    // A <time> whose text and datetime disagree by more than a time zone:
+    // the datetime is the page's word.
+    let page = format!(
+        r#"<html><body><article><h1>T</h1><time datetime="2024-12-20">August 28, 2024</time>{body}</article></body></html>"#
+    );
+    assert_eq!(day(&page).as_deref(), Some("2024-12-20"));
+    // WordPress's "published updated" on a date that is the declared
+    // modification day shows the update.
+    let page = format!(
+        r#"<html><head><meta property="article:published_time" content="2020-03-10T15:30:00Z">
+        <meta property="article:modified_time" content="2025-02-12T13:28:34Z"></head><body><article><h1>T</h1>
+        <time class="entry-date published updated">12th February 2025</time>{body}</article></body></html>"#
+    );
+    assert_eq!(day(&page).as_deref(), Some("2020-03-10"));
     // A box named like a sidebar that holds the headline is the page's layout.
     let page = format!(
         r#"<html><body><div class="layout--sidebar-right"><h1>T</h1><span>Jan 22, 2025</span>{body}</div></body></html>"#
