@@ -59,7 +59,7 @@ fn read_pages(dir: &Path) -> Result<Vec<Page>> {
 
 /// A saved page's bytes, gunzipped when `gz`, at most `MAX_PAGE_BYTES`.
 pub fn read_page_file(path: &Path, gz: bool) -> Result<Vec<u8>> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut bytes = Vec::new();
     if gz {
         flate2::read::GzDecoder::new(file)

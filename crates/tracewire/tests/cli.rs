@@ -37,6 +37,15 @@ async fn extract_prints_the_article_as_json() {
     );
     assert!(!json["text"].as_str().unwrap().contains("Views:"));
 
+    // A saved page may be gzipped.
+    let gz = tw.data.path().join("page.html.gz");
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut encoder, SEED_PAGE_HTML.as_bytes()).unwrap();
+    std::fs::write(&gz, encoder.finish().unwrap()).unwrap();
+    let out = tw.ok(&["extract", gz.to_str().unwrap()]).await;
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["title"], "Russia Says It May Send Troops Into Combat In Syria");
+
     // From a URL, relative links resolve against the page's address.
     let site = FixtureServer::start().await.unwrap();
     site.route(
