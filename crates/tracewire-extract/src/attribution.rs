@@ -118,7 +118,12 @@ pub fn pick_source_url(attributions: &[Attribution]) -> Option<String> {
 /// Short lines that belong to the page, not the article: "Related posts:",
 /// "Views: 0", "Share this", "Leave a Reply", "Tags: ...".
 pub fn is_boilerplate_line(text: &str) -> bool {
-    let text = text.trim();
+    // A leading emoji or bullet does not change what the line is ("🚀 Sign
+    // up for our newsletter").
+    let text = text
+        .trim()
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .trim_start();
     text.chars().count() <= 160 && BOILERPLATE.is_match(text)
 }
 
@@ -240,6 +245,7 @@ mod tests {
             "Table of Contents",
             "In this article:",
             "Jump to ↓",
+            "🚀 Sign up for The Replay newsletter",
         ] {
             assert!(is_boilerplate_line(line), "{line}");
         }

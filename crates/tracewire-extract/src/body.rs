@@ -360,12 +360,21 @@ fn unlikely_box(node: &NodeRef<'_, Node>, much_prose: bool) -> bool {
 static COLLAPSIBLE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)accordion|collaps|expand|tab-?pane|tab-?panel|tab-?content|faq|spoiler"));
 
-/// Whether a hidden box is the content of a collapsible section, named so
-/// itself or by its parent.
+/// Whether a hidden box is the content of a collapsible section: named so
+/// (in its class, id or data attributes, or its parent's), or just after
+/// the button that opens it (`aria-expanded`).
 fn is_collapsed_panel(node: &NodeRef<'_, Node>) -> bool {
-    std::iter::once(*node)
-        .chain(node.parent())
-        .any(|n| COLLAPSIBLE.is_match(&crate::dom::class_and_id(&n)))
+    let named = |n: &NodeRef<'_, Node>| match n.value() {
+        Node::Element(e) => e
+            .attrs()
+            .any(|(k, v)| (k == "class" || k == "id" || k.starts_with("data-")) && COLLAPSIBLE.is_match(v)),
+        _ => false,
+    };
+    let opener = node
+        .prev_siblings()
+        .find(|s| tag(s).is_some())
+        .is_some_and(|s| s.descendants().take(32).any(|d| attr(&d, "aria-expanded").is_some()));
+    std::iter::once(*node).chain(node.parent()).any(|n| named(&n)) || opener
 }
 
 fn is_hidden(node: &NodeRef<'_, Node>) -> bool {

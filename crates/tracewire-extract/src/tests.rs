@@ -590,6 +590,11 @@ git init</code></pre>{p}</article></body></html>"#
         r#"<html><body><article><h1>T</h1>{p}<div class="accordion"><div hidden><p>The answer inside a collapsed panel, long enough, with commas.</p></div></div>{p}</article></body></html>"#
     );
     assert!(extract(&page, None).text.contains("collapsed panel"));
+    // ... also when only its button says so.
+    let page = format!(
+        r#"<html><body><article><h1>T</h1>{p}<div class="css-p1fz9n"><h3><button aria-expanded="false">Weight</button></h3><div hidden class="css-1k075w5"><p>The answer inside a collapsed panel, long enough, with commas.</p></div></div>{p}</article></body></html>"#
+    );
+    assert!(extract(&page, None).text.contains("collapsed panel"));
     // A link list announced by the text is the article's; one after "you
     // might also like:" is not.
     let list = r#"<ul><li><a href="/a">Pro Git book</a></li><li><a href="/b">Git documentation</a></li></ul>"#;
