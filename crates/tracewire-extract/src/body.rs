@@ -708,15 +708,21 @@ impl Emitter<'_> {
     fn introduced_by_prose(&self) -> bool {
         static OTHER_POSTS: LazyLock<Regex> = LazyLock::new(|| {
             re(
-                r"(?i)also (?:like|enjoy|read)|read (?:more|next)|related|more (?:posts|articles|stories)|recommended|see also|popular",
+                r"(?i)also (?:like|love|enjoy|read)|read (?:more|next)|learn more|related|more (?:posts|articles|stories)|recommended|see also|popular|^sources$",
             )
         });
         self.blocks.last().is_some_and(|b| {
-            b.tag == "p"
+            let announces = b.tag == "p"
                 && !b.short_link
                 && b.text.trim_end().ends_with(':')
-                && b.text.split_whitespace().count() >= 5
-                && !OTHER_POSTS.is_match(&b.text)
+                && b.text.split_whitespace().count() >= 5;
+            // A section heading of the article ("Toolkit for tutoring
+            // programs") over a list of links, after some prose.
+            let heads = matches!(b.tag, "h2" | "h3" | "h4")
+                && self.blocks.len() >= 3
+                && !TAIL_HEADING.is_match(b.text.trim())
+                && !is_boilerplate_line(&b.text);
+            (announces || heads) && !OTHER_POSTS.is_match(&b.text)
         })
     }
 

@@ -607,6 +607,14 @@ git init</code></pre>{p}</article></body></html>"#
         "If you liked this post you might also like:",
     );
     assert!(!extract(&page, None).text.contains("Pro Git book"));
+    // So is one under a section heading of the article, but not one under
+    // "You'll also love".
+    let page = format!(
+        "<html><body><article><h1>T</h1>{p}{p}<h3>Top expert recommendations</h3>{list}</article></body></html>"
+    );
+    assert!(extract(&page, None).text.contains("Pro Git book"));
+    let page = page.replace("Top expert recommendations", "You’ll Also Love...");
+    assert!(!extract(&page, None).text.contains("Pro Git book"));
     // The same one-link paragraph again and again is a widget's button.
     let button = r#"<p><a href="/rating">See the rating</a>.</p>"#;
     let page = format!("<html><body><article><h1>T</h1>{p}{button}{p}{button}{p}{button}</article></body></html>");
