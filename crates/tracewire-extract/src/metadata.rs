@@ -832,16 +832,17 @@ fn by_line(node: &NodeRef<'_, Node>, text: &str) -> Option<String> {
 /// shortens or rewords: it holds at least four in five of the title's
 /// words, and the title has three or more.
 fn same_headline(title: &str, h2: &str) -> bool {
-    let words: Vec<&str> = title
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let h2_words: FxHashSet<&str> = h2
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let shared = words.iter().filter(|w| h2_words.contains(*w)).count();
+    let (words, h2_words) = (word_set(title), word_set(h2));
+    let shared = words.intersection(&h2_words).count();
     words.len() >= 3 && shared * 5 >= words.len() * 4
+}
+
+/// The distinct words of a title, lowercased, for overlap tests.
+fn word_set(t: &str) -> FxHashSet<String> {
+    t.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// Of values found at text positions, the one nearest the headline: just
@@ -872,30 +873,33 @@ fn dateline<'a>(document: &Html, s: &'a Signals, anchor: Option<(usize, NodeId)>
     let (anchor, headline) = anchor?;
     let headline = document.tree.get(headline);
     let usable = |d: &&VisibleDate| !d.in_prose && own_date(headline, d);
-    let prefer_plain = |mut near: Box<dyn Iterator<Item = &'a VisibleDate> + '_>| {
-        let first = near.next()?;
-        if first.label != DateLabel::Updated {
-            return Some(first);
-        }
-        let plain = near
-            .take_while(|d| d.pos.abs_diff(first.pos) <= 8)
-            .find(|d| d.label != DateLabel::Updated);
-        Some(plain.unwrap_or(first))
-    };
     let after = s
         .visible_dates
         .iter()
         .filter(|d| d.pos >= anchor && d.pos - anchor <= 60)
         .filter(usable);
-    prefer_plain(Box::new(after)).or_else(|| {
+    prefer_plain(after).or_else(|| {
         let before = s
             .visible_dates
             .iter()
             .rev()
             .filter(|d| d.pos < anchor && anchor - d.pos <= 25)
             .filter(usable);
-        prefer_plain(Box::new(before))
+        prefer_plain(before)
     })
+}
+
+/// The first of `near` (dates in order of distance from the headline), or,
+/// when it says "Updated", a date next to it that does not.
+fn prefer_plain<'a>(mut near: impl Iterator<Item = &'a VisibleDate>) -> Option<&'a VisibleDate> {
+    let first = near.next()?;
+    if first.label != DateLabel::Updated {
+        return Some(first);
+    }
+    let plain = near
+        .take_while(|d| d.pos.abs_diff(first.pos) <= 8)
+        .find(|d| d.label != DateLabel::Updated);
+    Some(plain.unwrap_or(first))
 }
 
 /// A visible date anywhere after the headline (anywhere at all on a page
@@ -1057,12 +1061,6 @@ fn with_kicker_or_subtitle(h1: &str, declared: &str) -> bool {
 
 /// The <h1> that best agrees with the declared title, if any agrees.
 fn on_page_headline(s: &Signals, declared: Option<&str>, site_name: Option<&str>) -> Option<String> {
-    let words = |t: &str| -> std::collections::HashSet<String> {
-        t.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect()
-    };
     let site = site_name.map(crate::eval::fold);
     let candidates: Vec<&String> = s
         .h1s
@@ -1072,11 +1070,11 @@ fn on_page_headline(s: &Signals, declared: Option<&str>, site_name: Option<&str>
     let Some(declared) = declared.filter(|d| !d.is_empty()) else {
         return (candidates.len() == 1).then(|| candidates[0].clone());
     };
-    let target = words(declared);
+    let target = word_set(declared);
     candidates
         .into_iter()
         .map(|h| {
-            let w = words(h);
+            let w = word_set(h);
             let shared = w.intersection(&target).count() as f64;
             let overlap = shared / (w.len().min(target.len()).max(1) as f64);
             (h, overlap)

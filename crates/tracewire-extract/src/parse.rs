@@ -345,42 +345,20 @@ fn closes_p(n: &LocalName) -> bool {
     )
 }
 
-/// End tags closed only when in scope, after implied end tags.
+/// End tags closed only when in scope, after implied end tags: the start
+/// tags that close a `<p>` (but `p` itself), and a few more.
 fn is_block_end(n: &LocalName) -> bool {
-    matches!(
-        *n,
-        local_name!("address")
-            | local_name!("article")
-            | local_name!("aside")
-            | local_name!("blockquote")
-            | local_name!("button")
-            | local_name!("center")
-            | local_name!("details")
-            | local_name!("dialog")
-            | local_name!("dir")
-            | local_name!("div")
-            | local_name!("dl")
-            | local_name!("fieldset")
-            | local_name!("figcaption")
-            | local_name!("figure")
-            | local_name!("footer")
-            | local_name!("header")
-            | local_name!("hgroup")
-            | local_name!("listing")
-            | local_name!("main")
-            | local_name!("menu")
-            | local_name!("nav")
-            | local_name!("ol")
-            | local_name!("pre")
-            | local_name!("search")
-            | local_name!("section")
-            | local_name!("select")
-            | local_name!("summary")
-            | local_name!("ul")
-            | local_name!("applet")
-            | local_name!("marquee")
-            | local_name!("object")
-    )
+    (*n != local_name!("p") && closes_p(n))
+        || matches!(
+            *n,
+            local_name!("button")
+                | local_name!("listing")
+                | local_name!("pre")
+                | local_name!("select")
+                | local_name!("applet")
+                | local_name!("marquee")
+                | local_name!("object")
+        )
 }
 
 fn is_formatting(n: &LocalName) -> bool {

@@ -21,14 +21,14 @@ pub(crate) const FALLBACK_END: &str = "tw-fallback-end";
 /// Moves every streamed part into its placeholder, dropping the fallback it
 /// replaces. Returns how many parts were moved.
 pub fn complete(document: &mut Html) -> usize {
-    let mut parts: FxHashMap<&str, NodeId> = FxHashMap::default();
+    let mut parts: FxHashMap<String, NodeId> = FxHashMap::default();
     let mut holes: Vec<(String, NodeId)> = Vec::new();
     let mut ends: Vec<NodeId> = Vec::new();
     for node in document.tree.root().descendants() {
         match tag(&node) {
             Some("div") if attr(&node, "hidden").is_some() => {
                 if let Some(id) = attr(&node, "id").and_then(|id| id.strip_prefix("S:")) {
-                    parts.insert(id, node.id());
+                    parts.insert(id.to_string(), node.id());
                 }
             }
             Some("template") => {
@@ -40,7 +40,6 @@ pub fn complete(document: &mut Html) -> usize {
             _ => {}
         }
     }
-    let parts: FxHashMap<String, NodeId> = parts.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     let mut moved = 0;
     for (hole_id, hole) in holes {
         let Some(&part) = parts.get(&hole_id[2..]) else {
