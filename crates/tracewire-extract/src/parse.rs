@@ -782,7 +782,7 @@ impl TreeBuilder {
         self.find_in_scope(&name, |n| matches!(*n, local_name!("ol") | local_name!("ul")))
     }
 
-    fn in_table_scope(&self, matches: fn(&LocalName) -> bool) -> Option<usize> {
+    fn in_table_scope(&self, matches: impl Fn(&LocalName) -> bool) -> Option<usize> {
         for (i, open) in self.stack.iter().enumerate().rev() {
             if open.foreign {
                 continue;
@@ -801,21 +801,7 @@ impl TreeBuilder {
     }
 
     fn in_table_scope_named(&self, name: &LocalName) -> Option<usize> {
-        for (i, open) in self.stack.iter().enumerate().rev() {
-            if open.foreign {
-                continue;
-            }
-            if open.name == *name {
-                return Some(i);
-            }
-            if matches!(
-                open.name,
-                local_name!("html") | local_name!("table") | local_name!("template")
-            ) {
-                return None;
-            }
-        }
-        None
+        self.in_table_scope(|n| n == name)
     }
 
     fn generate_implied_end_tags(&mut self, except: Option<&LocalName>) {
