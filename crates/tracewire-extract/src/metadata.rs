@@ -77,18 +77,32 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
         .map(|n| collapse_whitespace(&n))
         .filter(|n| !n.is_empty());
 
-    let declared = meta(&s, &["og:title", "twitter:title"])
+    // A declared title that is only the site's name ("Robomow") names no
+    // article: take the next one.
+    let site_folded = site_name.as_deref().map(crate::eval::fold);
+    let not_site = |t: &String| site_folded.as_deref() != Some(crate::eval::fold(t).as_str());
+    let declared = ["og:title", "twitter:title"]
+        .iter()
+        .flat_map(|key| s.metas.iter().filter(move |(k, _)| k == key))
+        .map(|(_, v)| v.clone())
+        .find(not_site)
         .or_else(|| article.and_then(|a| json_str(a.get("headline"))))
         .or_else(|| title_from_title_tag(&s, site_name.as_deref()))
         .map(|t| strip_site_suffix(&decode_entities(&collapse_whitespace(&t)), site_name.as_deref()));
     // The headline a reader sees is the page's <h1>; og:title is often a
     // social-media variant. Take the <h1> that agrees with the declared
     // titles, so a logo <h1> ("World News Feed") is never the title.
-    let site_folded = site_name.as_deref().map(crate::eval::fold);
     // An <h1> of a few words that does not agree with the declared title is
     // a section's name ("Webcams", "Our Blog"), not this article's headline.
     let short = |h: &String| h.split_whitespace().count() <= 3;
-    let title = on_page_headline(&s, declared.as_deref(), site_name.as_deref())
+    // A social-media og:title ("Blog post >> Visit our blog") may agree
+    // with no <h1> where the <title> does; that <h1> must be most of the
+    // <title>, not the blog's name before it ("Lessons Learned: …").
+    let title = on_page_headline(&s, declared.as_deref(), site_name.as_deref(), 0.2)
+        .or_else(|| {
+            let tag = strip_site_suffix(&collapse_whitespace(s.title_tag.as_deref()?), site_name.as_deref());
+            on_page_headline(&s, Some(&tag), site_name.as_deref(), 0.5)
+        })
         .or_else(|| {
             s.content_h1
                 .clone()
@@ -1060,7 +1074,7 @@ fn with_kicker_or_subtitle(h1: &str, declared: &str) -> bool {
 }
 
 /// The <h1> that best agrees with the declared title, if any agrees.
-fn on_page_headline(s: &Signals, declared: Option<&str>, site_name: Option<&str>) -> Option<String> {
+fn on_page_headline(s: &Signals, declared: Option<&str>, site_name: Option<&str>, min_coverage: f64) -> Option<String> {
     let site = site_name.map(crate::eval::fold);
     let candidates: Vec<&String> = s
         .h1s
@@ -1071,20 +1085,75 @@ fn on_page_headline(s: &Signals, declared: Option<&str>, site_name: Option<&str>
         return (candidates.len() == 1).then(|| candidates[0].clone());
     };
     let target = word_set(declared);
+    let folded = crate::eval::fold(declared);
+    // An <h1> agrees when half its words (or the declared title's) are
+    // shared, and it covers part of the declared title (`min_coverage`): a
+    // one-word heading in the text ("Discord") is not a long title's.
     candidates
         .into_iter()
         .map(|h| {
             let w = word_set(h);
             let shared = w.intersection(&target).count() as f64;
             let overlap = shared / (w.len().min(target.len()).max(1) as f64);
-            (h, overlap)
+            let coverage = shared / (target.len().max(1) as f64);
+            (h, overlap, coverage, crate::eval::fold(h) == folded)
         })
-        .filter(|(_, overlap)| *overlap >= 0.5)
-        .max_by(|a, b| a.1.total_cmp(&b.1).then(a.0.len().cmp(&b.0.len())))
-        .map(|(h, _)| match with_kicker_or_subtitle(h, declared) {
-            true => declared.to_string(),
-            false => h.clone(),
+        .filter(|(_, overlap, coverage, _)| *overlap >= 0.5 && *coverage >= min_coverage)
+        .max_by(|a, b| a.3.cmp(&b.3).then(a.1.total_cmp(&b.1)).then(a.0.len().cmp(&b.0.len())))
+        .map(|(h, ..)| {
+            match with_kicker_or_subtitle(h, declared) || lost_quotes(h, declared) || numbered(h, declared) {
+                true => declared.to_string(),
+                false => h.clone(),
+            }
         })
+}
+
+/// "8 Recent Trends in Photography" declared, "Recent Trends in
+/// Photography" set as the <h1> beside a big "8": a design drops a count or
+/// a year ("… in 2025") from the heading that the title carries.
+fn numbered(h1: &str, declared: &str) -> bool {
+    let (h, d) = (crate::eval::fold(h1), crate::eval::fold(declared));
+    let Some(at) = d.find(h.as_str()).filter(|_| !h.is_empty() && h != d) else {
+        return false;
+    };
+    let (before, after) = (&d[..at], &d[at + h.len()..]);
+    if !(before.is_empty() || before.ends_with(' ')) || !(after.is_empty() || after.starts_with(' ')) {
+        return false;
+    }
+    let extra: Vec<&str> = before.split_whitespace().chain(after.split_whitespace()).collect();
+    (1..=3).contains(&extra.len())
+        && extra.iter().any(|w| w.chars().any(|c| c.is_ascii_digit()))
+        && extra
+            .iter()
+            .all(|w| w.chars().any(|c| c.is_ascii_digit()) || matches!(*w, "in" | "for" | "of"))
+}
+
+/// The same headline, but the <h1>'s curly quotes were lost to a "?" (or
+/// U+FFFD) on the way: the declared title kept them.
+fn lost_quotes(h1: &str, declared: &str) -> bool {
+    let letters = |t: &str, keep: char| -> String {
+        crate::eval::fold(t)
+            .chars()
+            .filter(|&c| c.is_alphanumeric() || c == keep)
+            .collect()
+    };
+    let d = letters(declared, '\0');
+    // Each lost character left a "?" (or U+FFFD) where one or two were,
+    // between letters: a "?" that ends the headline is a question mark.
+    let lost = letters(&h1.replace('?', "\u{FFFD}"), '\u{FFFD}');
+    let pieces: Vec<&str> = lost.split('\u{FFFD}').collect();
+    if pieces.len() < 2 || pieces.iter().any(|p| p.is_empty()) {
+        return false;
+    }
+    let mut rest = d.as_str();
+    for (i, piece) in pieces.iter().enumerate() {
+        let Some(at) = rest.find(piece) else { return false };
+        if (i == 0 && at != 0) || (i > 0 && at > 2) {
+            return false;
+        }
+        rest = &rest[at + piece.len()..];
+    }
+    rest.len() <= 2
 }
 
 /// Author names from a JSON-LD `author` value, following `@id` references

@@ -549,6 +549,86 @@ fn streamed_react_content_in_a_hidden_box_is_the_article() {
 }
 
 #[test]
+fn declared_titles_and_h1s_that_tell_the_same_headline() {
+    let p = "<p>Body text that is long enough to be the article, with commas, and more words here.</p>";
+    let title = |head: &str, body: &str| {
+        let page = format!("<html><head>{head}</head><body>{body}{p}</body></html>");
+        extract(&page, None).title
+    };
+    // The design sets the count beside the <h1>; the title carries it.
+    assert_eq!(
+        title(
+            r#"<meta property="og:title" content="8 Recent Trends in Photography">"#,
+            "<h1>Recent Trends in Photography</h1>"
+        )
+        .as_deref(),
+        Some("8 Recent Trends in Photography")
+    );
+    // But a longer addition is not a count.
+    assert_eq!(
+        title(
+            r#"<meta property="og:title" content="Recent Trends in Photography for Studios 2025">"#,
+            "<h1>Recent Trends in Photography</h1>"
+        )
+        .as_deref(),
+        Some("Recent Trends in Photography")
+    );
+    // Curly quotes lost to "?" in the <h1>; a final "?" is a question.
+    assert_eq!(
+        title(
+            r#"<meta property="og:title" content="Event Planning: A Beginner’s Guide">"#,
+            "<h1>Event Planning? A Beginner?s Guide</h1>"
+        )
+        .as_deref(),
+        Some("Event Planning: A Beginner’s Guide")
+    );
+    assert_eq!(
+        title(
+            r#"<meta property="og:title" content="Which Is Best for You">"#,
+            "<h1>Which Is Best for You?</h1>"
+        )
+        .as_deref(),
+        Some("Which Is Best for You?")
+    );
+    // An og:title that is the site's name is no title.
+    assert_eq!(
+        title(
+            r#"<meta property="og:site_name" content="Robomow"><meta property="og:title" content="Robomow"><meta property="og:title" content="Which mower suits which lawn? | Robomow">"#,
+            "<h1>Which mower suits which lawn?</h1>"
+        )
+        .as_deref(),
+        Some("Which mower suits which lawn?")
+    );
+    // A one-word heading in the text is not a long title's headline.
+    assert_eq!(
+        title(
+            r#"<meta property="og:title" content="How we found a flaw in Discord, Vercel and hundreds of other companies">"#,
+            "<div><h1>Discord</h1></div>"
+        )
+        .as_deref(),
+        Some("How we found a flaw in Discord, Vercel and hundreds of other companies")
+    );
+    // A social og:title agrees with no <h1>; the <title> does.
+    assert_eq!(
+        title(
+            "<title>Paid Time Off Policies: Best Practices &amp; Benefits | Paycom Blog</title><meta property=\"og:title\" content=\"Blog post >> Visit the blog to learn more\">",
+            "<div><h1>Paid Time-Off Policies: Best Practices and Benefits</h1></div>"
+        )
+        .as_deref(),
+        Some("Paid Time-Off Policies: Best Practices and Benefits")
+    );
+    // An <h1> equal to the declared title beats a longer one holding it.
+    assert_eq!(
+        title(
+            r#"<meta property="og:title" content="Tax 101: Understanding the basics">"#,
+            "<h1>Tax 101: Understanding the basics</h1><h1><p>Tax 101: Understanding the basics</p><h4>A guide to the taxes Americans pay</h4></h1>"
+        )
+        .as_deref(),
+        Some("Tax 101: Understanding the basics")
+    );
+}
+
+#[test]
 fn a_short_section_h1_gives_way_to_the_declared_title() {
     let p = "<p>Body text that is long enough to be the article, with commas, and more words here.</p>";
     let page = format!(
