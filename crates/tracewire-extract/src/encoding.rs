@@ -12,13 +12,115 @@ use encoding_rs::{Encoding, UTF_8};
 pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> String {
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         let body = bytes.get(bom_len..).unwrap_or(&[]);
-        return encoding.decode_without_bom_handling(body).0.into_owned();
+        return undo_double_encoding(encoding.decode_without_bom_handling(body).0.into_owned());
     }
     let encoding = content_type
         .and_then(charset_from_content_type)
         .or_else(|| charset_from_meta(bytes))
         .unwrap_or_else(|| guess(bytes));
-    encoding.decode_without_bom_handling(bytes).0.into_owned()
+    undo_double_encoding(encoding.decode_without_bom_handling(bytes).0.into_owned())
+}
+
+/// Repairs text that was UTF-8, read as Latin-1 or windows-1252 somewhere
+/// upstream (a CMS, a feed importer) and saved again as UTF-8: "Investorâ\u{80}\u{99}s"
+/// and "Investorâ€™s" become "Investor’s", "Â " a no-break space. Readers see
+/// the damage too, but no one means it. Like ftfy's core fix, narrowed to
+/// sequences that ordinary text never holds: a lead character U+00C2..=U+00F4
+/// followed by the characters its UTF-8 bytes would have become, decoding
+/// to one valid character. Two-byte sequences are repaired only with "Â" or
+/// "Ã" as the lead or a C1 control / windows-1252 punctuation after it, so
+/// "É®" in a phonetics page stays. No maintained crate does just this
+/// (ftfy is Python; the Rust ports carry its whole heuristic model).
+fn undo_double_encoding(text: String) -> String {
+    let bytes = text.as_bytes();
+    // Every such lead is C3 82..=C3 B4 in UTF-8, and what follows it starts
+    // with C2 (U+0080..=U+00BF) or a windows-1252 symbol's first byte.
+    let damaged = memchr::memchr_iter(0xC3, bytes).any(|i| {
+        bytes.get(i + 1).is_some_and(|b| (0x82..=0xB4).contains(b))
+            && bytes
+                .get(i + 2)
+                .is_some_and(|b| matches!(b, 0xC2 | 0xC5 | 0xC6 | 0xCB | 0xE2))
+    });
+    if !damaged {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(c) = rest.chars().next() {
+        match undo_one(rest) {
+            Some((fixed, used)) => {
+                out.push(fixed);
+                rest = &rest[used..];
+            }
+            None => {
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    out
+}
+
+/// The character at the start of `s` if it is one double-encoded
+/// character, and how many bytes of `s` it took.
+fn undo_one(s: &str) -> Option<(char, usize)> {
+    let lead = s.chars().next()?;
+    let lead_byte = u8::try_from(u32::from(lead))
+        .ok()
+        .filter(|b| (0xC2..=0xF4).contains(b))?;
+    let continuation = match lead_byte {
+        0xC2..=0xDF => 1,
+        0xE0..=0xEF => 2,
+        _ => 3,
+    };
+    let mut utf8 = [lead_byte, 0, 0, 0];
+    let mut used = lead.len_utf8();
+    for slot in utf8.iter_mut().skip(1).take(continuation) {
+        let c = s[used..].chars().next()?;
+        *slot = byte_read_as(c)?;
+        used += c.len_utf8();
+    }
+    if continuation == 1 && utf8[1] >= 0xA0 && !matches!(lead_byte, 0xC2 | 0xC3) {
+        return None;
+    }
+    let fixed = std::str::from_utf8(&utf8[..=continuation]).ok()?.chars().next()?;
+    Some((fixed, used))
+}
+
+/// The byte 0x80..=0xBF that Latin-1 or windows-1252 reads as `c`.
+fn byte_read_as(c: char) -> Option<u8> {
+    let b = match c {
+        '\u{80}'..='\u{BF}' => return u8::try_from(u32::from(c)).ok(),
+        '€' => 0x80,
+        '‚' => 0x82,
+        'ƒ' => 0x83,
+        '„' => 0x84,
+        '…' => 0x85,
+        '†' => 0x86,
+        '‡' => 0x87,
+        'ˆ' => 0x88,
+        '‰' => 0x89,
+        'Š' => 0x8A,
+        '‹' => 0x8B,
+        'Œ' => 0x8C,
+        'Ž' => 0x8E,
+        '‘' => 0x91,
+        '’' => 0x92,
+        '“' => 0x93,
+        '”' => 0x94,
+        '•' => 0x95,
+        '–' => 0x96,
+        '—' => 0x97,
+        '˜' => 0x98,
+        '™' => 0x99,
+        'š' => 0x9A,
+        '›' => 0x9B,
+        'œ' => 0x9C,
+        'ž' => 0x9E,
+        'Ÿ' => 0x9F,
+        _ => return None,
+    };
+    Some(b)
 }
 
 /// UTF-8 when the bytes are valid UTF-8, else the detector's guess.
@@ -148,6 +250,25 @@ mod tests {
             let (bytes, _, unmappable) = encoding.encode(&page);
             assert!(!unmappable, "{label}");
             assert!(decode_html(&bytes, None).contains(text), "{label}");
+        }
+    }
+
+    #[test]
+    fn double_encoded_utf8_is_repaired() {
+        // UTF-8 read as Latin-1 and saved again, as on a real page.
+        let page = "<h1>A DIY Investor\u{e2}\u{80}\u{99}s Guide\u{c2}\u{a0}\u{e2}\u{80}\u{94} caf\u{c3}\u{a9}</h1>";
+        assert_eq!(
+            decode_html(page.as_bytes(), None),
+            "<h1>A DIY Investor’s Guide\u{a0}— café</h1>"
+        );
+        // The same read as windows-1252.
+        assert_eq!(
+            decode_html("don€™t, Ã©tÃ©".replace('€', "â€").as_bytes(), None),
+            "don’t, été"
+        );
+        // Ordinary text with those letters stays as it is.
+        for text in ["NÃO, São Paulo", "Ɋ É® ɮ", "â, à la carte — “quoted” ™", "Ã", "â€"] {
+            assert_eq!(decode_html(text.as_bytes(), None), text);
         }
     }
 

@@ -35,6 +35,7 @@ struct Signals {
     canonical: Option<String>,
     base_href: Option<String>,
     html_lang: Option<String>,
+    date_orders: DateOrders,
     title_tag: Option<String>,
     h1s: Vec<String>,
     /// Position and node of each of `h1s`.
@@ -243,6 +244,9 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
     // A dateline gives a day; a declared time on that day says more.
     // "09.10.2024" may be read either way; the declared day decides.
     // The declared publication time may be written in UTC, a day off.
+    // Failing that, the page's own way of writing dates decides ("3
+    // October 2023" elsewhere on it), or its language ("en-GB", "fr").
+    let page_order = date_order(&s);
     let precise = |d: &VisibleDate| {
         let same_day = |p: &DateTime<FixedOffset>| {
             let day = p.date_naive();
@@ -252,7 +256,10 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
             .filter(same_day)
             .or_else(|| declared_published.filter(|p| same_local_day(*p, d.date)))
             .or_else(|| declared_modified.filter(same_day))
-            .unwrap_or(d.date)
+            .unwrap_or(match d.swapped {
+                Some(other) if page_order.is_some_and(|o| o != d.order) => other,
+                _ => d.date,
+            })
     };
     let line = dateline(document, &s, anchor);
     // A date named both published and updated shows the update when it is
@@ -340,14 +347,66 @@ struct VisibleDate {
     /// The innermost ancestor named like a box of other things (related
     /// posts, comments, a sidebar): the date is this article's only if that
     /// box also holds the headline (then it is a page-wide wrapper such as
-    /// "layout--sidebar-right").
+    /// "layout--sidebar-right"), or the date is the first text after the
+    /// headline (a "newsletter-details" line under a newsletter's title).
     chrome: Option<NodeId>,
+    /// The last text node with letters or digits before the date.
+    previous: Option<NodeId>,
+    /// `chrome` is named like a list of other articles or comments.
+    others: bool,
     /// The other reading of a numeric date that could be either day or
     /// month first ("09.10.2024").
     swapped: Option<DateTime<FixedOffset>>,
+    /// Whether `date` was read day first ("3 October 2023", "15/12/2025").
+    order: Order,
     /// Inside a paragraph or list item of running text ("valid November 26
     /// – December 3, 2025"): a date the article mentions, not its own.
     in_prose: bool,
+}
+
+/// How many of a page's dates that read one way only put the day first,
+/// and how many the month.
+#[derive(Debug, Default, Clone, Copy)]
+struct DateOrders {
+    day_first: usize,
+    month_first: usize,
+}
+
+/// Which of day and month this page puts first: what most of its
+/// unambiguous dates do, else what its language does.
+fn date_order(s: &Signals) -> Option<Order> {
+    let DateOrders { day_first, month_first } = s.date_orders;
+    if day_first != month_first {
+        return Some(if day_first > month_first {
+            Order::DayFirst
+        } else {
+            Order::MonthFirst
+        });
+    }
+    let lang = s.html_lang.as_deref()?.to_ascii_lowercase().replace('_', "-");
+    match lang.as_str() {
+        "" | "en" => None,
+        "en-us" | "en-ph" | "en-ca" => Some(Order::MonthFirst),
+        _ => Some(Order::DayFirst),
+    }
+}
+
+/// A date read from text: where it starts (a byte offset), and for a
+/// numeric date that reads both ways, the other reading.
+struct Reading {
+    date: DateTime<FixedOffset>,
+    start: usize,
+    swapped: Option<DateTime<FixedOffset>>,
+    order: Order,
+}
+
+/// Which of day and month a date puts first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    DayFirst,
+    MonthFirst,
+    /// "2025-09-04": year first, as everywhere.
+    Neither,
 }
 
 /// What the words before a visible date say it is.
@@ -369,15 +428,18 @@ fn gather(document: &Html) -> Signals {
     // The last text node with letters in it: a date's label ("Updated:")
     // is often an element of its own just before the date.
     let mut previous_text: &str = "";
+    let mut previous: Option<NodeId> = None;
     for node in document.tree.root().descendants() {
         if let Node::Text(t) = node.value() {
             text_pos += 1;
-            if let Some(mut date) = visible_date(&node, t, previous_text) {
+            if let Some(mut date) = visible_date(&node, t, previous_text, &mut s.date_orders) {
                 date.pos = text_pos;
+                date.previous = previous;
                 s.visible_dates.push(date);
             }
             if t.bytes().any(|b| b.is_ascii_alphanumeric()) {
                 previous_text = t;
+                previous = Some(node.id());
             }
             if let Some(name) = by_line(&node, t) {
                 s.by_lines.push((text_pos, name));
@@ -398,7 +460,12 @@ fn gather(document: &Html) -> Signals {
                     .or_else(|| attr(&node, "http-equiv"));
                 if let (Some(key), Some(content)) = (key, attr(&node, "content")) {
                     let content = content.trim();
-                    if !content.is_empty() {
+                    // Some frameworks carry JSON-LD in a <meta name="script:ld+json">.
+                    if key.ends_with("ld+json")
+                        && let Ok(v) = serde_json::from_str::<Value>(content)
+                    {
+                        s.json_ld.push(v);
+                    } else if !content.is_empty() {
                         s.metas.push((key.to_ascii_lowercase(), content.to_string()));
                     }
                 }
@@ -600,23 +667,37 @@ const NOT_DATELINE: &[&str] = &[
     "trending",
 ];
 
+/// Of those, the words of lists of other articles and of comments: their
+/// dates are never this article's, even first under the headline.
+const OTHERS: &[&str] = &[
+    "related", "comment", "recent", "popular", "reply", "archive", "trending",
+];
+
+/// Whether an element's class or id contains one of `words`.
+fn named_any(node: &NodeRef<'_, Node>, words: &[&str]) -> bool {
+    [attr(node, "class"), attr(node, "id")]
+        .into_iter()
+        .flatten()
+        .any(|v| words.iter().any(|w| contains_ignore_ascii_case(v, w)))
+}
+
 /// Whether an ancestor of `node` is one of `tags`, or has a class or id
 /// containing one of `words`: the box holds something other than this
 /// article's own lines (navigation, comments, other articles).
 fn inside_any(node: &NodeRef<'_, Node>, tags: &[&str], words: &[&str]) -> bool {
-    node.ancestors().any(|a| {
-        tag(&a).is_some_and(|t| tags.contains(&t))
-            || [attr(&a, "class"), attr(&a, "id")]
-                .into_iter()
-                .flatten()
-                .any(|v| words.iter().any(|w| contains_ignore_ascii_case(v, w)))
-    })
+    node.ancestors()
+        .any(|a| tag(&a).is_some_and(|t| tags.contains(&t)) || named_any(&a, words))
 }
 
 /// The date written in a short text node that a reader would take for a
 /// dateline, with its label; `None` for dates in links and navigation, and
 /// for text too long to be a dateline. Its `pos` is left for the caller.
-fn visible_date(node: &NodeRef<'_, Node>, text: &str, previous_text: &str) -> Option<VisibleDate> {
+fn visible_date(
+    node: &NodeRef<'_, Node>,
+    text: &str,
+    previous_text: &str,
+    orders: &mut DateOrders,
+) -> Option<VisibleDate> {
     let t = text.trim();
     // Every date we read has a four-digit year from 1990 to 2100.
     let has_year = t
@@ -626,7 +707,20 @@ fn visible_date(node: &NodeRef<'_, Node>, text: &str, previous_text: &str) -> Op
     if t.len() < 6 || t.len() > 160 || !has_year {
         return None;
     }
-    let (date, start, swapped) = parse_visible_date(t)?;
+    let Reading {
+        date,
+        start,
+        swapped,
+        order,
+    } = parse_visible_date(t)?;
+    // Every date tells how the page writes dates, links' dates too.
+    if swapped.is_none() {
+        match order {
+            Order::DayFirst => orders.day_first += 1,
+            Order::MonthFirst => orders.month_first += 1,
+            Order::Neither => {}
+        }
+    }
     // A <time> states its date for machines in `datetime`; that is the
     // page's word when the two disagree by more than a time zone (the text
     // is only how it is shown).
@@ -645,15 +739,7 @@ fn visible_date(node: &NodeRef<'_, Node>, text: &str, previous_text: &str) -> Op
     if inside_any(node, &chrome, &[]) {
         return None;
     }
-    let chrome = node
-        .ancestors()
-        .find(|a| {
-            [attr(a, "class"), attr(a, "id")]
-                .into_iter()
-                .flatten()
-                .any(|v| NOT_DATELINE.iter().any(|w| contains_ignore_ascii_case(v, w)))
-        })
-        .map(|a| a.id());
+    let chrome = node.ancestors().find(|a| named_any(a, NOT_DATELINE));
     // The label is the text before the date, or the text node before it.
     let before = t[..start].trim();
     let label_text = if before.chars().any(char::is_alphabetic) {
@@ -685,8 +771,11 @@ fn visible_date(node: &NodeRef<'_, Node>, text: &str, previous_text: &str) -> Op
         pos: 0,
         date,
         label,
-        chrome,
+        others: chrome.as_ref().is_some_and(|a| named_any(a, OTHERS)),
+        chrome: chrome.map(|a| a.id()),
+        previous: None,
         swapped,
+        order,
         in_prose: is_sentence(t) || in_prose(node),
     })
 }
@@ -745,9 +834,20 @@ static NUMERIC_DATE: LazyLock<Regex> = LazyLock::new(|| {
 /// "15/12/2025" (month first unless that cannot be); with the byte offset
 /// where it starts and, for a numeric date that reads both ways, the other
 /// reading.
-fn parse_visible_date(text: &str) -> Option<(DateTime<FixedOffset>, usize, Option<DateTime<FixedOffset>>)> {
+fn parse_visible_date(text: &str) -> Option<Reading> {
     if let Some((d, start)) = written_date_at(text) {
-        return Some((d, start, None));
+        let written = &text.as_bytes()[start..];
+        let order = match written.first() {
+            Some(b) if b.is_ascii_alphabetic() => Order::MonthFirst,
+            _ if written.get(4) == Some(&b'-') => Order::Neither,
+            _ => Order::DayFirst,
+        };
+        return Some(Reading {
+            date: d,
+            start,
+            swapped: None,
+            order,
+        });
     }
     let c = NUMERIC_DATE.captures(text)?;
     let start = c.get(0).map_or(0, |m| m.start());
@@ -757,7 +857,12 @@ fn parse_visible_date(text: &str) -> Option<(DateTime<FixedOffset>, usize, Optio
             m.as_str().parse().ok()?,
             d.as_str().parse().ok()?,
         )?;
-        return Some((day, start, None));
+        return Some(Reading {
+            date: day,
+            start,
+            swapped: None,
+            order: Order::Neither,
+        });
     }
     let (a, b): (u32, u32) = (c.name("a")?.as_str().parse().ok()?, c.name("b")?.as_str().parse().ok()?);
     let y: i32 = c.name("y2")?.as_str().parse().ok()?;
@@ -767,7 +872,13 @@ fn parse_visible_date(text: &str) -> Option<(DateTime<FixedOffset>, usize, Optio
     } else {
         (plausible_day(y, a, b)?, plausible_day(y, b, a))
     };
-    Some((day, start, other.filter(|o| *o != day)))
+    let order = if day_first { Order::DayFirst } else { Order::MonthFirst };
+    Some(Reading {
+        date: day,
+        start,
+        swapped: other.filter(|o| *o != day),
+        order,
+    })
 }
 
 /// "By Jane Doe", "by: Jane Doe, Dec 17, 2025", "Written by" followed by
@@ -873,10 +984,14 @@ fn nearest_headline<T>(anchor: Option<usize>, found: &[(usize, T)]) -> Option<&T
 /// Whether a visible date is this article's and not one of a list of other
 /// things: it is outside any box named like one (related posts, comments,
 /// a sidebar), or that box also holds the headline (a page-wide wrapper such
-/// as "layout--sidebar-right").
+/// as "layout--sidebar-right"), or the date comes first after the headline
+/// and the box is not a list of other articles or comments.
 fn own_date(headline: Option<NodeRef<'_, Node>>, d: &VisibleDate) -> bool {
-    d.chrome
-        .is_none_or(|chrome| headline.is_some_and(|h| h.ancestors().any(|a| a.id() == chrome)))
+    let Some(chrome) = d.chrome else { return true };
+    headline.is_some_and(|h| {
+        h.ancestors().any(|a| a.id() == chrome)
+            || !d.others && d.previous.is_some_and(|p| h.descendants().any(|n| n.id() == p))
+    })
 }
 
 /// The visible date nearest below the headline (a dateline sits under or

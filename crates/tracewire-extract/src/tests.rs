@@ -241,6 +241,44 @@ fn the_head_is_never_part_of_the_body() {
 }
 
 #[test]
+fn dates_a_reader_would_read_as_this_articles() {
+    let body = "<p>Body text that is long enough to be the article, with commas, and more words here.</p>";
+    let day = |page: &str| extract(page, None).published.map(|d| d.date_naive().to_string());
+    // A newsletter's date line sits in a box named like a newsletter signup,
+    // but it is the first thing under the headline.
+    let page = format!(
+        r#"<html><body><main><div><h1>Foundational Fitness Protocol</h1></div>
+        <div class="newsletter-details"><p>November 2, 2022</p><p>Sponsored by AG1</p></div>{body}
+        <div class="newsletter-signup"><p>Join on March 3, 2020</p></div></main></body></html>"#
+    );
+    assert_eq!(day(&page).as_deref(), Some("2022-11-02"));
+    // Not when something else comes between.
+    let page = page.replace(
+        "<p>November 2, 2022</p><p>Sponsored by AG1</p>",
+        "<p>Sponsored by AG1</p><p>November 2, 2022</p>",
+    );
+    assert_eq!(day(&page), None);
+    // JSON-LD carried in a <meta>.
+    let page = format!(
+        r#"<html><head><meta name="script:ld+json" content="{{&quot;@type&quot;:&quot;Article&quot;,&quot;datePublished&quot;:&quot;2025-11-17T09:00:00-05:00&quot;}}"></head>
+        <body><h1>T</h1>{body}</body></html>"#
+    );
+    assert_eq!(day(&page).as_deref(), Some("2025-11-17"));
+    // "03/10/2023" is 3 October on a page that writes "13 October 2023".
+    let page = |other: &str| {
+        format!(
+            r#"<html lang="en"><body><h1>Wine types</h1><div class="blog-date">03/10/2023</div>{body}
+            <ul class="posts"><li><a href="/a">Sake careers <span>{other}</span></a></li></ul></body></html>"#
+        )
+    };
+    assert_eq!(day(&page("13 October 2023")).as_deref(), Some("2023-10-03"));
+    assert_eq!(day(&page("October 13, 2023")).as_deref(), Some("2023-03-10"));
+    // Or the page's language says so.
+    let page = page("").replace(r#"lang="en""#, r#"lang="en-GB""#);
+    assert_eq!(day(&page).as_deref(), Some("2023-10-03"));
+}
+
+#[test]
 fn the_dateline_under_the_headline_beats_declared_dates() {
     let body = "<p>Body text that is long enough to be the article, with commas, and more words here.</p>";
     let day = |page: &str| extract(page, None).published.map(|d| d.date_naive().to_string());
