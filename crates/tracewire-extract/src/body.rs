@@ -71,6 +71,14 @@ static TAIL_HEADING: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Of the tail headings, those that only ever introduce other articles: set
+/// as a plain line ("ALSO IN THE NEWS" in a <div>) they still end the article.
+static OTHER_ARTICLES_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(?:related (?:posts|articles|stories)|you (?:may|might) also (?:like|enjoy)|recommended (?:for you|articles|posts)|read next|latest (?:posts|news|articles|stories)|popular (?:posts|articles|stories)|also in (?:the )?news|(?:more|other|latest|in other) news)$",
+    )
+});
+
 const ALWAYS_REMOVED: &[&str] = &[
     "script", "style", "noscript", "template", "iframe", "object", "embed", "canvas", "svg", "button", "input",
     "select", "textarea", "option", "link", "meta", "head", "title", "dialog", "menu",
@@ -982,6 +990,8 @@ fn finish(blocks: Vec<Block>, title: Option<&str>, warnings: Vec<String>) -> Bod
         }
         if is_heading {
             in_tail_section = seen_content && TAIL_HEADING.is_match(block.text.trim());
+        } else if seen_content && OTHER_ARTICLES_LINE.is_match(block.text.trim().trim_end_matches(':')) {
+            in_tail_section = true;
         }
         if in_tail_section {
             continue;

@@ -572,6 +572,16 @@ fn read_more_teasers_are_not_the_article() {
     for bad in ["Alibaba", "CLICKING", "Another story"] {
         assert!(!out.text.contains(bad), "{bad}: {}", out.text);
     }
+    // A plain line that only ever introduces other articles ends the
+    // article like a heading; a "Subscribe" line inside it does not.
+    let page = format!(
+        "<html><body><article><h1>T</h1>{p}<div>Subscribe</div>{p}<div>ALSO IN THE NEWS</div>\
+         <div><div>Front Page</div><div>THE SALVATION ARMY continued its long-standing tradition of community outreach with the distribution...</div></div>\
+         </article></body></html>"
+    );
+    let out = extract(&page, None);
+    assert_eq!(out.text.matches("Body text").count(), 2, "{}", out.text);
+    assert!(!out.text.contains("SALVATION"), "{}", out.text);
 }
 
 #[test]
