@@ -958,6 +958,69 @@ fn push_escaped(out: &mut String, s: &str) {
     }
 }
 
+/// Marks the blocks of teasers for other articles after the article: two or
+/// more in a row of a heading, a date line, and an excerpt cut off
+/// mid-sentence ("… guiding them through"), or of a heading and an excerpt
+/// ending in an ellipsis; perhaps with a "Read more" link. An article's own
+/// sections end their paragraphs.
+fn teaser_blocks(blocks: &[Block]) -> Vec<bool> {
+    let words = |b: &Block| b.text.split_whitespace().count();
+    let is_heading = |b: &Block| b.tag.len() == 2 && b.tag.starts_with('h') && b.tag != "h1" && words(b) <= 25;
+    let is_date_line =
+        |b: &Block| words(b) <= 6 && b.text.chars().any(|c| c.is_ascii_digit()) || is_leading_meta_line(&b.text);
+    let ellipsis = |b: &Block| {
+        let t = b.text.trim();
+        t.len() >= 40 && (t.ends_with("...") || t.ends_with('…'))
+    };
+    let is_cut = |b: &Block| {
+        let t = b.text.trim();
+        ellipsis(b) || t.len() >= 100 && t.ends_with(|c: char| c.is_alphanumeric() || c == ',')
+    };
+    // The end of a teaser starting at `i`, if one does.
+    let teaser_at = |i: usize| -> Option<usize> {
+        let mut j = i;
+        if !is_heading(blocks.get(j)?) {
+            return None;
+        }
+        j += 1;
+        let dated = blocks.get(j).is_some_and(is_date_line);
+        if dated {
+            j += 1;
+        }
+        // Without a date, only an ellipsis tells an excerpt.
+        let excerpt = blocks.get(j)?;
+        if !(dated && is_cut(excerpt) || ellipsis(excerpt)) {
+            return None;
+        }
+        j += 1;
+        if blocks.get(j).is_some_and(|b| b.short_link) {
+            j += 1;
+        }
+        Some(j)
+    };
+    let mut marked = vec![false; blocks.len()];
+    // Teasers follow the article: some prose comes first.
+    let Some(first_prose) = blocks.iter().position(|b| words(b) >= 30) else {
+        return marked;
+    };
+    let mut i = first_prose + 1;
+    while i < blocks.len() {
+        let mut end = i;
+        let mut count = 0;
+        while let Some(next) = teaser_at(end) {
+            end = next;
+            count += 1;
+        }
+        if count >= 2 {
+            marked[i..end].iter_mut().for_each(|m| *m = true);
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    marked
+}
+
 /// Drops the title heading and boilerplate lines, lifts attribution lines
 /// out as data, and joins what is left.
 fn finish(blocks: Vec<Block>, title: Option<&str>, warnings: Vec<String>) -> Body {
@@ -980,8 +1043,9 @@ fn finish(blocks: Vec<Block>, title: Option<&str>, warnings: Vec<String>) -> Bod
         .filter(|(_, n)| *n >= 3)
         .map(|(t, _)| t.to_string())
         .collect();
-    for block in blocks {
-        if block.short_link && buttons.contains(&block.text) {
+    let teasers = teaser_blocks(&blocks);
+    for (block, teaser) in blocks.iter().zip(teasers) {
+        if teaser || block.short_link && buttons.contains(&block.text) {
             continue;
         }
         let is_heading = block.tag.starts_with('h') && block.tag.len() == 2;

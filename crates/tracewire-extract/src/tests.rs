@@ -582,6 +582,29 @@ fn read_more_teasers_are_not_the_article() {
     let out = extract(&page, None);
     assert_eq!(out.text.matches("Body text").count(), 2, "{}", out.text);
     assert!(!out.text.contains("SALVATION"), "{}", out.text);
+    // Teasers: heading, date, an excerpt cut mid-sentence; twice or more.
+    let teaser = |n: u32| {
+        format!(
+            "<h3><a href=\"/t{n}\">Can You Sue for Benefits, part {n}?</a></h3><div>March {n}, 2025</div>\
+             <p>When the administration denies your claim it can feel like a dead end, and many applicants wonder what to do next. At our firm,</p>"
+        )
+    };
+    let page = format!(
+        "<html><body><article><h1>T</h1>{p}{p}<h3>What the law says</h3><div>Section 2</div><p>{}</p>{}{}</article></body></html>",
+        "The statute sets out who may claim, when, and how, in words long enough to be the article's own paragraph. "
+            .repeat(2),
+        teaser(1),
+        teaser(2)
+    );
+    let out = extract(&page, None);
+    assert!(out.text.contains("What the law says"), "{}", out.text);
+    assert!(!out.text.contains("dead end"), "{}", out.text);
+    // One alone may be the article's own section.
+    let page = format!(
+        "<html><body><article><h1>T</h1>{p}{}</article></body></html>",
+        teaser(1)
+    );
+    assert!(extract(&page, None).text.contains("dead end"));
 }
 
 #[test]
