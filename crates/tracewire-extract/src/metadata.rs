@@ -231,11 +231,13 @@ pub fn read(document: &Html, fetched_from: Option<&Url>) -> Metadata {
     })
     .or_else(|| {
         // Sites name their own tags: "published", "w-published-date",
-        // "cXenseParse:publishtime".
+        // "cXenseParse:publishtime". Where several disagree, the first
+        // publication is the earliest.
         s.metas
             .iter()
             .filter(|(k, _)| k.contains("publish") && !k.contains("publisher"))
-            .find_map(|(_, v)| parse_date(v).or_else(|| parse_written_date(v)))
+            .filter_map(|(_, v)| parse_date(v).or_else(|| parse_written_date(v)))
+            .min()
     });
     let url_date = [s.canonical.as_deref(), fetched_from.map(Url::as_str)]
         .into_iter()
@@ -431,7 +433,11 @@ fn gather(document: &Html) -> Signals {
     let mut previous: Option<NodeId> = None;
     for node in document.tree.root().descendants() {
         if let Node::Text(t) = node.value() {
-            text_pos += 1;
+            // Distances count text a reader sees, not the source's
+            // indentation between tags.
+            if t.bytes().any(|b| !b.is_ascii_whitespace()) {
+                text_pos += 1;
+            }
             if let Some(mut date) = visible_date(&node, t, previous_text, &mut s.date_orders) {
                 date.pos = text_pos;
                 date.previous = previous;
@@ -976,8 +982,8 @@ fn nearest_headline<T>(anchor: Option<usize>, found: &[(usize, T)]) -> Option<&T
     let anchor = anchor?;
     found
         .iter()
-        .find(|(pos, _)| *pos >= anchor && pos - anchor <= 60)
-        .or_else(|| found.iter().rev().find(|(pos, _)| *pos < anchor && anchor - pos <= 25))
+        .find(|(pos, _)| *pos > anchor && pos - anchor <= 30)
+        .or_else(|| found.iter().rev().find(|(pos, _)| *pos <= anchor && anchor - pos <= 12))
         .map(|(_, v)| v)
 }
 
@@ -1005,17 +1011,21 @@ fn dateline<'a>(document: &Html, s: &'a Signals, anchor: Option<(usize, NodeId)>
     let after = s
         .visible_dates
         .iter()
-        .filter(|d| d.pos >= anchor && d.pos - anchor <= 60)
+        .filter(|d| d.pos > anchor && d.pos - anchor <= 30)
         .filter(usable);
-    prefer_plain(after).or_else(|| {
-        let before = s
-            .visible_dates
-            .iter()
-            .rev()
-            .filter(|d| d.pos < anchor && anchor - d.pos <= 25)
-            .filter(usable);
-        prefer_plain(before)
-    })
+    let before = s
+        .visible_dates
+        .iter()
+        .rev()
+        .filter(|d| d.pos <= anchor && anchor - d.pos <= 12)
+        .filter(usable);
+    // Below the headline first, unless the line just above it is much
+    // nearer (positions count text nodes; the <h1>'s own text is anchor + 1).
+    match (prefer_plain(after), prefer_plain(before)) {
+        (Some(below), Some(above)) if 2 * (anchor - above.pos + 1) < below.pos - anchor => Some(above),
+        (Some(below), _) => Some(below),
+        (None, above) => above,
+    }
 }
 
 /// The first of `near` (dates in order of distance from the headline), or,
@@ -1044,7 +1054,7 @@ fn far_date(
     let start = anchor.map_or(0, |(pos, _)| pos);
     s.visible_dates
         .iter()
-        .filter(|d| d.pos >= start && !d.in_prose && own_date(headline, d))
+        .filter(|d| d.pos > start && !d.in_prose && own_date(headline, d))
         .find(|d| wanted(d))
         .map(|d| d.date)
 }

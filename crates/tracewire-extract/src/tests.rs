@@ -276,6 +276,16 @@ fn dates_a_reader_would_read_as_this_articles() {
     // Or the page's language says so.
     let page = page("").replace(r#"lang="en""#, r#"lang="en-GB""#);
     assert_eq!(day(&page).as_deref(), Some("2023-10-03"));
+    // A dateline just above the headline beats a date in a list further
+    // down; the source's indentation changes nothing.
+    let items: String = (0..12).map(|i| format!("<li>Step {i} of the plan</li>")).collect();
+    for gap in ["", "\n        "] {
+        let page = format!(
+            "<html><body><main><div class=\"meta\">{gap}<span>May 20, 2025</span>{gap}</div>{gap}<h1>Solar credits</h1>{gap}\
+             {body}<ul>{items}<li>Systems installed after April 15, 2023 get less</li></ul></main></body></html>"
+        );
+        assert_eq!(day(&page).as_deref(), Some("2025-05-20"), "gap {gap:?}");
+    }
 }
 
 #[test]
