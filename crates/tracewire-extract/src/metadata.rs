@@ -520,7 +520,20 @@ fn gather(document: &Html) -> Signals {
             }
             _ => {}
         }
-        if s.rel_author.is_none() && attr(&node, "rel").is_some_and(|r| r.split_whitespace().any(|r| r == "author")) {
+        // The attributes the checks below read, in one scan of the element's.
+        let (mut class, mut id, mut rel, mut linked_or_marked) = (None, None, None, false);
+        if let Node::Element(e) = node.value() {
+            for (k, v) in e.attrs() {
+                match k {
+                    "class" => class = Some(v),
+                    "id" => id = Some(v),
+                    "rel" => rel = Some(v),
+                    "itemprop" | "href" => linked_or_marked = true,
+                    _ => {}
+                }
+            }
+        }
+        if s.rel_author.is_none() && rel.is_some_and(|r| r.split_whitespace().any(|r| r == "author")) {
             let t = text_of(&node);
             if !t.is_empty() {
                 s.rel_author = Some(t);
@@ -528,22 +541,14 @@ fn gather(document: &Html) -> Signals {
         }
         // Most elements name nothing of interest: check cheaply before the
         // word-by-word tests, which allocate.
-        let named = |pattern: &Regex| {
-            [attr(&node, "class"), attr(&node, "id")]
-                .into_iter()
-                .flatten()
-                .any(|v| pattern.is_match(v))
-        };
+        let named = |pattern: &Regex| [class, id].into_iter().flatten().any(|v| pattern.is_match(v));
         if s.date_text.is_none() && named(&DATE_NAMES) && looks_like_date_box(&node) {
             let t = text_of(&node);
             if t.chars().count() <= 80 && parse_written_date(&t).is_some() {
                 s.date_text = Some(t);
             }
         }
-        if s.byline_class.is_none()
-            && (named(&BYLINE_NAMES) || attr(&node, "itemprop").is_some() || attr(&node, "href").is_some())
-            && looks_like_byline_box(&node)
-        {
+        if s.byline_class.is_none() && (linked_or_marked || named(&BYLINE_NAMES)) && looks_like_byline_box(&node) {
             let t = clean_byline(&text_of(&node));
             if acceptable_byline(&t) {
                 s.byline_class = Some(t);
