@@ -1,7 +1,9 @@
 //! Text similarity between articles. Pure: texts in, scores out, no I/O.
 //!
-//! Today: TF-IDF cosine over word tokens, for "related posts". Near-duplicate
-//! detection (shingles, MinHash, LSH) lands here too.
+//! TF-IDF cosine over word tokens, for "related posts"; [`fingerprint`]
+//! for near-duplicates (shingles, MinHash, LSH bands, containment).
+
+pub mod fingerprint;
 
 use std::collections::HashMap;
 
