@@ -33,13 +33,22 @@ fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
 }
 
 impl Furniture {
-    /// Counts an article's paragraphs for its site.
+    /// Counts an article's paragraphs for its site. An article of four
+    /// paragraphs or more, most of which the site has already shown, is a
+    /// version or a repost of a story it has: its paragraphs are the
+    /// story's, not furniture, and are not counted again (else a story
+    /// updated three times would be). A brief of a few lines is counted
+    /// whatever it repeats: there the furniture can be most of the text.
     pub fn learn(&mut self, site: &str, text: &str) {
         let keys: FxHashSet<u64> = paragraphs(text).filter_map(paragraph_key).collect();
         if keys.is_empty() {
             return;
         }
         let counts = self.counts.entry(site.to_string()).or_default();
+        let known = keys.iter().filter(|k| counts.contains_key(k)).count();
+        if keys.len() >= 4 && known * 2 > keys.len() {
+            return;
+        }
         for k in keys {
             *counts.entry(k).or_default() += 1;
         }

@@ -89,7 +89,7 @@ pub struct Relation {
 /// Thresholds on shingle overlap, in terms of the earlier text `e` and the
 /// later `l`: `shared / |l|` ("how much of the later comes from the
 /// earlier") and `shared / |e|` ("how much of the earlier it carries").
-const DUPLICATE_JACCARD: f64 = 0.9;
+const DUPLICATE_JACCARD: f64 = 0.98;
 const UPDATE_CONTAINMENT: f64 = 0.5;
 /// A copy's own words are mostly the source's (a new headline and the
 /// site's furniture aside), and it carries at least half of the source.

@@ -200,3 +200,22 @@ fn long_chains_do_not_overflow() {
     }
     assert_eq!(uf.find(200_000), 0);
 }
+
+#[test]
+fn a_story_posted_again_and_again_is_not_furniture() {
+    let mut corpus = Corpus::new();
+    let mut all = Vec::new();
+    for v in 0..4 {
+        let text = format!(
+            "{STORY}\nUpdate {v}: officials said more talks were planned for next week in the Turkish city of Istanbul."
+        );
+        all.extend(corpus.add(doc(v + 1, "live.example", &format!("live-{v}"), v, &text)));
+    }
+    for later in 2..=4 {
+        assert!(
+            all.iter()
+                .any(|r| r.from == 1 && r.to == later && r.kind == Kind::Update),
+            "{later}: {all:?}"
+        );
+    }
+}

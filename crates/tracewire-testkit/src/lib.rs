@@ -7,6 +7,7 @@
 //! Wikinews corpus.
 
 pub mod demo;
+pub mod simulate;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -5,11 +5,13 @@ mod batch;
 mod commands;
 mod config;
 mod progress;
+mod relate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use tracewire_testkit::simulate::SimConfig;
 
 // Parsing and extraction allocate many small strings and nodes; mimalloc
 // serves them faster than glibc's allocator (see docs/BENCHMARKS.md).
@@ -111,6 +113,30 @@ enum Command {
     },
     /// Print the commented example configuration.
     Config,
+    /// Build a simulated web of copied stories with its ground truth
+    /// (docs.jsonl, truth.jsonl), from the bundled Wikinews texts.
+    Simulate {
+        /// Stories (original articles).
+        #[arg(long, default_value_t = 200)]
+        origins: usize,
+        /// Sites publishing them and their copies.
+        #[arg(long, default_value_t = 30)]
+        sites: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Folder to write to (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Find copies, excerpts and updates in a collection, with every copy's
+    /// origin: reads {"id","url","site","title","text","published"} lines.
+    Relate {
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// Writes {"a","b","kind","score","evidence"} and {"id","origin","source"} lines.
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -132,6 +158,16 @@ enum BenchCommand {
         /// metadata field's truth and prediction) to this file.
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
+    },
+    /// Provenance against the syndication simulator: pair precision and
+    /// recall, origin and source accuracy, fingerprints per second.
+    Relate {
+        #[arg(long, default_value_t = 200)]
+        origins: usize,
+        #[arg(long, default_value_t = 30)]
+        sites: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Time and peak memory of extraction on generated hostile pages (huge,
     /// deeply nested, one giant text node, attribute floods).
@@ -178,6 +214,17 @@ fn main() -> ExitCode {
                 print!("{}", config::EXAMPLE);
                 return Ok(ExitCode::SUCCESS);
             }
+            // Offline work on files: no configuration, no database.
+            Command::Simulate {
+                origins,
+                sites,
+                seed,
+                out,
+            } => return relate::simulate_to(SimConfig { origins, sites, seed }, &out),
+            Command::Relate { input, output } => return relate::relate_file(&input, &output),
+            Command::Bench {
+                command: BenchCommand::Relate { origins, sites, seed },
+            } => return relate::bench_relate(SimConfig { origins, sites, seed }),
             other => other,
         };
         // Every other command reads the configuration, so a broken file is
@@ -221,7 +268,10 @@ fn main() -> ExitCode {
                 command: BenchCommand::Huge { mib },
             } => batch::bench_huge(mib),
             Command::Serve { listen, no_worker } => commands::serve(&ctx, &listen, !no_worker).await,
-            Command::Config => Ok(ExitCode::SUCCESS),
+            Command::Config | Command::Simulate { .. } | Command::Relate { .. } => Ok(ExitCode::SUCCESS),
+            Command::Bench {
+                command: BenchCommand::Relate { .. },
+            } => Ok(ExitCode::SUCCESS),
         }
     });
     match result {
