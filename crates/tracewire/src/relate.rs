@@ -339,8 +339,10 @@ pub fn bench_relate(config: SimConfig) -> Result<ExitCode> {
         "source       {:.4} of copies that name their source",
         s.source_accuracy_attributed
     );
+    let words_per_doc = words as f64 / docs.len().max(1) as f64;
     println!(
-        "fingerprint  {fp_rate:.0} docs/s (one thread; {:.0} keys, {:.0} bytes of keys per article)",
+        "fingerprint  {fp_rate:.0} docs/s, {:.0} for 700-word articles (one thread; {:.0} keys, {:.0} bytes of keys per article)",
+        fp_rate * words_per_doc / 700.0,
         keys as f64 / (rounds * sim.docs.len()).max(1) as f64,
         8.0 * keys as f64 / (rounds * sim.docs.len()).max(1) as f64
     );
