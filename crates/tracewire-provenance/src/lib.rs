@@ -188,6 +188,8 @@ pub struct Corpus {
     entries: Vec<Entry>,
     by_id: FxHashMap<i64, usize>,
     by_url: FxHashMap<String, usize>,
+    /// Documents by the URL they name as their source.
+    naming: FxHashMap<String, Vec<usize>>,
     keys: FxHashMap<u64, Vec<usize>>,
     furniture: Furniture,
 }
@@ -280,9 +282,9 @@ impl Corpus {
             relations.push(attribution(&self.entries[i].doc, &doc));
         }
         let own = url_key(&doc.url);
-        for e in &self.entries {
-            if e.doc.source_url.as_deref().map(url_key).as_deref() == Some(own.as_str()) && e.doc.id != doc.id {
-                relations.push(attribution(&doc, &e.doc));
+        for &i in self.naming.get(&own).map(Vec::as_slice).unwrap_or(&[]) {
+            if self.entries[i].doc.id != doc.id {
+                relations.push(attribution(&doc, &self.entries[i].doc));
             }
         }
         let index = self.entries.len();
@@ -291,6 +293,9 @@ impl Corpus {
         }
         self.by_id.insert(doc.id, index);
         self.by_url.entry(own).or_insert(index);
+        if let Some(src) = doc.source_url.as_deref().map(url_key) {
+            self.naming.entry(src).or_default().push(index);
+        }
         self.entries.push(Entry { doc, shingles, seen });
         relations
     }
@@ -360,6 +365,10 @@ pub fn lineages(corpus: &Corpus, relations: &[Relation]) -> Vec<Lineage> {
         .filter(|r| r.kind == Kind::Attributes)
         .map(|r| (r.to, r.from))
         .collect();
+    let mut incoming: FxHashMap<i64, Vec<&Relation>> = FxHashMap::default();
+    for r in relations.iter().filter(|r| r.kind.is_copying()) {
+        incoming.entry(r.to).or_default().push(r);
+    }
     let mut out = Vec::new();
     for (_, mut ids) in members {
         ids.sort_by_key(|&id| corpus.order_key(id));
@@ -388,7 +397,7 @@ pub fn lineages(corpus: &Corpus, relations: &[Relation]) -> Vec<Lineage> {
                 .get(&id)
                 .copied()
                 .filter(|s| ids.contains(s))
-                .or_else(|| best_source(corpus, relations, id));
+                .or_else(|| best_source(corpus, incoming.get(&id).map(Vec::as_slice).unwrap_or(&[]), id));
             out.push(Lineage {
                 id,
                 origin,
@@ -400,12 +409,13 @@ pub fn lineages(corpus: &Corpus, relations: &[Relation]) -> Vec<Lineage> {
     out
 }
 
-/// The earlier article `id` shares most of its text with.
-fn best_source(corpus: &Corpus, relations: &[Relation], id: i64) -> Option<i64> {
+/// The earlier article `id` shares most of its text with, of those whose
+/// copying relations lead to it (`incoming`).
+fn best_source(corpus: &Corpus, incoming: &[&Relation], id: i64) -> Option<i64> {
     let me = corpus.order_key(id);
-    relations
+    incoming
         .iter()
-        .filter(|r| r.to == id && r.kind.is_copying() && corpus.order_key(r.from) < me)
+        .filter(|r| corpus.order_key(r.from) < me)
         .max_by(|a, b| {
             a.score
                 .total_cmp(&b.score)
