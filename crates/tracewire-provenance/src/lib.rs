@@ -12,6 +12,7 @@
 //! [`lineages`] then picks each story's origin and each copy's immediate
 //! source, and [`diff`] says what a copy added and removed.
 
+mod cites;
 mod diff;
 mod furniture;
 
@@ -19,6 +20,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tracewire_similar::fingerprint::{self, Overlap};
 
+pub use cites::{Cite, CiteKind, citations};
 pub use diff::{ParagraphDiff, diff};
 pub use furniture::Furniture;
 
