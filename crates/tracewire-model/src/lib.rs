@@ -168,3 +168,15 @@ pub struct ArticleText {
     pub url: String,
     pub text: String,
 }
+
+/// A relation provenance found between two articles: `to` is a duplicate,
+/// copy, excerpt or update of the earlier `from`, or names it as its source
+/// (`kind` is one of "duplicate", "copy", "excerpt", "update", "attributes").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleRelation {
+    pub from: ArticleId,
+    pub to: ArticleId,
+    pub kind: String,
+    pub score: f64,
+    pub evidence: String,
+}

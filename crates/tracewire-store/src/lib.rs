@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use tracewire_model::{Article, ArticleId, ArticleSummary, ArticleText, Feed, FeedId, NewArticle};
+use tracewire_model::{Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Feed, FeedId, NewArticle};
 
 pub use sqlite::SqliteStore;
 
@@ -103,6 +103,29 @@ pub trait Store: Send + Sync {
     async fn add_view(&self, id: ArticleId) -> Result<Option<i64>>;
     /// Texts of the newest `limit` articles, for similarity ranking.
     async fn article_texts(&self, limit: i64) -> Result<Vec<ArticleText>>;
+
+    /// Stores an article's fingerprint keys under `scheme`, replacing any it had.
+    async fn put_fingerprint(&self, article: ArticleId, scheme: u32, keys: &[u64]) -> Result<()>;
+    /// Articles that share fingerprint keys with `keys`, counting band keys
+    /// and containment anchors apart, most shared first, at most `limit`.
+    async fn fingerprint_candidates(&self, keys: &[u64], limit: i64) -> Result<Vec<Candidate>>;
+    /// Stores relations (one per pair and kind; a repeat replaces the score
+    /// and evidence).
+    async fn put_relations(&self, relations: &[ArticleRelation]) -> Result<()>;
+    /// Every relation an article is part of, either side.
+    async fn relations_of(&self, article: ArticleId) -> Result<Vec<ArticleRelation>>;
+}
+
+/// Band keys have bit 62 set; containment anchors have it clear
+/// (`tracewire_similar::fingerprint`).
+pub const BAND_KEY_BIT: u64 = 1 << 62;
+
+/// An article sharing fingerprint keys with a looked-up one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    pub article: ArticleId,
+    pub bands: i64,
+    pub anchors: i64,
 }
 
 /// Opens the embedded default: a SQLite database in `data_dir`, created and

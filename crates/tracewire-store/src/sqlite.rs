@@ -10,10 +10,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{FromRow, QueryBuilder};
 use tracewire_model::{
-    Article, ArticleId, ArticleSummary, ArticleText, Attribution, Feed, FeedId, FeedStatus, NewArticle,
+    Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Attribution, Feed, FeedId, FeedStatus, NewArticle,
 };
 
-use crate::{FetchOutcome, FetchResult, NewFeed, Result, Store, StoreError};
+use crate::{BAND_KEY_BIT, Candidate, FetchOutcome, FetchResult, NewFeed, Result, Store, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -56,6 +56,12 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await?;
         Ok(SqliteStore { pool })
     }
+}
+
+/// A fingerprint key as stored: the scheme keeps its top bit clear, so the
+/// cast keeps its value.
+fn key_to_i64(key: u64) -> i64 {
+    (key & (u64::MAX >> 1)) as i64
 }
 
 fn to_secs(t: DateTime<Utc>) -> i64 {
@@ -391,6 +397,99 @@ impl Store for SqliteStore {
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(views.map(|(v,)| v))
+    }
+
+    async fn put_fingerprint(&self, article: ArticleId, scheme: u32, keys: &[u64]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM fingerprint_keys WHERE article_id = ?")
+            .bind(article)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT OR REPLACE INTO fingerprints (article_id, scheme) VALUES (?, ?)")
+            .bind(article)
+            .bind(i64::from(scheme))
+            .execute(&mut *tx)
+            .await?;
+        // Keys fit i64: the fingerprint scheme keeps the top bit clear.
+        for chunk in keys.chunks(400) {
+            let mut q = QueryBuilder::new("INSERT OR IGNORE INTO fingerprint_keys (key, article_id) ");
+            q.push_values(chunk, |mut row, key| {
+                row.push_bind(key_to_i64(*key)).push_bind(article);
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn fingerprint_candidates(&self, keys: &[u64], limit: i64) -> Result<Vec<Candidate>> {
+        let mut out: std::collections::HashMap<i64, Candidate> = std::collections::HashMap::new();
+        for chunk in keys.chunks(400) {
+            let mut q = QueryBuilder::new("SELECT key, article_id FROM fingerprint_keys WHERE key IN (");
+            let mut list = q.separated(", ");
+            for key in chunk {
+                list.push_bind(key_to_i64(*key));
+            }
+            q.push(")");
+            let rows: Vec<(i64, i64)> = q.build_query_as().fetch_all(&self.pool).await?;
+            for (key, article) in rows {
+                let c = out.entry(article).or_insert(Candidate {
+                    article,
+                    bands: 0,
+                    anchors: 0,
+                });
+                if key as u64 & BAND_KEY_BIT != 0 {
+                    c.bands += 1;
+                } else {
+                    c.anchors += 1;
+                }
+            }
+        }
+        let mut found: Vec<Candidate> = out.into_values().collect();
+        found.sort_by_key(|c| (std::cmp::Reverse(c.bands + c.anchors), c.article));
+        found.truncate(usize::try_from(limit.max(0)).unwrap_or(usize::MAX));
+        Ok(found)
+    }
+
+    async fn put_relations(&self, relations: &[ArticleRelation]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for r in relations {
+            sqlx::query(
+                "INSERT INTO relations (from_id, to_id, kind, score, evidence) VALUES (?, ?, ?, ?, ?) \
+                 ON CONFLICT (from_id, to_id, kind) DO UPDATE SET score = excluded.score, evidence = excluded.evidence",
+            )
+            .bind(r.from)
+            .bind(r.to)
+            .bind(&r.kind)
+            .bind(r.score)
+            .bind(&r.evidence)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn relations_of(&self, article: ArticleId) -> Result<Vec<ArticleRelation>> {
+        let rows: Vec<(i64, i64, String, f64, String)> = sqlx::query_as(
+            "SELECT from_id, to_id, kind, score, evidence FROM relations WHERE from_id = ? \
+             UNION SELECT from_id, to_id, kind, score, evidence FROM relations WHERE to_id = ? \
+             ORDER BY 1, 2, 3",
+        )
+        .bind(article)
+        .bind(article)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(from, to, kind, score, evidence)| ArticleRelation {
+                from,
+                to,
+                kind,
+                score,
+                evidence,
+            })
+            .collect())
     }
 
     async fn article_texts(&self, limit: i64) -> Result<Vec<ArticleText>> {

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::{Duration, Utc};
-use tracewire_model::{Attribution, AttributionKind, FeedStatus, NewArticle};
-use tracewire_store::{FetchOutcome, FetchResult, NewFeed, StoreError, open_embedded};
+use tracewire_model::{ArticleRelation, Attribution, AttributionKind, FeedStatus, NewArticle};
+use tracewire_store::{BAND_KEY_BIT, Candidate, FetchOutcome, FetchResult, NewFeed, StoreError, open_embedded};
 
 fn article(feed_id: i64, guid: &str, published_days_ago: i64) -> NewArticle {
     NewArticle {
@@ -134,10 +134,82 @@ async fn storage_story() {
     assert_eq!(recent.iter().map(|a| a.id).collect::<Vec<_>>(), vec![a2]);
     assert_eq!(recent[0].html, "<p>Body of a2</p>");
 
-    // Removing a feed removes its articles.
+    // Fingerprints: candidates by shared keys, bands and anchors apart,
+    // most shared first; storing again replaces the keys.
+    let band = |n: u64| BAND_KEY_BIT | n;
+    let a3 = store.insert_article(&article(feed.id, "a3", 3)).await.unwrap().unwrap();
+    store
+        .put_fingerprint(a1, 1, &[band(1), band(2), 10, 11, 12])
+        .await
+        .unwrap();
+    store.put_fingerprint(a2, 1, &[band(1), 10, 99]).await.unwrap();
+    store.put_fingerprint(a3, 1, &[band(7), 77]).await.unwrap();
+    let found = store
+        .fingerprint_candidates(&[band(1), band(2), 10, 11, 55], 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        found,
+        vec![
+            Candidate {
+                article: a1,
+                bands: 2,
+                anchors: 2
+            },
+            Candidate {
+                article: a2,
+                bands: 1,
+                anchors: 1
+            },
+        ]
+    );
+    assert_eq!(store.fingerprint_candidates(&[band(1)], 1).await.unwrap().len(), 1);
+    assert!(store.fingerprint_candidates(&[], 10).await.unwrap().is_empty());
+    store.put_fingerprint(a1, 1, &[band(9)]).await.unwrap();
+    let found = store.fingerprint_candidates(&[band(1), band(9)], 10).await.unwrap();
+    assert_eq!(found.iter().map(|c| c.article).collect::<Vec<_>>(), vec![a1, a2]);
+    // The largest key the scheme makes round-trips.
+    store.put_fingerprint(a3, 1, &[u64::MAX >> 1]).await.unwrap();
+    assert_eq!(
+        store.fingerprint_candidates(&[u64::MAX >> 1], 10).await.unwrap()[0].article,
+        a3
+    );
+
+    // Relations: one per pair and kind, found from either side.
+    let rel = |from, to, kind: &str, score| ArticleRelation {
+        from,
+        to,
+        kind: kind.to_string(),
+        score,
+        evidence: format!("{kind} evidence"),
+    };
+    store
+        .put_relations(&[
+            rel(a1, a2, "copy", 0.8),
+            rel(a1, a2, "attributes", 1.0),
+            rel(a2, a3, "excerpt", 0.3),
+        ])
+        .await
+        .unwrap();
+    store.put_relations(&[rel(a1, a2, "copy", 0.9)]).await.unwrap();
+    let of_a2 = store.relations_of(a2).await.unwrap();
+    assert_eq!(of_a2.len(), 3);
+    assert_eq!(of_a2.iter().find(|r| r.kind == "copy").unwrap().score, 0.9);
+    assert_eq!(store.relations_of(a1).await.unwrap().len(), 2);
+
+    // Removing a feed removes its articles, and with them their fingerprints
+    // and relations.
     assert!(store.remove_feed(feed.id).await.unwrap());
     assert!(!store.remove_feed(feed.id).await.unwrap());
     assert_eq!(store.count_articles().await.unwrap(), 0);
+    assert!(
+        store
+            .fingerprint_candidates(&[band(1), band(9), 10], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.relations_of(a2).await.unwrap().is_empty());
 }
 
 #[tokio::test]
