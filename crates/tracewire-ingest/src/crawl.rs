@@ -82,6 +82,8 @@ pub struct FeedReport {
     pub page_fallbacks: usize,
     /// Entries left for the next crawl: neither page nor feed content gave text.
     pub skipped_entries: Vec<String>,
+    /// Relations provenance found between the new articles and stored ones.
+    pub relations: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -92,6 +94,10 @@ pub struct CrawlReport {
 impl CrawlReport {
     pub fn new_articles(&self) -> usize {
         self.feeds.iter().map(|f| f.new_articles).sum()
+    }
+
+    pub fn relations(&self) -> usize {
+        self.feeds.iter().map(|f| f.relations).sum()
     }
 
     pub fn failed_feeds(&self) -> usize {
@@ -392,8 +398,16 @@ impl Crawler {
                         report.page_fallbacks += 1;
                     }
                     let inserted = self.store.insert_article(&article).await?;
-                    if inserted.is_some() {
+                    if let Some(id) = inserted {
                         report.new_articles += 1;
+                        // Provenance is worth less than the article: a
+                        // failure here is logged and the crawl goes on.
+                        match crate::provenance::relate_new_article(self.store.as_ref(), id, &article).await {
+                            Ok(found) => report.relations += found.len(),
+                            Err(e) => {
+                                tracing::warn!(article = id, error = %e, "provenance not computed for this article")
+                            }
+                        }
                     }
                     inserted.is_some()
                 }

@@ -9,6 +9,7 @@ pub mod crawl;
 pub mod feed;
 pub mod fetch;
 pub mod opml_io;
+pub mod provenance;
 
 pub use crawl::{CrawlConfig, CrawlEvent, CrawlReport, Crawler, FeedReport};
 pub use feed::{FeedEntry, ParsedFeed, parse_feed};

@@ -256,11 +256,12 @@ async fn crawl_round(crawler: Crawler, force: bool, show_progress: bool) -> Resu
 fn print_report(report: &CrawlReport) {
     let not_modified = report.feeds.iter().filter(|f| f.not_modified).count();
     println!(
-        "crawled {} feeds: {} new articles, {} not modified, {} failed",
+        "crawled {} feeds: {} new articles, {} not modified, {} failed; {} relations between copies",
         report.feeds.len(),
         report.new_articles(),
         not_modified,
-        report.failed_feeds()
+        report.failed_feeds(),
+        report.relations()
     );
     for f in &report.feeds {
         if let Some(e) = &f.error {

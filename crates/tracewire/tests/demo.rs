@@ -32,6 +32,15 @@ async fn demo_crawls_the_fixture_web_and_serves_it() {
     .await
     .expect("demo was not ready within 60s");
     assert!(transcript.contains("0 failed"), "{transcript}");
+    // The aggregators' copies were related to what they copied as the
+    // crawl stored them.
+    let relations: usize = transcript
+        .split("failed; ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("the crawl summary counts relations");
+    assert!(relations >= 5, "{transcript}");
 
     let client = reqwest::Client::new();
     let list: serde_json::Value = client

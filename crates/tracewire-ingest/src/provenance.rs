@@ -1,0 +1,90 @@
+//! Provenance as articles arrive: fingerprint the new article, look up
+//! stored articles sharing its keys, verify each on exact shingle sets and
+//! store the relations found. The rules are `tracewire_provenance`'s; this
+//! module only feeds them from the store.
+
+use tracewire_model::{Article, ArticleId, ArticleRelation, NewArticle};
+use tracewire_provenance::{Doc, classify};
+use tracewire_similar::fingerprint;
+use tracewire_store::{Result, Store};
+
+/// Candidates verified per new article, most shared keys first: copies of
+/// one story are a handful; a story copied by hundreds of sites still finds
+/// its origin among the first.
+const MAX_CANDIDATES: i64 = 64;
+/// A candidate shares a band, or this many containment anchors.
+const MIN_ANCHORS: i64 = 2;
+
+fn host(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_ascii_lowercase()))
+        .unwrap_or_default()
+}
+
+fn doc_of_new(id: ArticleId, a: &NewArticle) -> Doc {
+    Doc {
+        id,
+        url: a.url.clone(),
+        site: host(&a.url),
+        title: a.title.clone(),
+        text: a.text.clone(),
+        published: Some(a.published.unwrap_or(a.fetched_at).timestamp()),
+        source_url: a.source_url.clone(),
+    }
+}
+
+fn doc_of(a: &Article) -> Doc {
+    Doc {
+        id: a.id,
+        url: a.url.clone(),
+        site: host(&a.url),
+        title: a.title.clone(),
+        text: a.text.clone(),
+        published: Some(a.published.unwrap_or(a.fetched_at).timestamp()),
+        source_url: a.source_url.clone(),
+    }
+}
+
+/// Fingerprints a just-stored article and stores its relations to the
+/// articles before it; returns them.
+pub async fn relate_new_article(
+    store: &dyn Store,
+    id: ArticleId,
+    article: &NewArticle,
+) -> Result<Vec<ArticleRelation>> {
+    let new = doc_of_new(id, article);
+    let shingles = fingerprint::shingles(&new.text);
+    let keys = fingerprint::lookup_keys(&shingles);
+    let candidates = store.fingerprint_candidates(&keys, MAX_CANDIDATES + 1).await?;
+    store.put_fingerprint(id, fingerprint::SCHEME, &keys).await?;
+    let mut relations = Vec::new();
+    for c in candidates
+        .into_iter()
+        .filter(|c| c.article != id && (c.bands >= 1 || c.anchors >= MIN_ANCHORS))
+    {
+        let Some(other) = store.article(c.article).await? else {
+            continue;
+        };
+        let other = doc_of(&other);
+        let other_shingles = fingerprint::shingles(&other.text);
+        // Earlier by publication time; the one stored first on a tie.
+        let new_is_later = (other.published, other.id) <= (new.published, new.id);
+        let (earlier, later, ov) = if new_is_later {
+            (&other, &new, fingerprint::overlap(&other_shingles, &shingles))
+        } else {
+            (&new, &other, fingerprint::overlap(&shingles, &other_shingles))
+        };
+        if let Some((kind, score, evidence)) = classify(earlier, later, ov) {
+            relations.push(ArticleRelation {
+                from: earlier.id,
+                to: later.id,
+                kind: kind.as_str().to_string(),
+                score,
+                evidence,
+            });
+        }
+    }
+    store.put_relations(&relations).await?;
+    Ok(relations)
+}
