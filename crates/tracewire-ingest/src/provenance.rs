@@ -3,7 +3,8 @@
 //! store the relations found. The rules are `tracewire_provenance`'s; this
 //! module only feeds them from the store.
 
-use tracewire_model::{Article, ArticleId, ArticleRelation, NewArticle};
+use chrono::{DateTime, Utc};
+use tracewire_model::{ArticleId, ArticleRelation, NewArticle};
 use tracewire_provenance::{Doc, classify};
 use tracewire_similar::fingerprint;
 use tracewire_store::{Result, Store};
@@ -22,27 +23,25 @@ fn host(url: &str) -> String {
         .unwrap_or_default()
 }
 
-fn doc_of_new(id: ArticleId, a: &NewArticle) -> Doc {
+/// Provenance's view of a stored article; an undated one dates from its fetch.
+#[allow(clippy::too_many_arguments)]
+fn doc(
+    id: ArticleId,
+    url: &str,
+    title: &str,
+    text: &str,
+    published: Option<DateTime<Utc>>,
+    fetched_at: DateTime<Utc>,
+    source_url: Option<&String>,
+) -> Doc {
     Doc {
         id,
-        url: a.url.clone(),
-        site: host(&a.url),
-        title: a.title.clone(),
-        text: a.text.clone(),
-        published: Some(a.published.unwrap_or(a.fetched_at).timestamp()),
-        source_url: a.source_url.clone(),
-    }
-}
-
-fn doc_of(a: &Article) -> Doc {
-    Doc {
-        id: a.id,
-        url: a.url.clone(),
-        site: host(&a.url),
-        title: a.title.clone(),
-        text: a.text.clone(),
-        published: Some(a.published.unwrap_or(a.fetched_at).timestamp()),
-        source_url: a.source_url.clone(),
+        url: url.to_string(),
+        site: host(url),
+        title: title.to_string(),
+        text: text.to_string(),
+        published: Some(published.unwrap_or(fetched_at).timestamp()),
+        source_url: source_url.cloned(),
     }
 }
 
@@ -53,7 +52,16 @@ pub async fn relate_new_article(
     id: ArticleId,
     article: &NewArticle,
 ) -> Result<Vec<ArticleRelation>> {
-    let new = doc_of_new(id, article);
+    let a = article;
+    let new = doc(
+        id,
+        &a.url,
+        &a.title,
+        &a.text,
+        a.published,
+        a.fetched_at,
+        a.source_url.as_ref(),
+    );
     let shingles = fingerprint::shingles(&new.text);
     let keys = fingerprint::lookup_keys(&shingles);
     let candidates = store.fingerprint_candidates(&keys, MAX_CANDIDATES + 1).await?;
@@ -66,7 +74,16 @@ pub async fn relate_new_article(
         let Some(other) = store.article(c.article).await? else {
             continue;
         };
-        let other = doc_of(&other);
+        let o = other;
+        let other = doc(
+            o.id,
+            &o.url,
+            &o.title,
+            &o.text,
+            o.published,
+            o.fetched_at,
+            o.source_url.as_ref(),
+        );
         let other_shingles = fingerprint::shingles(&other.text);
         // Earlier by publication time; the one stored first on a tie.
         let new_is_later = (other.published, other.id) <= (new.published, new.id);

@@ -147,36 +147,27 @@ pub fn citations(text: &str) -> Vec<Cite> {
             },
         ));
     };
-    for c in REPORT_OF.captures_iter(text) {
-        let who = c.name("who").map(|m| m.as_str()).and_then(clean_name);
-        if who.as_deref().is_some_and(is_outlet) {
-            add(c.get(0).map_or(0, |m| m.start()), who, CiteKind::Outlet, &c[0]);
-        }
-    }
-    for c in HERES.captures_iter(text) {
-        let who = c.name("who").map(|m| m.as_str()).and_then(clean_name);
-        add(c.get(0).map_or(0, |m| m.start()), who, CiteKind::Speaker, &c[0]);
-    }
-    for c in ACCORDING_TO.captures_iter(text) {
-        let who = c.name("who").map(|m| m.as_str()).and_then(clean_name);
-        add(c.get(0).map_or(0, |m| m.start()), who, CiteKind::Speaker, &c[0]);
-    }
-    for c in TOLD.captures_iter(text) {
-        let at = c.get(0).map_or(0, |m| m.start());
-        match (c.name("who"), c.name("unnamed")) {
-            (Some(w), _) => add(at, clean_name(w.as_str()), CiteKind::Speaker, &c[0]),
-            (None, Some(u)) => add(at, Some(u.as_str().trim().to_string()), CiteKind::Unnamed, &c[0]),
-            _ => {}
-        }
-    }
-    for c in STATEMENT.captures_iter(text) {
-        let who = c.name("who").map(|m| m.as_str()).and_then(clean_name);
-        add(c.get(0).map_or(0, |m| m.start()), who, CiteKind::Speaker, &c[0]);
-    }
-    for c in OUTLET_SAID.captures_iter(text) {
-        let who = c.name("who").map(|m| m.as_str()).and_then(clean_name);
-        if who.as_deref().is_some_and(is_outlet) {
-            add(c.get(0).map_or(0, |m| m.start()), who, CiteKind::Outlet, &c[0]);
+    // (pattern, whether only outlets count): "a Reuters report" and
+    // "Reuters said" name a source only when the name is an outlet's.
+    let patterns: [(&Regex, bool); 6] = [
+        (&REPORT_OF, true),
+        (&HERES, false),
+        (&ACCORDING_TO, false),
+        (&TOLD, false),
+        (&STATEMENT, false),
+        (&OUTLET_SAID, true),
+    ];
+    for (pattern, outlets_only) in patterns {
+        for c in pattern.captures_iter(text) {
+            let at = c.get(0).map_or(0, |m| m.start());
+            if let Some(u) = c.name("unnamed") {
+                add(at, Some(u.as_str().trim().to_string()), CiteKind::Unnamed, &c[0]);
+                continue;
+            }
+            let who = c.name("who").map(|m| m.as_str()).and_then(clean_name);
+            if !outlets_only || who.as_deref().is_some_and(is_outlet) {
+                add(at, who, CiteKind::Speaker, &c[0]);
+            }
         }
     }
     found.sort_by_key(|(at, _)| *at);

@@ -116,14 +116,8 @@ enum Command {
     /// Build a simulated web of copied stories with its ground truth
     /// (docs.jsonl, truth.jsonl), from the bundled Wikinews texts.
     Simulate {
-        /// Stories (original articles).
-        #[arg(long, default_value_t = 200)]
-        origins: usize,
-        /// Sites publishing them and their copies.
-        #[arg(long, default_value_t = 30)]
-        sites: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
+        #[command(flatten)]
+        web: SimArgs,
         /// Folder to write to (created if missing).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
@@ -162,12 +156,8 @@ enum BenchCommand {
     /// Provenance against the syndication simulator: pair precision and
     /// recall, origin and source accuracy, fingerprints per second.
     Relate {
-        #[arg(long, default_value_t = 200)]
-        origins: usize,
-        #[arg(long, default_value_t = 30)]
-        sites: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
+        #[command(flatten)]
+        web: SimArgs,
     },
     /// Time and peak memory of extraction on generated hostile pages (huge,
     /// deeply nested, one giant text node, attribute floods).
@@ -176,6 +166,29 @@ enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         mib: usize,
     },
+}
+
+/// The simulated web: its size and seed.
+#[derive(Args, Clone, Copy)]
+struct SimArgs {
+    /// Stories (original articles).
+    #[arg(long, default_value_t = 200)]
+    origins: usize,
+    /// Sites publishing them and their copies.
+    #[arg(long, default_value_t = 30)]
+    sites: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+impl From<SimArgs> for SimConfig {
+    fn from(a: SimArgs) -> SimConfig {
+        SimConfig {
+            origins: a.origins,
+            sites: a.sites,
+            seed: a.seed,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -215,16 +228,11 @@ fn main() -> ExitCode {
                 return Ok(ExitCode::SUCCESS);
             }
             // Offline work on files: no configuration, no database.
-            Command::Simulate {
-                origins,
-                sites,
-                seed,
-                out,
-            } => return relate::simulate_to(SimConfig { origins, sites, seed }, &out),
+            Command::Simulate { web, out } => return relate::simulate_to(web.into(), &out),
             Command::Relate { input, output } => return relate::relate_file(&input, &output),
             Command::Bench {
-                command: BenchCommand::Relate { origins, sites, seed },
-            } => return relate::bench_relate(SimConfig { origins, sites, seed }),
+                command: BenchCommand::Relate { web },
+            } => return relate::bench_relate(web.into()),
             other => other,
         };
         // Every other command reads the configuration, so a broken file is
