@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use tracewire_model::{ArticleId, ArticleRelation, NewArticle};
-use tracewire_provenance::{Doc, classify};
+use tracewire_provenance::{Doc, classify, site_of};
 use tracewire_similar::fingerprint;
 use tracewire_store::{Result, Store};
 
@@ -15,13 +15,6 @@ use tracewire_store::{Result, Store};
 const MAX_CANDIDATES: i64 = 64;
 /// A candidate shares a band, or this many containment anchors.
 const MIN_ANCHORS: i64 = 2;
-
-fn host(url: &str) -> String {
-    url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_ascii_lowercase()))
-        .unwrap_or_default()
-}
 
 /// Provenance's view of a stored article; an undated one dates from its fetch.
 #[allow(clippy::too_many_arguments)]
@@ -37,7 +30,7 @@ fn doc(
     Doc {
         id,
         url: url.to_string(),
-        site: host(url),
+        site: site_of(url),
         title: title.to_string(),
         text: text.to_string(),
         published: Some(published.unwrap_or(fetched_at).timestamp()),

@@ -68,6 +68,19 @@ impl Kind {
         }
     }
 
+    /// The kind named by [`Kind::as_str`].
+    pub fn parse(s: &str) -> Option<Kind> {
+        [
+            Kind::Duplicate,
+            Kind::Copy,
+            Kind::Excerpt,
+            Kind::Update,
+            Kind::Attributes,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
     /// Whether this relation puts the two in one set of copies.
     pub fn is_copying(self) -> bool {
         !matches!(self, Kind::Attributes)
@@ -147,6 +160,23 @@ pub fn classify(earlier: &Doc, later: &Doc, ov: Overlap) -> Option<(Kind, f64, S
         ));
     }
     None
+}
+
+/// The site an article belongs to: its URL's host without "www.", with the
+/// port when there is one (two servers on one machine are two sites).
+pub fn site_of(url: &str) -> String {
+    let Ok(u) = url::Url::parse(url.trim()) else {
+        return String::new();
+    };
+    let host = u
+        .host_str()
+        .unwrap_or("")
+        .trim_start_matches("www.")
+        .to_ascii_lowercase();
+    match u.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    }
 }
 
 /// A URL reduced to what names a page: no scheme, "www.", fragment,
@@ -351,6 +381,15 @@ pub struct Lineage {
 /// earlier member it shares most of its text with (a copy of a copy carries
 /// its source's edits), nearest in time on a tie.
 pub fn lineages(corpus: &Corpus, relations: &[Relation]) -> Vec<Lineage> {
+    lineages_ordered(relations, &|id| {
+        let (time, seen) = corpus.order_key(id);
+        (time, seen as i64)
+    })
+}
+
+/// [`lineages`] with publication order given by `order` (smaller is
+/// earlier): for articles kept elsewhere, such as a database.
+pub fn lineages_ordered(relations: &[Relation], order: &dyn Fn(i64) -> (i64, i64)) -> Vec<Lineage> {
     let mut groups = UnionFind::default();
     for r in relations.iter().filter(|r| r.kind.is_copying()) {
         groups.union(r.from, r.to);
@@ -373,14 +412,14 @@ pub fn lineages(corpus: &Corpus, relations: &[Relation]) -> Vec<Lineage> {
     }
     let mut out = Vec::new();
     for (_, mut ids) in members {
-        ids.sort_by_key(|&id| corpus.order_key(id));
+        ids.sort_by_key(|&id| order(id));
         // Follow attributions back from the earliest: a chain ends where no
         // one is named, and that is the origin if it came first.
         let earliest = ids[0];
         let mut origin = earliest;
         let mut steps = 0;
         while let Some(&src) = attributed.get(&origin) {
-            if steps > ids.len() || corpus.order_key(src) > corpus.order_key(earliest) && src != earliest {
+            if steps > ids.len() || order(src) > order(earliest) && src != earliest {
                 break;
             }
             origin = src;
@@ -399,7 +438,7 @@ pub fn lineages(corpus: &Corpus, relations: &[Relation]) -> Vec<Lineage> {
                 .get(&id)
                 .copied()
                 .filter(|s| ids.contains(s))
-                .or_else(|| best_source(corpus, incoming.get(&id).map(Vec::as_slice).unwrap_or(&[]), id));
+                .or_else(|| best_source(order, incoming.get(&id).map(Vec::as_slice).unwrap_or(&[]), id));
             out.push(Lineage {
                 id,
                 origin,
@@ -413,16 +452,12 @@ pub fn lineages(corpus: &Corpus, relations: &[Relation]) -> Vec<Lineage> {
 
 /// The earlier article `id` shares most of its text with, of those whose
 /// copying relations lead to it (`incoming`).
-fn best_source(corpus: &Corpus, incoming: &[&Relation], id: i64) -> Option<i64> {
-    let me = corpus.order_key(id);
+fn best_source(order: &dyn Fn(i64) -> (i64, i64), incoming: &[&Relation], id: i64) -> Option<i64> {
+    let me = order(id);
     incoming
         .iter()
-        .filter(|r| corpus.order_key(r.from) < me)
-        .max_by(|a, b| {
-            a.score
-                .total_cmp(&b.score)
-                .then(corpus.order_key(a.from).cmp(&corpus.order_key(b.from)))
-        })
+        .filter(|r| order(r.from) < me)
+        .max_by(|a, b| a.score.total_cmp(&b.score).then(order(a.from).cmp(&order(b.from))))
         .map(|r| r.from)
 }
 

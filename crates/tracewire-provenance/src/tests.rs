@@ -219,3 +219,11 @@ fn a_story_posted_again_and_again_is_not_furniture() {
         );
     }
 }
+
+#[test]
+fn a_site_is_its_host_and_port() {
+    assert_eq!(site_of("https://www.Example.com/a"), "example.com");
+    assert_eq!(site_of("http://127.0.0.1:8080/a"), "127.0.0.1:8080");
+    assert_ne!(site_of("http://127.0.0.1:8080/a"), site_of("http://127.0.0.1:8081/a"));
+    assert_eq!(site_of("not a url"), "");
+}

@@ -196,3 +196,113 @@ pub(crate) async fn feeds(State(state): State<AppState>) -> Response {
         Err(e) => store_error(e),
     }
 }
+
+#[derive(Serialize)]
+struct StoryArticle {
+    id: i64,
+    url: String,
+    site: String,
+    title: String,
+    published: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CopyItem {
+    id: i64,
+    url: String,
+    site: String,
+    /// How it relates to this article ("copy", "excerpt", ...), or
+    /// "same_story" when only through others.
+    relation: String,
+    score: Option<f64>,
+    evidence: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CiteItem {
+    who: String,
+    kind: tracewire_provenance::CiteKind,
+    phrase: String,
+}
+
+#[derive(Serialize)]
+struct ProvenanceBody {
+    origin: StoryArticle,
+    /// From the origin to this article, each copied from the one before.
+    chain: Vec<StoryArticle>,
+    copies: Vec<CopyItem>,
+    cites: Vec<CiteItem>,
+}
+
+fn story_article(a: &Article) -> StoryArticle {
+    StoryArticle {
+        id: a.id,
+        url: a.url.clone(),
+        site: tracewire_provenance::site_of(&a.url),
+        title: a.title.clone(),
+        published: time(a.published),
+    }
+}
+
+/// `GET /api/v1/articles/{id}/provenance`: the story's origin, the chain of
+/// copies that led to this article, every other copy with its relation and
+/// evidence, and the sources its text names.
+pub(crate) async fn provenance(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error(StatusCode::NOT_FOUND, format!("no article with id {id:?}"));
+    };
+    let article: Article = match state.store.article(id).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return error(StatusCode::NOT_FOUND, format!("no article with id {id}")),
+        Err(e) => return store_error(e),
+    };
+    let cites = tracewire_provenance::citations(&article.text)
+        .into_iter()
+        .map(|c| CiteItem {
+            who: c.who,
+            kind: c.kind,
+            phrase: c.phrase,
+        })
+        .collect();
+    let story = match crate::provenance::story_of(state.store.as_ref(), article).await {
+        Ok(s) => s,
+        Err(e) => return store_error(e),
+    };
+    let lineage = story.lineage(id);
+    let chain: Vec<StoryArticle> = story
+        .chain(id)
+        .iter()
+        .filter_map(|i| story.articles.get(i))
+        .map(story_article)
+        .collect();
+    let Some(origin) = story.articles.get(&lineage.origin).map(story_article) else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "the story's origin is missing");
+    };
+    let copies = story
+        .articles
+        .values()
+        .filter(|a| a.id != id)
+        .map(|a| {
+            let direct = story
+                .relations
+                .iter()
+                .filter(|r| (r.from == id && r.to == a.id) || (r.to == id && r.from == a.id))
+                .max_by(|x, y| (x.kind != "attributes").cmp(&(y.kind != "attributes")));
+            CopyItem {
+                id: a.id,
+                url: a.url.clone(),
+                site: tracewire_provenance::site_of(&a.url),
+                relation: direct.map_or("same_story".to_string(), |r| r.kind.clone()),
+                score: direct.map(|r| r.score),
+                evidence: direct.map(|r| r.evidence.clone()),
+            }
+        })
+        .collect();
+    Json(ProvenanceBody {
+        origin,
+        chain,
+        copies,
+        cites,
+    })
+    .into_response()
+}

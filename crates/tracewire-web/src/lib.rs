@@ -9,6 +9,7 @@
 mod api;
 mod feeds;
 mod pages;
+mod provenance;
 
 use std::sync::Arc;
 
@@ -59,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/feed.json", get(feeds::json_feed))
         .route("/api/v1/articles", get(api::articles))
         .route("/api/v1/articles/{id}", get(api::article))
+        .route("/api/v1/articles/{id}/provenance", get(api::provenance))
         .route("/api/v1/feeds", get(api::feeds))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(pages::not_found)

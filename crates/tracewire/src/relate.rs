@@ -84,13 +84,6 @@ fn parse_published(v: Option<&serde_json::Value>) -> Option<i64> {
     }
 }
 
-fn host_of(url: &str) -> String {
-    url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_string()))
-        .unwrap_or_default()
-}
-
 /// Every related pair and every copy's origin, for a collection of documents.
 pub struct Related {
     pub relations: Vec<Relation>,
@@ -124,7 +117,10 @@ pub fn relate_file(input: &Path, output: &Path) -> Result<ExitCode> {
         }
         match serde_json::from_str::<InputDoc>(&line) {
             Ok(d) if seen.insert(d.id) => docs.push(Doc {
-                site: d.site.filter(|s| !s.is_empty()).unwrap_or_else(|| host_of(&d.url)),
+                site: d
+                    .site
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| tracewire_provenance::site_of(&d.url)),
                 id: d.id,
                 url: d.url,
                 title: d.title,

@@ -68,6 +68,68 @@ async fn demo_crawls_the_fixture_web_and_serves_it() {
         })
         .count();
     assert!(credited_locally >= 8, "{credited_locally} copies credit a demo site");
+
+    // Provenance: a copy that credits a demo site has its origin there, a
+    // chain from it, and the other copies of its story.
+    let copy = articles
+        .iter()
+        .find(|a| {
+            a["source_url"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("http://127.0.0.1:"))
+        })
+        .unwrap();
+    let p: serde_json::Value = client
+        .get(format!("{base}/api/v1/articles/{}/provenance", copy["id"]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(p["origin"]["id"], copy["id"], "{p}");
+    let chain = p["chain"].as_array().unwrap();
+    assert!(chain.len() >= 2, "{p}");
+    assert_eq!(chain[0]["id"], p["origin"]["id"]);
+    assert_eq!(chain.last().unwrap()["id"], copy["id"]);
+    assert!(
+        p["copies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == chain[chain.len() - 2]["id"] && c["evidence"].is_string()),
+        "its immediate source is among the copies, with evidence: {p}"
+    );
+    assert!(
+        chain
+            .iter()
+            .all(|a| a["site"].as_str().unwrap().starts_with("127.0.0.1:")),
+        "sites keep their port: {p}"
+    );
+    // The seed cites its sources; an unknown id is a 404.
+    let p: serde_json::Value = client
+        .get(format!("{base}/api/v1/articles/{}/provenance", seed["id"]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cited: Vec<&str> = p["cites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["who"].as_str())
+        .collect();
+    for who in ["Reuters", "Bloomberg", "Dmitry Peskov", "Israeli government"] {
+        assert!(cited.contains(&who), "{who} in {cited:?}");
+    }
+    let missing = client
+        .get(format!("{base}/api/v1/articles/999999/provenance"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
     let home = client
         .get(format!("{base}/"))
         .send()
