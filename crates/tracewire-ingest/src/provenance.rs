@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use tracewire_model::{ArticleId, ArticleRelation, NewArticle};
-use tracewire_provenance::{Doc, classify, site_of};
+use tracewire_provenance::{Doc, relation, site_of, worth_verifying};
 use tracewire_similar::fingerprint;
 use tracewire_store::{Result, Store};
 
@@ -13,48 +13,27 @@ use tracewire_store::{Result, Store};
 /// one story are a handful; a story copied by hundreds of sites still finds
 /// its origin among the first.
 const MAX_CANDIDATES: i64 = 64;
-/// A candidate shares a band, or this many containment anchors.
-const MIN_ANCHORS: i64 = 2;
 
-/// Provenance's view of a stored article; an undated one dates from its fetch.
-#[allow(clippy::too_many_arguments)]
-fn doc(
-    id: ArticleId,
-    url: &str,
-    title: &str,
-    text: &str,
-    published: Option<DateTime<Utc>>,
-    fetched_at: DateTime<Utc>,
-    source_url: Option<&String>,
-) -> Doc {
+// The store tells band keys from anchors by the fingerprint's own bit.
+const _: () = assert!(tracewire_store::BAND_KEY_BIT == fingerprint::BAND_KEY_BIT);
+
+/// Provenance's view of an article; an undated one dates from its fetch.
+fn doc(id: ArticleId, url: &str, text: &str, published: Option<DateTime<Utc>>, fetched_at: DateTime<Utc>) -> Doc {
     Doc {
         id,
         url: url.to_string(),
         site: site_of(url),
-        title: title.to_string(),
+        title: String::new(),
         text: text.to_string(),
         published: Some(published.unwrap_or(fetched_at).timestamp()),
-        source_url: source_url.cloned(),
+        source_url: None,
     }
 }
 
 /// Fingerprints a just-stored article and stores its relations to the
 /// articles before it; returns them.
-pub async fn relate_new_article(
-    store: &dyn Store,
-    id: ArticleId,
-    article: &NewArticle,
-) -> Result<Vec<ArticleRelation>> {
-    let a = article;
-    let new = doc(
-        id,
-        &a.url,
-        &a.title,
-        &a.text,
-        a.published,
-        a.fetched_at,
-        a.source_url.as_ref(),
-    );
+pub async fn relate_new_article(store: &dyn Store, id: ArticleId, a: &NewArticle) -> Result<Vec<ArticleRelation>> {
+    let new = doc(id, &a.url, &a.text, a.published, a.fetched_at);
     let shingles = fingerprint::shingles(&new.text);
     let keys = fingerprint::lookup_keys(&shingles);
     let candidates = store.fingerprint_candidates(&keys, MAX_CANDIDATES + 1).await?;
@@ -62,36 +41,22 @@ pub async fn relate_new_article(
     let mut relations = Vec::new();
     for c in candidates
         .into_iter()
-        .filter(|c| c.article != id && (c.bands >= 1 || c.anchors >= MIN_ANCHORS))
+        .filter(|c| c.article != id && worth_verifying(c.bands, c.anchors))
     {
-        let Some(other) = store.article(c.article).await? else {
+        let Some(o) = store.article(c.article).await? else {
             continue;
         };
-        let o = other;
-        let other = doc(
-            o.id,
-            &o.url,
-            &o.title,
-            &o.text,
-            o.published,
-            o.fetched_at,
-            o.source_url.as_ref(),
-        );
+        let other = doc(o.id, &o.url, &o.text, o.published, o.fetched_at);
         let other_shingles = fingerprint::shingles(&other.text);
         // Earlier by publication time; the one stored first on a tie.
-        let new_is_later = (other.published, other.id) <= (new.published, new.id);
-        let (earlier, later, ov) = if new_is_later {
-            (&other, &new, fingerprint::overlap(&other_shingles, &shingles))
-        } else {
-            (&new, &other, fingerprint::overlap(&shingles, &other_shingles))
-        };
-        if let Some((kind, score, evidence)) = classify(earlier, later, ov) {
+        let other_first = (other.published, other.id) <= (new.published, new.id);
+        if let Some(r) = relation((&other, &other_shingles), (&new, &shingles), other_first) {
             relations.push(ArticleRelation {
-                from: earlier.id,
-                to: later.id,
-                kind: kind.as_str().to_string(),
-                score,
-                evidence,
+                from: r.from,
+                to: r.to,
+                kind: r.kind.as_str().to_string(),
+                score: r.score,
+                evidence: r.evidence,
             });
         }
     }

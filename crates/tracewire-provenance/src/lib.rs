@@ -226,9 +226,25 @@ pub struct Corpus {
     furniture: Furniture,
 }
 
-/// Candidates sharing fewer keys than this are not verified: one shared
-/// band or two anchors.
-const MIN_SHARED_ANCHORS: usize = 2;
+/// Whether a candidate sharing this many band keys and containment
+/// anchors with a document is worth verifying: one band, or two anchors.
+pub fn worth_verifying(bands: usize, anchors: usize) -> bool {
+    bands >= 1 || anchors >= 2
+}
+
+/// The relation between two documents, if any, verified on their exact
+/// shingle sets; `a_first` says which came first.
+pub fn relation(a: (&Doc, &[u64]), b: (&Doc, &[u64]), a_first: bool) -> Option<Relation> {
+    let ((earlier, e_sh), (later, l_sh)) = if a_first { (a, b) } else { (b, a) };
+    let (kind, score, evidence) = classify(earlier, later, fingerprint::overlap(e_sh, l_sh))?;
+    Some(Relation {
+        from: earlier.id,
+        to: later.id,
+        kind,
+        score,
+        evidence,
+    })
+}
 
 impl Corpus {
     pub fn new() -> Corpus {
@@ -266,7 +282,7 @@ impl Corpus {
         let keys = fingerprint::lookup_keys(&shingles);
         let mut hits: FxHashMap<usize, (usize, usize)> = FxHashMap::default();
         for k in &keys {
-            let band = k >> 62 == 1;
+            let band = fingerprint::is_band_key(*k);
             for &i in self.keys.get(k).map(Vec::as_slice).unwrap_or(&[]) {
                 let h = hits.entry(i).or_default();
                 if band {
@@ -280,7 +296,7 @@ impl Corpus {
         let mut relations = Vec::new();
         let mut candidates: Vec<usize> = hits
             .into_iter()
-            .filter(|(_, (bands, anchors))| *bands >= 1 || *anchors >= MIN_SHARED_ANCHORS)
+            .filter(|(_, (bands, anchors))| worth_verifying(*bands, *anchors))
             .map(|(i, _)| i)
             .collect();
         candidates.sort_unstable();
@@ -289,21 +305,11 @@ impl Corpus {
             if other.doc.id == doc.id {
                 continue;
             }
-            let (earlier, later, e_sh, l_sh) = if precedes(other, &doc, seen) {
-                (&other.doc, &doc, &other.shingles, &shingles)
-            } else {
-                (&doc, &other.doc, &shingles, &other.shingles)
-            };
-            let ov = fingerprint::overlap(e_sh, l_sh);
-            if let Some((kind, score, evidence)) = classify(earlier, later, ov) {
-                relations.push(Relation {
-                    from: earlier.id,
-                    to: later.id,
-                    kind,
-                    score,
-                    evidence,
-                });
-            }
+            relations.extend(relation(
+                (&other.doc, &other.shingles),
+                (&doc, &shingles),
+                precedes(other, &doc, seen),
+            ));
         }
         // Attribution both ways: this one names an earlier page, or an
         // earlier page named this one's URL.

@@ -196,6 +196,14 @@ pub fn minhash(shingles: &[u64]) -> Option<[u64; SIGNATURE_LEN]> {
     Some(out)
 }
 
+/// The bit that marks a band key; containment anchors have it clear.
+pub const BAND_KEY_BIT: u64 = 1 << 62;
+
+/// Whether a lookup key is an LSH band key (else a containment anchor).
+pub fn is_band_key(key: u64) -> bool {
+    key & BAND_KEY_BIT != 0
+}
+
 /// The LSH band keys of a signature: band `i` hashes its rows with `i`, so
 /// equal values in different bands never collide. The top bit is clear, so
 /// a key fits a signed 64-bit column; the next says "band".
@@ -207,7 +215,7 @@ pub fn band_keys(signature: &[u64; SIGNATURE_LEN]) -> Vec<u64> {
             let h = rows
                 .iter()
                 .fold(mix(i as u64 + 1), |acc, &r| mix(acc.rotate_left(17) ^ r));
-            (h >> 2) | (1 << 62)
+            (h >> 2) | BAND_KEY_BIT
         })
         .collect()
 }

@@ -124,8 +124,8 @@ pub const BAND_KEY_BIT: u64 = 1 << 62;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Candidate {
     pub article: ArticleId,
-    pub bands: i64,
-    pub anchors: i64,
+    pub bands: usize,
+    pub anchors: usize,
 }
 
 /// Opens the embedded default: a SQLite database in `data_dir`, created and
