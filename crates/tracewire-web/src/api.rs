@@ -123,14 +123,22 @@ struct ArticleDetail {
     feed_id: i64,
 }
 
-pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+/// The article a path names, or the 404 / 500 answer to give instead.
+async fn load_article(state: &AppState, id: &str) -> Result<Article, Response> {
     let Ok(id) = id.parse::<i64>() else {
-        return error(StatusCode::NOT_FOUND, format!("no article with id {id:?}"));
+        return Err(error(StatusCode::NOT_FOUND, format!("no article with id {id:?}")));
     };
-    let article: Article = match state.store.article(id).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return error(StatusCode::NOT_FOUND, format!("no article with id {id}")),
-        Err(e) => return store_error(e),
+    match state.store.article(id).await {
+        Ok(Some(a)) => Ok(a),
+        Ok(None) => Err(error(StatusCode::NOT_FOUND, format!("no article with id {id}"))),
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let article = match load_article(&state, &id).await {
+        Ok(a) => a,
+        Err(response) => return response,
     };
     let related = match related_to(state.store.as_ref(), &article).await {
         Ok(r) => r,
@@ -248,14 +256,11 @@ fn story_article(a: &Article) -> StoryArticle {
 /// copies that led to this article, every other copy with its relation and
 /// evidence, and the sources its text names.
 pub(crate) async fn provenance(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let Ok(id) = id.parse::<i64>() else {
-        return error(StatusCode::NOT_FOUND, format!("no article with id {id:?}"));
+    let article = match load_article(&state, &id).await {
+        Ok(a) => a,
+        Err(response) => return response,
     };
-    let article: Article = match state.store.article(id).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return error(StatusCode::NOT_FOUND, format!("no article with id {id}")),
-        Err(e) => return store_error(e),
-    };
+    let id = article.id;
     let cites = tracewire_provenance::citations(&article.text)
         .into_iter()
         .map(|c| CiteItem {

@@ -188,18 +188,19 @@ pub fn sim_docs(sim: &Simulation) -> Vec<Doc> {
         published: d.published,
         source_url: d.source_url.clone(),
     };
-    let mut docs: Vec<Doc> = sim.docs.iter().map(as_doc).collect();
-    // Undated copies are found after their source, like everything else.
+    // Undated copies are found after their source, like everything else:
+    // they take the time of the article generated before them.
     let mut last = i64::MIN;
-    let mut keys: Vec<(i64, usize)> = Vec::with_capacity(docs.len());
-    for (i, d) in docs.iter().enumerate() {
-        last = d.published.unwrap_or(last.saturating_add(1));
-        keys.push((last, i));
-    }
-    keys.sort();
-    let order: Vec<usize> = keys.into_iter().map(|(_, i)| i).collect();
-    let mut by_index: Vec<Option<Doc>> = docs.drain(..).map(Some).collect();
-    order.into_iter().filter_map(|i| by_index[i].take()).collect()
+    let mut timed: Vec<(i64, Doc)> = sim
+        .docs
+        .iter()
+        .map(|d| {
+            last = d.published.unwrap_or(last.saturating_add(1));
+            (last, as_doc(d))
+        })
+        .collect();
+    timed.sort_by_key(|(t, d)| (*t, d.id));
+    timed.into_iter().map(|(_, d)| d).collect()
 }
 
 /// Scores of provenance against the simulator's truth.

@@ -7,6 +7,11 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
+#[allow(clippy::unwrap_used)] // a test helper: a failure is the test failing
+async fn get_json(client: &reqwest::Client, url: String) -> serde_json::Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 #[tokio::test]
 async fn demo_crawls_the_fixture_web_and_serves_it() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tracewire"))
@@ -43,14 +48,7 @@ async fn demo_crawls_the_fixture_web_and_serves_it() {
     assert!(relations >= 5, "{transcript}");
 
     let client = reqwest::Client::new();
-    let list: serde_json::Value = client
-        .get(format!("{base}/api/v1/articles?limit=500"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: serde_json::Value = get_json(&client, format!("{base}/api/v1/articles?limit=500")).await;
     let articles = list["articles"].as_array().unwrap();
     assert!(articles.len() >= 30, "only {} articles", articles.len());
     let seed = articles
@@ -79,14 +77,7 @@ async fn demo_crawls_the_fixture_web_and_serves_it() {
                 .is_some_and(|s| s.starts_with("http://127.0.0.1:"))
         })
         .unwrap();
-    let p: serde_json::Value = client
-        .get(format!("{base}/api/v1/articles/{}/provenance", copy["id"]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let p: serde_json::Value = get_json(&client, format!("{base}/api/v1/articles/{}/provenance", copy["id"])).await;
     assert_ne!(p["origin"]["id"], copy["id"], "{p}");
     let chain = p["chain"].as_array().unwrap();
     assert!(chain.len() >= 2, "{p}");
@@ -107,14 +98,7 @@ async fn demo_crawls_the_fixture_web_and_serves_it() {
         "sites keep their port: {p}"
     );
     // The seed cites its sources; an unknown id is a 404.
-    let p: serde_json::Value = client
-        .get(format!("{base}/api/v1/articles/{}/provenance", seed["id"]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let p: serde_json::Value = get_json(&client, format!("{base}/api/v1/articles/{}/provenance", seed["id"])).await;
     let cited: Vec<&str> = p["cites"]
         .as_array()
         .unwrap()
