@@ -7,6 +7,12 @@ use chrono::{Duration, Utc};
 use tracewire_model::{ArticleRelation, Attribution, AttributionKind, FeedStatus, NewArticle};
 use tracewire_store::{BAND_KEY_BIT, Candidate, FetchOutcome, FetchResult, NewFeed, StoreError, open_embedded};
 
+/// A fixed "now" for publication times: the round-trip check builds the
+/// same article twice, and `Utc::now()` could cross a second in between.
+fn reference_now() -> chrono::DateTime<Utc> {
+    chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default()
+}
+
 fn article(feed_id: i64, guid: &str, published_days_ago: i64) -> NewArticle {
     NewArticle {
         feed_id,
@@ -15,7 +21,7 @@ fn article(feed_id: i64, guid: &str, published_days_ago: i64) -> NewArticle {
         canonical_url: None,
         title: format!("Title {guid}"),
         byline: Some("A. Writer".to_string()),
-        published: Some(Utc::now() - Duration::days(published_days_ago)),
+        published: Some(reference_now() - Duration::days(published_days_ago)),
         site_name: Some("Example".to_string()),
         language: Some("en".to_string()),
         source_url: Some("https://origin.example/1".to_string()),
