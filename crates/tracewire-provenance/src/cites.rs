@@ -21,6 +21,17 @@ pub enum CiteKind {
     Unnamed,
 }
 
+impl CiteKind {
+    /// The name it is stored and served under.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CiteKind::Outlet => "outlet",
+            CiteKind::Speaker => "speaker",
+            CiteKind::Unnamed => "unnamed",
+        }
+    }
+}
+
 /// One source an article names, with the words that name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cite {

@@ -7,14 +7,16 @@
 //! goes through the LSH band keys and containment anchors of
 //! [`tracewire_similar::fingerprint`]; every candidate is then verified on
 //! the exact shingle sets. Paragraphs a site repeats under its articles
-//! (disclaimers, newsletter pitches, author bios) are learnt per site and
-//! left out of the fingerprint, so they never make two posts copies.
+//! (disclaimers, newsletter pitches, author bios) are learnt per site, and
+//! blocks many sites share (a wire notice, a press release's "About" line)
+//! by where they sit; both are left out of the fingerprint, so they never
+//! make two posts copies.
 //! [`lineages`] then picks each story's origin and each copy's immediate
 //! source, and [`diff`] says what a copy added and removed.
 
 mod cites;
 mod diff;
-mod furniture;
+pub mod furniture;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -256,8 +258,12 @@ impl Corpus {
     /// relate).
     pub fn learning_from<'a>(docs: impl IntoIterator<Item = &'a Doc>) -> Corpus {
         let mut corpus = Corpus::default();
-        for d in docs {
-            corpus.furniture.learn(&d.site, &d.text);
+        let docs: Vec<&Doc> = docs.into_iter().collect();
+        for d in &docs {
+            corpus.furniture.learn_site(&d.site, &d.text);
+        }
+        for d in &docs {
+            corpus.furniture.learn_edges(&d.site, &d.text);
         }
         corpus
     }
@@ -317,12 +323,13 @@ impl Corpus {
             && let Some(&i) = self.by_url.get(&src)
             && self.entries[i].doc.id != doc.id
         {
-            relations.push(attribution(&self.entries[i].doc, &doc));
+            let source = &self.entries[i].doc;
+            relations.push(attribution(source.id, &source.url, doc.id));
         }
         let own = url_key(&doc.url);
         for &i in self.naming.get(&own).map(Vec::as_slice).unwrap_or(&[]) {
             if self.entries[i].doc.id != doc.id {
-                relations.push(attribution(&doc, &self.entries[i].doc));
+                relations.push(attribution(doc.id, &doc.url, self.entries[i].doc.id));
             }
         }
         let index = self.entries.len();
@@ -359,13 +366,15 @@ fn precedes(a: &Entry, b: &Doc, b_seen: usize) -> bool {
     }
 }
 
-fn attribution(source: &Doc, copy: &Doc) -> Relation {
+/// The relation of a copy naming `source_url` (the page of article
+/// `source`) as its source.
+pub fn attribution(source: i64, source_url: &str, copy: i64) -> Relation {
     Relation {
-        from: source.id,
-        to: copy.id,
+        from: source,
+        to: copy,
         kind: Kind::Attributes,
         score: 1.0,
-        evidence: format!("names {} as its source", source.url),
+        evidence: format!("names {source_url} as its source"),
     }
 }
 

@@ -81,3 +81,53 @@ async fn bench_relate_prints_its_scores() {
         assert!(out.lines().any(|l| l.starts_with(line)), "{line}: {out}");
     }
 }
+
+#[tokio::test]
+async fn relate_ties_no_two_stories_by_their_boilerplate_or_quotes() {
+    // The simulated web shares notices, pitches, "About" paragraphs and
+    // quoted statements between unrelated stories; none may be related.
+    let tw = Tracewire::new();
+    let dir = tw.data.path().join("sim");
+    tw.ok(&[
+        "simulate",
+        "--origins",
+        "120",
+        "--sites",
+        "12",
+        "--seed",
+        "2",
+        "--out",
+        dir.to_str().unwrap(),
+    ])
+    .await;
+    let output = dir.join("relations.jsonl");
+    tw.ok(&[
+        "relate",
+        "--input",
+        dir.join("docs.jsonl").to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ])
+    .await;
+    let read = |name: &str| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(dir.join(name))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let truth = read("truth.jsonl");
+    assert!(truth.iter().any(|t| t["made"] == "follow_up"));
+    let origin: HashMap<i64, i64> = truth
+        .iter()
+        .map(|t| (t["id"].as_i64().unwrap(), t["origin"].as_i64().unwrap()))
+        .collect();
+    let pairs: Vec<(i64, i64)> = read("relations.jsonl")
+        .iter()
+        .filter(|l| l.get("kind").is_some_and(|k| k != "attributes"))
+        .map(|l| (l["a"].as_i64().unwrap(), l["b"].as_i64().unwrap()))
+        .collect();
+    assert!(pairs.len() > 100, "{}", pairs.len());
+    let wrong: Vec<_> = pairs.iter().filter(|(a, b)| origin[a] != origin[b]).collect();
+    assert!(wrong.is_empty(), "{wrong:?}");
+}
