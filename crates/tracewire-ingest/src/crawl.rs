@@ -503,6 +503,7 @@ impl Crawler {
             NewArticle {
                 feed_id: feed.id,
                 guid: entry.guid.clone(),
+                site: tracewire_provenance::site_of(&url),
                 url,
                 canonical_url: meta.canonical_url.clone(),
                 title,

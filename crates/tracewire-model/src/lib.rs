@@ -109,6 +109,9 @@ pub struct NewArticle {
     pub guid: String,
     /// The page the article was read from.
     pub url: String,
+    /// The site it belongs to: the URL's host without "www.", with the port
+    /// when there is one (`tracewire_provenance::site_of`).
+    pub site: String,
     pub canonical_url: Option<String>,
     pub title: String,
     pub byline: Option<String>,
@@ -131,6 +134,7 @@ pub struct Article {
     pub feed_id: FeedId,
     pub guid: String,
     pub url: String,
+    pub site: String,
     pub canonical_url: Option<String>,
     pub title: String,
     pub byline: Option<String>,
@@ -152,6 +156,7 @@ pub struct ArticleSummary {
     pub feed_id: FeedId,
     pub title: String,
     pub url: String,
+    pub site: String,
     pub published: Option<DateTime<Utc>>,
     pub site_name: Option<String>,
     pub source_url: Option<String>,
@@ -179,4 +184,30 @@ pub struct ArticleRelation {
     pub kind: String,
     pub score: f64,
     pub evidence: String,
+}
+
+/// A source an article's text names ("a Reuters report", "Peskov told
+/// reporters"); `kind` is "outlet", "speaker" or "unnamed".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Citation {
+    pub who: String,
+    pub kind: String,
+    /// The words that name it, as written.
+    pub phrase: String,
+}
+
+/// What provenance says of one site's articles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteStats {
+    pub site: String,
+    /// The name its pages give it (`og:site_name`, else its feed's title).
+    pub name: Option<String>,
+    pub articles: i64,
+    /// Articles that copy (or excerpt) an earlier article of another site.
+    pub copies: i64,
+    /// Of those, the ones that credit a source: an attribution line, or a
+    /// stored article they name.
+    pub credited: i64,
+    /// Articles another site copied.
+    pub copied: i64,
 }

@@ -6,12 +6,14 @@
 
 mod sqlite;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use tracewire_model::{Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Feed, FeedId, NewArticle};
+use tracewire_model::{
+    Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Citation, Feed, FeedId, NewArticle, SiteStats,
+};
 
 pub use sqlite::SqliteStore;
 
@@ -108,17 +110,75 @@ pub trait Store: Send + Sync {
     async fn put_fingerprint(&self, article: ArticleId, scheme: u32, keys: &[u64]) -> Result<()>;
     /// Articles that share fingerprint keys with `keys`, counting band keys
     /// and containment anchors apart, most shared first, at most `limit`.
+    /// A key reads at most [`MAX_KEY_ROWS`] articles, the earliest stored;
+    /// an anchor that more articles have counts for none of them.
     async fn fingerprint_candidates(&self, keys: &[u64], limit: i64) -> Result<Vec<Candidate>>;
     /// Stores relations (one per pair and kind; a repeat replaces the score
     /// and evidence).
     async fn put_relations(&self, relations: &[ArticleRelation]) -> Result<()>;
     /// Every relation an article is part of, either side.
     async fn relations_of(&self, article: ArticleId) -> Result<Vec<ArticleRelation>>;
+    /// Relations whose two articles are both of `site`.
+    async fn site_relations(&self, site: &str) -> Result<Vec<ArticleRelation>>;
+    /// Deletes the relation of this pair and kind, if stored.
+    async fn delete_relation(&self, from: ArticleId, to: ArticleId, kind: &str) -> Result<()>;
+    /// Records the URLs an article is known by (`own`: its page, its
+    /// canonical URL) and the ones it names as its source (`named`), as
+    /// `tracewire_provenance::url_key`s.
+    async fn put_url_keys(&self, article: ArticleId, own: &[String], named: &[String]) -> Result<()>;
+    /// The articles known by one of `keys` (`named` false) or naming one of
+    /// them as their source (`named` true), each with the key it matched.
+    async fn articles_by_url_key(&self, keys: &[String], named: bool) -> Result<Vec<(String, ArticleId)>>;
+    /// In how many of `site`'s articles each of these paragraph keys has
+    /// appeared; keys never seen are absent.
+    async fn paragraph_counts(&self, site: &str, keys: &[u64]) -> Result<HashMap<u64, i64>>;
+    /// Counts one more article of `site` for each of these paragraph keys.
+    async fn count_paragraphs(&self, site: &str, keys: &[u64]) -> Result<()>;
+    /// For each of these edge runs (`tracewire_provenance::furniture`), the
+    /// articles it was found in and the neighbour beside it there.
+    async fn edge_neighbours(&self, runs: &[u64]) -> Result<HashMap<u64, Vec<EdgeNeighbour>>>;
+    /// Records that `run` was found in `article` beside `neighbour`.
+    async fn add_edge_neighbour(&self, run: u64, neighbour: EdgeNeighbour) -> Result<()>;
+    /// Which of these paragraph keys are furniture on every site.
+    async fn shared_furniture(&self, keys: &[u64]) -> Result<HashSet<u64>>;
+    /// Marks paragraph keys as furniture on every site.
+    async fn add_shared_furniture(&self, keys: &[u64]) -> Result<()>;
+    /// Stores the sources an article's text cites, replacing any it had.
+    async fn put_citations(&self, article: ArticleId, citations: &[Citation]) -> Result<()>;
+    /// The sources an article's text cites, in the order they appear.
+    async fn citations_of(&self, article: ArticleId) -> Result<Vec<Citation>>;
+    /// One site's articles, newest first (as `articles`).
+    async fn site_articles(&self, site: &str, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>>;
+    /// How many articles each site has, copied, credited and had copied;
+    /// one site's, or every site's with the most articles first.
+    async fn site_stats(&self, site: Option<&str>) -> Result<Vec<SiteStats>>;
+    /// The sources a site's articles cite most, with how many of its
+    /// articles cite each, at most `limit`.
+    async fn site_citations(&self, site: &str, limit: i64) -> Result<Vec<(String, i64)>>;
+    /// [`Store::put_fingerprint`] for many articles in one transaction (bulk
+    /// loads, a re-fingerprint under a new scheme).
+    async fn put_fingerprints(&self, scheme: u32, batch: &[(ArticleId, Vec<u64>)]) -> Result<()>;
 }
 
 /// Band keys have bit 62 set; containment anchors have it clear
 /// (`tracewire_similar::fingerprint`).
 pub const BAND_KEY_BIT: u64 = 1 << 62;
+
+/// Articles a candidate lookup reads per key, at most. A key that more
+/// articles share is weak evidence, and reading all of its rows made a
+/// lookup slow down as the store grew (`tracewire bench lookup`): an anchor
+/// that common is a common phrase or a site's furniture, and is left out;
+/// of a band key the earliest stored are kept, so a story copied this many
+/// times still finds its origin and first copies.
+pub const MAX_KEY_ROWS: usize = 32;
+
+/// An article an edge run was found in, and the likeness of the paragraph
+/// beside it there (`tracewire_provenance::furniture::Context`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EdgeNeighbour {
+    pub article: ArticleId,
+    pub context: (u64, u64),
+}
 
 /// An article sharing fingerprint keys with a looked-up one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! The embedded backend: one SQLite file (WAL mode) under the data directory.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -10,10 +10,11 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{FromRow, QueryBuilder};
 use tracewire_model::{
-    Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Attribution, Feed, FeedId, FeedStatus, NewArticle,
+    Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Attribution, Citation, Feed, FeedId, FeedStatus,
+    NewArticle, SiteStats,
 };
 
-use crate::{BAND_KEY_BIT, Candidate, FetchOutcome, FetchResult, NewFeed, Result, Store, StoreError};
+use crate::{BAND_KEY_BIT, Candidate, EdgeNeighbour, FetchOutcome, FetchResult, NewFeed, Result, Store, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -47,7 +48,14 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Candidate lookup descends one index range per key: with the
+            // key table larger than SQLite's 2 MB default cache, every
+            // descent was a read() call. A memory map lets the OS page
+            // cache serve them (docs/BENCHMARKS.md, candidate lookup), and a
+            // larger page cache keeps the upper levels of the indexes.
+            .pragma("mmap_size", MMAP_BYTES.to_string())
+            .pragma("cache_size", format!("-{CACHE_KIB}"));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -58,11 +66,64 @@ impl SqliteStore {
     }
 }
 
+/// Bytes of the database file read through a memory map, per connection.
+const MMAP_BYTES: u64 = 1 << 30;
+/// Page cache per connection, in KiB.
+const CACHE_KIB: u64 = 64 * 1024;
+
 /// A fingerprint key as stored: the scheme keeps its top bit clear, so the
 /// cast keeps its value.
 fn key_to_i64(key: u64) -> i64 {
     (key & (u64::MAX >> 1)) as i64
 }
+
+fn relation_from_row((from, to, kind, score, evidence): (i64, i64, String, f64, String)) -> ArticleRelation {
+    ArticleRelation {
+        from,
+        to,
+        kind,
+        score,
+        evidence,
+    }
+}
+
+/// Paragraph keys use all 64 bits; stored as the same bits in an INTEGER.
+fn paragraph_key_to_i64(key: u64) -> i64 {
+    i64::from_ne_bytes(key.to_ne_bytes())
+}
+
+fn paragraph_key_from_i64(key: i64) -> u64 {
+    u64::from_ne_bytes(key.to_ne_bytes())
+}
+
+/// Keys per lookup statement (a document has at most 32 band keys and 96
+/// anchors). Fewer are padded with [`NO_KEY`], so one prepared statement
+/// serves every lookup.
+const LOOKUP_KEYS: usize = 128;
+/// A key no article has: stored keys have the top bit clear.
+const NO_KEY: i64 = -1;
+
+/// The candidate lookup: for each key `?n`, one index range of at most
+/// [`crate::MAX_KEY_ROWS`] rows, the earliest stored, unless it is an anchor with
+/// more; then the articles found, with their band keys and anchors, most
+/// shared first; the limit is appended.
+static LOOKUP_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let arm = |n: usize| {
+        format!(
+            "SELECT key, article_id FROM (SELECT key, article_id FROM fingerprint_keys WHERE key = ?{n} \
+             AND (?{n} >= {BAND_KEY_BIT} OR (SELECT COUNT(*) FROM (SELECT 1 FROM fingerprint_keys \
+             WHERE key = ?{n} LIMIT {over})) <= {max}) LIMIT {max})",
+            over = crate::MAX_KEY_ROWS + 1,
+            max = crate::MAX_KEY_ROWS
+        )
+    };
+    let arms: Vec<String> = (1..=LOOKUP_KEYS).map(arm).collect();
+    format!(
+        "SELECT article_id, SUM(key >= {BAND_KEY_BIT}), SUM(key < {BAND_KEY_BIT}) FROM ({}) \
+         GROUP BY article_id ORDER BY COUNT(*) DESC, article_id LIMIT",
+        arms.join(" UNION ALL ")
+    )
+});
 
 fn to_secs(t: DateTime<Utc>) -> i64 {
     t.timestamp()
@@ -115,6 +176,7 @@ struct ArticleRow {
     feed_id: i64,
     guid: String,
     url: String,
+    site: String,
     canonical_url: Option<String>,
     title: String,
     byline: Option<String>,
@@ -143,6 +205,7 @@ impl TryFrom<ArticleRow> for Article {
             feed_id: r.feed_id,
             guid: r.guid,
             url: r.url,
+            site: r.site,
             canonical_url: r.canonical_url,
             title: r.title,
             byline: r.byline,
@@ -162,7 +225,7 @@ impl TryFrom<ArticleRow> for Article {
 /// The column list `ArticleRow` reads.
 macro_rules! article_columns {
     () => {
-        "id, feed_id, guid, url, canonical_url, title, byline, published, site_name, language, \
+        "id, feed_id, guid, url, site, canonical_url, title, byline, published, site_name, language, \
          source_url, attributions, body_text, body_html, fetched_at, views"
     };
 }
@@ -173,11 +236,37 @@ struct SummaryRow {
     feed_id: i64,
     title: String,
     url: String,
+    site: String,
     published: Option<i64>,
     site_name: Option<String>,
     source_url: Option<String>,
     views: i64,
     excerpt: String,
+}
+
+impl From<SummaryRow> for ArticleSummary {
+    fn from(r: SummaryRow) -> ArticleSummary {
+        ArticleSummary {
+            id: r.id,
+            feed_id: r.feed_id,
+            title: r.title,
+            url: r.url,
+            site: r.site,
+            published: r.published.map(from_secs),
+            site_name: r.site_name,
+            source_url: r.source_url,
+            views: r.views,
+            excerpt: r.excerpt,
+        }
+    }
+}
+
+/// The column list `SummaryRow` reads.
+macro_rules! summary_columns {
+    () => {
+        "id, feed_id, title, url, site, published, site_name, source_url, views, \
+         substr(body_text, 1, 400) AS excerpt"
+    };
 }
 
 /// The column list `FeedRow` reads, as a macro so queries stay `&'static str`.
@@ -312,14 +401,15 @@ impl Store for SqliteStore {
             detail: e.to_string(),
         })?;
         let id: Option<(i64,)> = sqlx::query_as(
-            "INSERT INTO articles (feed_id, guid, url, canonical_url, title, byline, published, site_name, \
+            "INSERT INTO articles (feed_id, guid, url, site, canonical_url, title, byline, published, site_name, \
              language, source_url, attributions, body_text, body_html, fetched_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (feed_id, guid) DO NOTHING RETURNING id",
         )
         .bind(a.feed_id)
         .bind(&a.guid)
         .bind(&a.url)
+        .bind(&a.site)
         .bind(&a.canonical_url)
         .bind(&a.title)
         .bind(&a.byline)
@@ -337,29 +427,16 @@ impl Store for SqliteStore {
     }
 
     async fn articles(&self, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>> {
-        let rows: Vec<SummaryRow> = sqlx::query_as(
-            "SELECT id, feed_id, title, url, published, site_name, source_url, views, \
-             substr(body_text, 1, 400) AS excerpt FROM articles \
-             ORDER BY COALESCE(published, fetched_at) DESC, id DESC LIMIT ? OFFSET ?",
-        )
+        let rows: Vec<SummaryRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            summary_columns!(),
+            " FROM articles ORDER BY COALESCE(published, fetched_at) DESC, id DESC LIMIT ? OFFSET ?"
+        ))
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| ArticleSummary {
-                id: r.id,
-                feed_id: r.feed_id,
-                title: r.title,
-                url: r.url,
-                published: r.published.map(from_secs),
-                site_name: r.site_name,
-                source_url: r.source_url,
-                views: r.views,
-                excerpt: r.excerpt,
-            })
-            .collect())
+        Ok(rows.into_iter().map(ArticleSummary::from).collect())
     }
 
     async fn article(&self, id: ArticleId) -> Result<Option<Article>> {
@@ -423,26 +500,32 @@ impl Store for SqliteStore {
     }
 
     async fn fingerprint_candidates(&self, keys: &[u64], limit: i64) -> Result<Vec<Candidate>> {
+        let mut keys: Vec<i64> = keys.iter().map(|k| key_to_i64(*k)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        // A document has at most LOOKUP_KEYS keys: one statement, which
+        // returns `limit` rows (rows cost far more on their way out of
+        // SQLite than in it). More keys take more statements, each
+        // returning all it finds, merged here.
+        let sql_limit = if keys.len() <= LOOKUP_KEYS { limit.max(0) } else { -1 };
+        // The limit is written into the statement: a bound LIMIT makes
+        // SQLite prepare the statement again at every call.
+        let sql = format!("{} {sql_limit}", *LOOKUP_SQL);
         let mut out: std::collections::HashMap<i64, Candidate> = std::collections::HashMap::new();
-        for chunk in keys.chunks(400) {
-            let mut q = QueryBuilder::new("SELECT key, article_id FROM fingerprint_keys WHERE key IN (");
-            let mut list = q.separated(", ");
-            for key in chunk {
-                list.push_bind(key_to_i64(*key));
+        for chunk in keys.chunks(LOOKUP_KEYS) {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+            for i in 0..LOOKUP_KEYS {
+                q = q.bind(chunk.get(i).copied().unwrap_or(NO_KEY));
             }
-            q.push(")");
-            let rows: Vec<(i64, i64)> = q.build_query_as().fetch_all(&self.pool).await?;
-            for (key, article) in rows {
+            let rows: Vec<(i64, i64, i64)> = q.fetch_all(&self.pool).await?;
+            for (article, bands, anchors) in rows {
                 let c = out.entry(article).or_insert(Candidate {
                     article,
                     bands: 0,
                     anchors: 0,
                 });
-                if key as u64 & BAND_KEY_BIT != 0 {
-                    c.bands += 1;
-                } else {
-                    c.anchors += 1;
-                }
+                c.bands += usize::try_from(bands).unwrap_or(0);
+                c.anchors += usize::try_from(anchors).unwrap_or(0);
             }
         }
         let mut found: Vec<Candidate> = out.into_values().collect();
@@ -480,16 +563,255 @@ impl Store for SqliteStore {
         .bind(article)
         .fetch_all(&self.pool)
         .await?;
+        Ok(rows.into_iter().map(relation_from_row).collect())
+    }
+
+    async fn site_relations(&self, site: &str) -> Result<Vec<ArticleRelation>> {
+        let rows: Vec<(i64, i64, String, f64, String)> = sqlx::query_as(
+            "SELECT r.from_id, r.to_id, r.kind, r.score, r.evidence FROM relations r \
+             JOIN articles f ON f.id = r.from_id JOIN articles t ON t.id = r.to_id \
+             WHERE f.site = ? AND t.site = ? ORDER BY 1, 2, 3",
+        )
+        .bind(site)
+        .bind(site)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(relation_from_row).collect())
+    }
+
+    async fn delete_relation(&self, from: ArticleId, to: ArticleId, kind: &str) -> Result<()> {
+        sqlx::query("DELETE FROM relations WHERE from_id = ? AND to_id = ? AND kind = ?")
+            .bind(from)
+            .bind(to)
+            .bind(kind)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn put_url_keys(&self, article: ArticleId, own: &[String], named: &[String]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (names, keys) in [(0_i64, own), (1, named)] {
+            for key in keys {
+                sqlx::query("INSERT OR IGNORE INTO url_keys (key, names, article_id) VALUES (?, ?, ?)")
+                    .bind(key)
+                    .bind(names)
+                    .bind(article)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn articles_by_url_key(&self, keys: &[String], named: bool) -> Result<Vec<(String, ArticleId)>> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(400) {
+            let mut q = QueryBuilder::new("SELECT key, article_id FROM url_keys WHERE names = ");
+            q.push_bind(i64::from(named)).push(" AND key IN (");
+            let mut list = q.separated(", ");
+            for key in chunk {
+                list.push_bind(key);
+            }
+            q.push(") ORDER BY article_id");
+            let rows: Vec<(String, i64)> = q.build_query_as().fetch_all(&self.pool).await?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
+    async fn paragraph_counts(&self, site: &str, keys: &[u64]) -> Result<HashMap<u64, i64>> {
+        let mut counts = HashMap::new();
+        for chunk in keys.chunks(400) {
+            let mut q = QueryBuilder::new("SELECT key, articles FROM site_paragraphs WHERE site = ");
+            q.push_bind(site).push(" AND key IN (");
+            let mut list = q.separated(", ");
+            for key in chunk {
+                list.push_bind(paragraph_key_to_i64(*key));
+            }
+            q.push(")");
+            let rows: Vec<(i64, i64)> = q.build_query_as().fetch_all(&self.pool).await?;
+            counts.extend(rows.into_iter().map(|(k, n)| (paragraph_key_from_i64(k), n)));
+        }
+        Ok(counts)
+    }
+
+    async fn count_paragraphs(&self, site: &str, keys: &[u64]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for key in keys {
+            sqlx::query(
+                "INSERT INTO site_paragraphs (site, key, articles) VALUES (?, ?, 1) \
+                 ON CONFLICT (site, key) DO UPDATE SET articles = articles + 1",
+            )
+            .bind(site)
+            .bind(paragraph_key_to_i64(*key))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn edge_neighbours(&self, runs: &[u64]) -> Result<HashMap<u64, Vec<EdgeNeighbour>>> {
+        let mut found: HashMap<u64, Vec<EdgeNeighbour>> = HashMap::new();
+        for chunk in runs.chunks(400) {
+            let mut q =
+                QueryBuilder::new("SELECT run, article_id, context_a, context_b FROM furniture_edges WHERE run IN (");
+            let mut list = q.separated(", ");
+            for run in chunk {
+                list.push_bind(paragraph_key_to_i64(*run));
+            }
+            q.push(") ORDER BY run, article_id");
+            let rows: Vec<(i64, i64, i64, i64)> = q.build_query_as().fetch_all(&self.pool).await?;
+            for (run, article, a, b) in rows {
+                found
+                    .entry(paragraph_key_from_i64(run))
+                    .or_default()
+                    .push(EdgeNeighbour {
+                        article,
+                        context: (paragraph_key_from_i64(a), paragraph_key_from_i64(b)),
+                    });
+            }
+        }
+        Ok(found)
+    }
+
+    async fn add_edge_neighbour(&self, run: u64, n: EdgeNeighbour) -> Result<()> {
+        sqlx::query(
+            "INSERT OR REPLACE INTO furniture_edges (run, article_id, context_a, context_b) VALUES (?, ?, ?, ?)",
+        )
+        .bind(paragraph_key_to_i64(run))
+        .bind(n.article)
+        .bind(paragraph_key_to_i64(n.context.0))
+        .bind(paragraph_key_to_i64(n.context.1))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn shared_furniture(&self, keys: &[u64]) -> Result<HashSet<u64>> {
+        let mut found = HashSet::new();
+        for chunk in keys.chunks(400) {
+            let mut q = QueryBuilder::new("SELECT key FROM shared_furniture WHERE key IN (");
+            let mut list = q.separated(", ");
+            for key in chunk {
+                list.push_bind(paragraph_key_to_i64(*key));
+            }
+            q.push(")");
+            let rows: Vec<(i64,)> = q.build_query_as().fetch_all(&self.pool).await?;
+            found.extend(rows.into_iter().map(|(k,)| paragraph_key_from_i64(k)));
+        }
+        Ok(found)
+    }
+
+    async fn add_shared_furniture(&self, keys: &[u64]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for key in keys {
+            sqlx::query("INSERT OR IGNORE INTO shared_furniture (key) VALUES (?)")
+                .bind(paragraph_key_to_i64(*key))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn put_citations(&self, article: ArticleId, citations: &[Citation]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM citations WHERE article_id = ?")
+            .bind(article)
+            .execute(&mut *tx)
+            .await?;
+        for (position, c) in (0_i64..).zip(citations) {
+            sqlx::query("INSERT INTO citations (article_id, position, who, kind, phrase) VALUES (?, ?, ?, ?, ?)")
+                .bind(article)
+                .bind(position)
+                .bind(&c.who)
+                .bind(&c.kind)
+                .bind(&c.phrase)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn citations_of(&self, article: ArticleId) -> Result<Vec<Citation>> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT who, kind, phrase FROM citations WHERE article_id = ? ORDER BY position")
+                .bind(article)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows
             .into_iter()
-            .map(|(from, to, kind, score, evidence)| ArticleRelation {
-                from,
-                to,
-                kind,
-                score,
-                evidence,
+            .map(|(who, kind, phrase)| Citation { who, kind, phrase })
+            .collect())
+    }
+
+    async fn site_articles(&self, site: &str, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>> {
+        let rows: Vec<SummaryRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            summary_columns!(),
+            " FROM articles WHERE site = ? ORDER BY COALESCE(published, fetched_at) DESC, id DESC LIMIT ? OFFSET ?"
+        ))
+        .bind(site)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(ArticleSummary::from).collect())
+    }
+
+    async fn site_stats(&self, site: Option<&str>) -> Result<Vec<SiteStats>> {
+        // A copy: the later side of a copying relation whose earlier side
+        // is another site's article. Credited: it names a source in an
+        // attribution line, or is the later side of an `attributes`.
+        let rows: Vec<(String, Option<String>, i64, i64, i64, i64)> = sqlx::query_as(
+            "WITH flags AS ( \
+               SELECT a.site, a.site_name, \
+                 EXISTS (SELECT 1 FROM relations r JOIN articles s ON s.id = r.from_id \
+                         WHERE r.to_id = a.id AND r.kind IN ('copy', 'excerpt', 'duplicate') \
+                         AND s.site <> a.site) AS is_copy, \
+                 (a.source_url IS NOT NULL OR EXISTS (SELECT 1 FROM relations r \
+                         WHERE r.to_id = a.id AND r.kind = 'attributes')) AS credits, \
+                 EXISTS (SELECT 1 FROM relations r JOIN articles c ON c.id = r.to_id \
+                         WHERE r.from_id = a.id AND r.kind IN ('copy', 'excerpt', 'duplicate') \
+                         AND c.site <> a.site) AS was_copied \
+               FROM articles a WHERE ? IS NULL OR a.site = ?) \
+             SELECT site, MAX(site_name), COUNT(*), \
+               SUM(CASE WHEN is_copy THEN 1 ELSE 0 END), \
+               SUM(CASE WHEN is_copy AND credits THEN 1 ELSE 0 END), \
+               SUM(CASE WHEN was_copied THEN 1 ELSE 0 END) \
+             FROM flags GROUP BY site ORDER BY COUNT(*) DESC, site",
+        )
+        .bind(site)
+        .bind(site)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(site, name, articles, copies, credited, copied)| SiteStats {
+                site,
+                name,
+                articles,
+                copies,
+                credited,
+                copied,
             })
             .collect())
+    }
+
+    async fn site_citations(&self, site: &str, limit: i64) -> Result<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT c.who, COUNT(DISTINCT c.article_id) AS n FROM citations c \
+             JOIN articles a ON a.id = c.article_id WHERE a.site = ? \
+             GROUP BY c.who ORDER BY n DESC, c.who LIMIT ?",
+        )
+        .bind(site)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn article_texts(&self, limit: i64) -> Result<Vec<ArticleText>> {
@@ -504,5 +826,68 @@ impl Store for SqliteStore {
             .into_iter()
             .map(|(id, title, url, text)| ArticleText { id, title, url, text })
             .collect())
+    }
+
+    async fn put_fingerprints(&self, scheme: u32, batch: &[(ArticleId, Vec<u64>)]) -> Result<()> {
+        // A bulk load on a connection of its own, closed afterwards rather
+        // than returned to the pool with these settings:
+        // - foreign keys off: checked per row, they make every multi-row
+        //   INSERT keep a statement journal, a copy of each page it touches
+        //   (most of them, as the rows land all over the key index); the
+        //   batch's articles are checked once below instead;
+        // - a 256 MiB page cache: the rows go in key order, so the key index
+        //   is written front to back, each page once, but the article index
+        //   takes them at random places among the batch's articles, pages
+        //   that the default 2 MB cache would spill and read back row after row.
+        let mut conn = self.pool.acquire().await?;
+        conn.close_on_drop();
+        sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await?;
+        sqlx::query("PRAGMA cache_size = -262144").execute(&mut *conn).await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut articles: Vec<ArticleId> = batch.iter().map(|(article, _)| *article).collect();
+        articles.sort_unstable();
+        articles.dedup();
+        for chunk in articles.chunks(400) {
+            let mut q = QueryBuilder::new("SELECT COUNT(*) FROM articles WHERE id IN (");
+            let mut list = q.separated(", ");
+            for article in chunk {
+                list.push_bind(*article);
+            }
+            q.push(")");
+            let (found,): (i64,) = q.build_query_as().fetch_one(&mut *tx).await?;
+            if found != chunk.len() as i64 {
+                // What the foreign key would have refused.
+                return Err(StoreError::Database(sqlx::Error::RowNotFound));
+            }
+            let mut q = QueryBuilder::new("DELETE FROM fingerprint_keys WHERE article_id IN (");
+            let mut list = q.separated(", ");
+            for article in chunk {
+                list.push_bind(*article);
+            }
+            q.push(")");
+            q.build().execute(&mut *tx).await?;
+        }
+        for chunk in articles.chunks(400) {
+            let mut q = QueryBuilder::new("INSERT OR REPLACE INTO fingerprints (article_id, scheme) ");
+            q.push_values(chunk, |mut row, article| {
+                row.push_bind(*article).push_bind(i64::from(scheme));
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        let mut rows: Vec<(i64, ArticleId)> = batch
+            .iter()
+            .flat_map(|(article, keys)| keys.iter().map(move |key| (key_to_i64(*key), *article)))
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
+        for chunk in rows.chunks(2000) {
+            let mut q = QueryBuilder::new("INSERT OR IGNORE INTO fingerprint_keys (key, article_id) ");
+            q.push_values(chunk, |mut row, (key, article)| {
+                row.push_bind(*key).push_bind(*article);
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -4,8 +4,12 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::{Duration, Utc};
-use tracewire_model::{ArticleRelation, Attribution, AttributionKind, FeedStatus, NewArticle};
-use tracewire_store::{BAND_KEY_BIT, Candidate, FetchOutcome, FetchResult, NewFeed, StoreError, open_embedded};
+use std::collections::{HashMap, HashSet};
+
+use tracewire_model::{ArticleRelation, Attribution, AttributionKind, Citation, FeedStatus, NewArticle, SiteStats};
+use tracewire_store::{
+    BAND_KEY_BIT, Candidate, EdgeNeighbour, FetchOutcome, FetchResult, NewFeed, StoreError, open_embedded,
+};
 
 /// A fixed "now" for publication times: the round-trip check builds the
 /// same article twice, and `Utc::now()` could cross a second in between.
@@ -18,6 +22,7 @@ fn article(feed_id: i64, guid: &str, published_days_ago: i64) -> NewArticle {
         feed_id,
         guid: guid.to_string(),
         url: format!("https://example.com/{guid}"),
+        site: "example.com".to_string(),
         canonical_url: None,
         title: format!("Title {guid}"),
         byline: Some("A. Writer".to_string()),
@@ -203,6 +208,135 @@ async fn storage_story() {
     assert_eq!(of_a2.iter().find(|r| r.kind == "copy").unwrap().score, 0.9);
     assert_eq!(store.relations_of(a1).await.unwrap().len(), 2);
 
+    // Sites: another site's copies of a1, one crediting its source.
+    let elsewhere = |guid: &str, source: Option<&str>| NewArticle {
+        url: format!("https://copies.example/{guid}"),
+        site: "copies.example".to_string(),
+        source_url: source.map(str::to_string),
+        attributions: Vec::new(),
+        ..article(feed.id, guid, 0)
+    };
+    let c1 = store.insert_article(&elsewhere("c1", None)).await.unwrap().unwrap();
+    let c2 = store
+        .insert_article(&elsewhere("c2", Some("https://example.com/a1")))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .put_relations(&[rel(a1, c1, "copy", 0.9), rel(a1, c2, "excerpt", 0.5)])
+        .await
+        .unwrap();
+    let stats = |site: &str, articles, copies, credited, copied| SiteStats {
+        site: site.to_string(),
+        name: Some("Example".to_string()),
+        articles,
+        copies,
+        credited,
+        copied,
+    };
+    assert_eq!(
+        store.site_stats(None).await.unwrap(),
+        vec![stats("example.com", 3, 0, 0, 1), stats("copies.example", 2, 2, 1, 0)]
+    );
+    assert_eq!(
+        store.site_stats(Some("copies.example")).await.unwrap(),
+        vec![stats("copies.example", 2, 2, 1, 0)]
+    );
+    assert!(store.site_stats(Some("nowhere.example")).await.unwrap().is_empty());
+    let listed = store.site_articles("copies.example", 10, 0).await.unwrap();
+    assert_eq!(listed.iter().map(|a| a.id).collect::<Vec<_>>(), vec![c2, c1]);
+    assert_eq!(listed[0].site, "copies.example");
+    assert_eq!(store.article(a1).await.unwrap().unwrap().site, "example.com");
+
+    // Relations within one site; one deleted.
+    let within = store.site_relations("example.com").await.unwrap();
+    assert_eq!(
+        within
+            .iter()
+            .map(|r| (r.from, r.to, r.kind.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(a1, a2, "attributes"), (a1, a2, "copy"), (a2, a3, "excerpt")]
+    );
+    store.delete_relation(a2, a3, "excerpt").await.unwrap();
+    store.delete_relation(a2, a3, "excerpt").await.unwrap();
+    assert_eq!(store.site_relations("example.com").await.unwrap().len(), 2);
+    assert!(store.site_relations("copies.example").await.unwrap().is_empty());
+
+    // URL keys: found by the URLs an article is known by, or names.
+    store.put_url_keys(a1, &["example.com/a1".into()], &[]).await.unwrap();
+    store
+        .put_url_keys(c2, &["copies.example/c2".into()], &["example.com/a1".into()])
+        .await
+        .unwrap();
+    let key = |k: &str| vec![k.to_string()];
+    assert_eq!(
+        store.articles_by_url_key(&key("example.com/a1"), false).await.unwrap(),
+        vec![("example.com/a1".to_string(), a1)]
+    );
+    assert_eq!(
+        store.articles_by_url_key(&key("example.com/a1"), true).await.unwrap(),
+        vec![("example.com/a1".to_string(), c2)]
+    );
+    assert!(
+        store
+            .articles_by_url_key(&key("copies.example/c2"), true)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Paragraph counts per site; keys use all 64 bits.
+    store.count_paragraphs("example.com", &[1, u64::MAX]).await.unwrap();
+    store.count_paragraphs("example.com", &[u64::MAX]).await.unwrap();
+    store.count_paragraphs("copies.example", &[1]).await.unwrap();
+    assert_eq!(
+        store.paragraph_counts("example.com", &[1, 2, u64::MAX]).await.unwrap(),
+        HashMap::from([(1, 1), (u64::MAX, 2)])
+    );
+
+    // Furniture shared across sites: edge runs with their neighbours, and
+    // shared paragraph keys.
+    let beside = |article, a| EdgeNeighbour {
+        article,
+        context: (a, u64::MAX),
+    };
+    store.add_edge_neighbour(u64::MAX, beside(c1, 1)).await.unwrap();
+    store.add_edge_neighbour(u64::MAX, beside(c2, 2)).await.unwrap();
+    store.add_edge_neighbour(u64::MAX, beside(c2, 3)).await.unwrap();
+    store.add_edge_neighbour(7, beside(a1, 1)).await.unwrap();
+    assert_eq!(
+        store.edge_neighbours(&[u64::MAX, 8]).await.unwrap(),
+        HashMap::from([(u64::MAX, vec![beside(c1, 1), beside(c2, 3)])])
+    );
+    store.add_shared_furniture(&[5, u64::MAX]).await.unwrap();
+    store.add_shared_furniture(&[5]).await.unwrap();
+    assert_eq!(
+        store.shared_furniture(&[5, 6, u64::MAX]).await.unwrap(),
+        HashSet::from([5, u64::MAX])
+    );
+
+    // Citations, in order, replaced on a second put; counted per site.
+    let cite = |who: &str| Citation {
+        who: who.to_string(),
+        kind: "outlet".to_string(),
+        phrase: format!("a {who} report"),
+    };
+    store
+        .put_citations(c1, &[cite("Reuters"), cite("Bloomberg")])
+        .await
+        .unwrap();
+    store.put_citations(c2, &[cite("Reuters")]).await.unwrap();
+    assert_eq!(
+        store.citations_of(c1).await.unwrap(),
+        vec![cite("Reuters"), cite("Bloomberg")]
+    );
+    assert_eq!(
+        store.site_citations("copies.example", 10).await.unwrap(),
+        vec![("Reuters".to_string(), 2), ("Bloomberg".to_string(), 1)]
+    );
+    store.put_citations(c1, &[cite("AP")]).await.unwrap();
+    assert_eq!(store.citations_of(c1).await.unwrap(), vec![cite("AP")]);
+
     // Removing a feed removes its articles, and with them their fingerprints
     // and relations.
     assert!(store.remove_feed(feed.id).await.unwrap());
@@ -216,6 +350,14 @@ async fn storage_story() {
             .is_empty()
     );
     assert!(store.relations_of(a2).await.unwrap().is_empty());
+    assert!(store.citations_of(c1).await.unwrap().is_empty());
+    assert!(
+        store
+            .articles_by_url_key(&key("example.com/a1"), true)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -235,4 +377,87 @@ async fn data_survives_reopening() {
     }
     let store = open_embedded(dir.path()).await.unwrap();
     assert_eq!(store.feeds().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn fingerprints_in_bulk_and_hot_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_embedded(dir.path()).await.unwrap();
+    let feed = store
+        .add_feed(NewFeed {
+            url: "https://example.com/bulk".into(),
+            title: None,
+            site_url: None,
+            interval_secs: 60,
+        })
+        .await
+        .unwrap();
+    // One more article than a key is read for: all share band key 1 and
+    // anchor 5, each has an anchor of its own, the first two share anchor 7.
+    let band = |n: u64| BAND_KEY_BIT | n;
+    let max = tracewire_store::MAX_KEY_ROWS;
+    let mut batch = Vec::new();
+    for i in 0..=max {
+        let id = store
+            .insert_article(&article(feed.id, &format!("b{i}"), 1))
+            .await
+            .unwrap()
+            .unwrap();
+        let mut keys = vec![band(1), 5, 1000 + i as u64];
+        if i < 2 {
+            keys.push(7);
+        }
+        batch.push((id, keys));
+    }
+    store.put_fingerprints(1, &batch).await.unwrap();
+    let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+    let only = |article, bands, anchors| {
+        vec![Candidate {
+            article,
+            bands,
+            anchors,
+        }]
+    };
+    assert_eq!(
+        store.fingerprint_candidates(&[1003], 10).await.unwrap(),
+        only(ids[3], 0, 1)
+    );
+    // An anchor that more articles have is no evidence; of a band key the
+    // earliest stored are read.
+    assert!(store.fingerprint_candidates(&[5], 10).await.unwrap().is_empty());
+    let found = store.fingerprint_candidates(&[band(1)], 1000).await.unwrap();
+    assert_eq!(found.iter().map(|c| c.article).collect::<Vec<_>>(), ids[..max].to_vec());
+    let found = store.fingerprint_candidates(&[band(1), 5, 7, 1001], 2).await.unwrap();
+    assert_eq!(
+        found,
+        vec![
+            Candidate {
+                article: ids[1],
+                bands: 1,
+                anchors: 2
+            },
+            Candidate {
+                article: ids[0],
+                bands: 1,
+                anchors: 1
+            },
+        ]
+    );
+    // Storing again replaces an article's keys; more keys than one
+    // document has are looked up too.
+    let many: Vec<u64> = (5000..5200).collect();
+    store.put_fingerprints(1, &[(ids[max], many.clone())]).await.unwrap();
+    assert_eq!(
+        store.fingerprint_candidates(&many, 10).await.unwrap(),
+        only(ids[max], 0, 200)
+    );
+    assert_eq!(store.fingerprint_candidates(&[5], 1000).await.unwrap().len(), max);
+    // A batch naming an article that does not exist is refused whole.
+    assert!(
+        store
+            .put_fingerprints(1, &[(ids[0], vec![3]), (ids[max] + 1000, vec![3])])
+            .await
+            .is_err()
+    );
+    assert!(store.fingerprint_candidates(&[3], 10).await.unwrap().is_empty());
 }

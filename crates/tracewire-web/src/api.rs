@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
-use tracewire_model::{Article, ArticleSummary, Feed};
+use tracewire_model::{Article, ArticleSummary, Feed, SiteStats};
 
 use crate::{AppState, related_to};
 
@@ -46,6 +46,7 @@ struct ArticleListItem {
     id: i64,
     title: String,
     url: String,
+    site: String,
     published: Option<String>,
     site_name: Option<String>,
     source_url: Option<String>,
@@ -58,6 +59,7 @@ impl From<ArticleSummary> for ArticleListItem {
             id: a.id,
             title: a.title,
             url: a.url,
+            site: a.site,
             published: time(a.published),
             site_name: a.site_name,
             source_url: a.source_url,
@@ -109,6 +111,7 @@ struct RelatedItem {
 struct ArticleDetail {
     id: i64,
     url: String,
+    site: String,
     canonical_url: Option<String>,
     title: String,
     byline: Option<String>,
@@ -140,7 +143,12 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String
         Ok(a) => a,
         Err(response) => return response,
     };
-    let related = match related_to(state.store.as_ref(), &article).await {
+    let store = state.store.as_ref();
+    let related = match crate::provenance::story_ids(store, &article).await {
+        Ok(story) => related_to(store, &article, &story).await,
+        Err(e) => Err(e),
+    };
+    let related = match related {
         Ok(r) => r,
         Err(e) => return store_error(e),
     };
@@ -148,6 +156,7 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String
         id: article.id,
         html: tracewire_extract::sanitize_html(&article.html),
         url: article.url,
+        site: article.site,
         canonical_url: article.canonical_url,
         title: article.title,
         byline: article.byline,
@@ -205,53 +214,6 @@ pub(crate) async fn feeds(State(state): State<AppState>) -> Response {
     }
 }
 
-#[derive(Serialize)]
-struct StoryArticle {
-    id: i64,
-    url: String,
-    site: String,
-    title: String,
-    published: Option<String>,
-}
-
-#[derive(Serialize)]
-struct CopyItem {
-    id: i64,
-    url: String,
-    site: String,
-    /// How it relates to this article ("copy", "excerpt", ...), or
-    /// "same_story" when only through others.
-    relation: String,
-    score: Option<f64>,
-    evidence: Option<String>,
-}
-
-#[derive(Serialize)]
-struct CiteItem {
-    who: String,
-    kind: tracewire_provenance::CiteKind,
-    phrase: String,
-}
-
-#[derive(Serialize)]
-struct ProvenanceBody {
-    origin: StoryArticle,
-    /// From the origin to this article, each copied from the one before.
-    chain: Vec<StoryArticle>,
-    copies: Vec<CopyItem>,
-    cites: Vec<CiteItem>,
-}
-
-fn story_article(a: &Article) -> StoryArticle {
-    StoryArticle {
-        id: a.id,
-        url: a.url.clone(),
-        site: tracewire_provenance::site_of(&a.url),
-        title: a.title.clone(),
-        published: time(a.published),
-    }
-}
-
 /// `GET /api/v1/articles/{id}/provenance`: the story's origin, the chain of
 /// copies that led to this article, every other copy with its relation and
 /// evidence, and the sources its text names.
@@ -260,54 +222,89 @@ pub(crate) async fn provenance(State(state): State<AppState>, Path(id): Path<Str
         Ok(a) => a,
         Err(response) => return response,
     };
-    let id = article.id;
-    let cites = tracewire_provenance::citations(&article.text)
-        .into_iter()
-        .map(|c| CiteItem {
-            who: c.who,
-            kind: c.kind,
-            phrase: c.phrase,
+    match crate::provenance::provenance_of(state.store.as_ref(), article).await {
+        Ok(view) => Json(view).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+#[derive(Serialize)]
+struct SiteItem {
+    site: String,
+    name: Option<String>,
+    articles: i64,
+    /// Articles that copy (or excerpt) an earlier article of another site.
+    copies: i64,
+    /// Of those, the ones that credit a source.
+    credited: i64,
+    /// Articles other sites copied.
+    copied: i64,
+}
+
+impl From<SiteStats> for SiteItem {
+    fn from(s: SiteStats) -> SiteItem {
+        SiteItem {
+            site: s.site,
+            name: s.name,
+            articles: s.articles,
+            copies: s.copies,
+            credited: s.credited,
+            copied: s.copied,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SiteList {
+    sites: Vec<SiteItem>,
+}
+
+/// `GET /api/v1/sites`: every site with what provenance knows of it, the
+/// most articles first.
+pub(crate) async fn sites(State(state): State<AppState>) -> Response {
+    match state.store.site_stats(None).await {
+        Ok(sites) => Json(SiteList {
+            sites: sites.into_iter().map(SiteItem::from).collect(),
         })
-        .collect();
-    let story = match crate::provenance::story_of(state.store.as_ref(), article).await {
-        Ok(s) => s,
+        .into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+#[derive(Serialize)]
+struct SiteBody {
+    #[serde(flatten)]
+    stats: SiteItem,
+    /// The sources its articles cite most, with how many articles cite each.
+    cites: Vec<CitedSource>,
+}
+
+#[derive(Serialize)]
+struct CitedSource {
+    who: String,
+    articles: i64,
+}
+
+/// Sources `GET /api/v1/sites/{site}` lists.
+const SITE_CITED: i64 = 20;
+
+/// `GET /api/v1/sites/{site}`: one site's counts and the sources it cites.
+pub(crate) async fn site(State(state): State<AppState>, Path(site): Path<String>) -> Response {
+    let store = state.store.as_ref();
+    let stats = match store.site_stats(Some(&site)).await {
+        Ok(mut s) if !s.is_empty() => s.swap_remove(0),
+        Ok(_) => return error(StatusCode::NOT_FOUND, format!("no articles from site {site:?}")),
         Err(e) => return store_error(e),
     };
-    let lineage = story.lineage(id);
-    let chain: Vec<StoryArticle> = story
-        .chain(id)
-        .iter()
-        .filter_map(|i| story.articles.get(i))
-        .map(story_article)
-        .collect();
-    let Some(origin) = story.articles.get(&lineage.origin).map(story_article) else {
-        return error(StatusCode::INTERNAL_SERVER_ERROR, "the story's origin is missing");
-    };
-    let copies = story
-        .articles
-        .values()
-        .filter(|a| a.id != id)
-        .map(|a| {
-            let direct = story
-                .relations
-                .iter()
-                .filter(|r| (r.from == id && r.to == a.id) || (r.to == id && r.from == a.id))
-                .max_by(|x, y| (x.kind != "attributes").cmp(&(y.kind != "attributes")));
-            CopyItem {
-                id: a.id,
-                url: a.url.clone(),
-                site: tracewire_provenance::site_of(&a.url),
-                relation: direct.map_or("same_story".to_string(), |r| r.kind.clone()),
-                score: direct.map(|r| r.score),
-                evidence: direct.map(|r| r.evidence.clone()),
-            }
+    match store.site_citations(&site, SITE_CITED).await {
+        Ok(cited) => Json(SiteBody {
+            stats: stats.into(),
+            cites: cited
+                .into_iter()
+                .map(|(who, articles)| CitedSource { who, articles })
+                .collect(),
         })
-        .collect();
-    Json(ProvenanceBody {
-        origin,
-        chain,
-        copies,
-        cites,
-    })
-    .into_response()
+        .into_response(),
+        Err(e) => store_error(e),
+    }
 }

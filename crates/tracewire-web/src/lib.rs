@@ -11,12 +11,13 @@ mod feeds;
 mod pages;
 mod provenance;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::get;
-use tracewire_model::{Article, ArticleText};
+use tracewire_model::{Article, ArticleId, ArticleText};
 use tracewire_similar::related;
 use tracewire_store::{Store, StoreError};
 
@@ -55,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::index))
         .route("/articles/{id}", get(pages::article))
         .route("/feeds", get(pages::feeds))
+        .route("/sites", get(pages::sites))
+        .route("/sites/{site}", get(pages::site))
         .route("/feed.atom", get(feeds::atom))
         .route("/feed.rss", get(feeds::rss))
         .route("/feed.json", get(feeds::json_feed))
@@ -62,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/articles/{id}", get(api::article))
         .route("/api/v1/articles/{id}/provenance", get(api::provenance))
         .route("/api/v1/feeds", get(api::feeds))
+        .route("/api/v1/sites", get(api::sites))
+        .route("/api/v1/sites/{site}", get(api::site))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(pages::not_found)
         .with_state(state)
@@ -78,20 +83,44 @@ pub async fn serve(
         .await
 }
 
-/// The articles most similar to `article` by text.
-async fn related_to(store: &dyn Store, article: &Article) -> Result<Vec<ArticleText>, StoreError> {
-    let candidates = store.article_texts(RELATED_CANDIDATES).await?;
+/// The articles most similar to `article` by text, one per story: the
+/// articles of its own story (`story`: copies, excerpts, versions) are left
+/// out, as the provenance section lists them, and of several copies of
+/// another story only the best-ranked is kept.
+async fn related_to(
+    store: &dyn Store,
+    article: &Article,
+    story: &HashSet<ArticleId>,
+) -> Result<Vec<ArticleText>, StoreError> {
+    let mut candidates = store.article_texts(RELATED_CANDIDATES).await?;
+    candidates.retain(|c| !story.contains(&c.id));
     let target = ArticleText {
         id: article.id,
         title: article.title.clone(),
         url: article.url.clone(),
         text: article.text.clone(),
     };
-    let ranked = related(&target, &candidates, RELATED_COUNT, RELATED_MIN_SCORE);
-    Ok(ranked
-        .into_iter()
-        .filter_map(|r| candidates.iter().find(|c| c.id == r.id).cloned())
-        .collect())
+    // Ranked deeper than shown, as copies of one story take several places.
+    let ranked = related(&target, &candidates, RELATED_COUNT * 4, RELATED_MIN_SCORE);
+    let mut covered: HashSet<ArticleId> = HashSet::new();
+    let mut chosen = Vec::new();
+    for r in ranked {
+        if chosen.len() == RELATED_COUNT {
+            break;
+        }
+        if !covered.insert(r.id) {
+            continue;
+        }
+        covered.extend(
+            store
+                .relations_of(r.id)
+                .await?
+                .iter()
+                .flat_map(|rel| [rel.from, rel.to]),
+        );
+        chosen.extend(candidates.iter().find(|c| c.id == r.id).cloned());
+    }
+    Ok(chosen)
 }
 
 /// `https://host` for absolute links: the configured public URL, else the
@@ -108,13 +137,8 @@ fn base_url(config: &WebConfig, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-/// A short display name for a URL's site: its host without `www.`.
+/// A short display name for a URL's site: its host without `www.`, with
+/// its port (provenance's notion of a site).
 fn host_of(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    let host = parsed.host_str()?;
-    let host = host.strip_prefix("www.").unwrap_or(host);
-    Some(match parsed.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_string(),
-    })
+    Some(tracewire_provenance::site_of(url)).filter(|s| !s.is_empty())
 }

@@ -7,13 +7,14 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use tracewire_model::FeedStatus;
+use tracewire_model::{ArticleSummary, FeedStatus, SiteStats};
 
+use crate::provenance::{ProvenanceView, provenance_of};
 use crate::{AppState, host_of, related_to};
 
 const PAGE_SIZE: i64 = 30;
 
-fn date(t: Option<DateTime<Utc>>) -> String {
+pub(crate) fn date(t: Option<DateTime<Utc>>) -> String {
     t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default()
 }
@@ -66,7 +67,9 @@ pub(crate) async fn not_found(State(state): State<AppState>) -> Response {
 struct ListedArticle {
     id: i64,
     title: String,
+    /// The site's display name, and its key for `/sites/{key}`.
     site: String,
+    site_key: String,
     published: String,
     source_host: Option<String>,
     source_url: Option<String>,
@@ -100,20 +103,7 @@ pub(crate) async fn index(State(state): State<AppState>, Query(q): Query<PageQue
         (Err(e), _) | (_, Err(e)) => return server_error(&state.config.site_title, e),
     };
     let has_next = list.len() as i64 > PAGE_SIZE;
-    let articles = list
-        .into_iter()
-        .take(PAGE_SIZE as usize)
-        .map(|a| ListedArticle {
-            id: a.id,
-            site: a.site_name.clone().or_else(|| host_of(&a.url)).unwrap_or_default(),
-            published: date(a.published),
-            source_host: a.source_url.as_deref().and_then(host_of),
-            source_url: a.source_url,
-            views: a.views,
-            excerpt: excerpt(&a.excerpt, 220),
-            title: a.title,
-        })
-        .collect();
+    let articles = listed(list);
     render(
         &IndexPage {
             site_title: state.config.site_title.clone(),
@@ -121,6 +111,91 @@ pub(crate) async fn index(State(state): State<AppState>, Query(q): Query<PageQue
             page,
             has_next,
             total,
+        },
+        StatusCode::OK,
+    )
+}
+
+/// At most a page of summaries as the article lists show them.
+fn listed(list: Vec<ArticleSummary>) -> Vec<ListedArticle> {
+    list.into_iter()
+        .take(PAGE_SIZE as usize)
+        .map(|a| ListedArticle {
+            id: a.id,
+            site: a.site_name.clone().or_else(|| host_of(&a.url)).unwrap_or_default(),
+            site_key: a.site,
+            published: date(a.published),
+            source_host: a.source_url.as_deref().and_then(host_of),
+            source_url: a.source_url,
+            views: a.views,
+            excerpt: excerpt(&a.excerpt, 220),
+            title: a.title,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "sites.html")]
+struct SitesPage {
+    site_title: String,
+    sites: Vec<SiteStats>,
+}
+
+pub(crate) async fn sites(State(state): State<AppState>) -> Response {
+    match state.store.site_stats(None).await {
+        Ok(sites) => render(
+            &SitesPage {
+                site_title: state.config.site_title.clone(),
+                sites,
+            },
+            StatusCode::OK,
+        ),
+        Err(e) => server_error(&state.config.site_title, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "site.html")]
+struct SitePage {
+    site_title: String,
+    stats: SiteStats,
+    cited: Vec<(String, i64)>,
+    articles: Vec<ListedArticle>,
+    page: i64,
+    has_next: bool,
+}
+
+/// Sources a site page lists under "Cites most".
+const SITE_CITED: i64 = 8;
+
+pub(crate) async fn site(
+    State(state): State<AppState>,
+    Path(site): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let store = state.store.as_ref();
+    let stats = match store.site_stats(Some(&site)).await {
+        Ok(mut s) if !s.is_empty() => s.swap_remove(0),
+        Ok(_) => return not_found(State(state)).await,
+        Err(e) => return server_error(&state.config.site_title, e),
+    };
+    let (list, cited) = match (
+        store.site_articles(&site, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await,
+        store.site_citations(&site, SITE_CITED).await,
+    ) {
+        (Ok(list), Ok(cited)) => (list, cited),
+        (Err(e), _) | (_, Err(e)) => return server_error(&state.config.site_title, e),
+    };
+    let has_next = list.len() as i64 > PAGE_SIZE;
+    render(
+        &SitePage {
+            site_title: state.config.site_title.clone(),
+            stats,
+            cited,
+            articles: listed(list),
+            page,
+            has_next,
         },
         StatusCode::OK,
     )
@@ -147,8 +222,10 @@ struct RelatedLink {
 #[template(path = "article.html")]
 struct ArticlePage {
     site_title: String,
+    id: i64,
     title: String,
     site: String,
+    site_key: String,
     byline: Option<String>,
     published: String,
     language: Option<String>,
@@ -156,6 +233,7 @@ struct ArticlePage {
     source_site: String,
     source_url: String,
     body_html: String,
+    provenance: ProvenanceView,
     related: Vec<RelatedLink>,
     views: i64,
 }
@@ -177,7 +255,11 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String
         Ok(None) => return not_found(State(state)).await,
         Err(e) => return server_error(&state.config.site_title, e),
     };
-    let related = match related_to(store, &article).await {
+    let provenance = match provenance_of(store, article.clone()).await {
+        Ok(p) => p,
+        Err(e) => return server_error(&state.config.site_title, e),
+    };
+    let related = match related_to(store, &article, &provenance.story).await {
         Ok(r) => r,
         Err(e) => return server_error(&state.config.site_title, e),
     };
@@ -192,6 +274,8 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String
     };
     let page = ArticlePage {
         site_title: state.config.site_title.clone(),
+        id: article.id,
+        site_key: article.site.clone(),
         body_html: tracewire_extract::sanitize_html(&article.html),
         site,
         byline: article.byline.clone(),
@@ -200,6 +284,7 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String
         url: article.url.clone(),
         source_site,
         source_url,
+        provenance,
         related: related
             .into_iter()
             .map(|r| RelatedLink {

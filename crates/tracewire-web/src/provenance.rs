@@ -1,10 +1,13 @@
 //! An article's story as the store knows it: the articles its relations
-//! reach, and their origin and sources (`tracewire_provenance`'s rules).
+//! reach, and their origin and sources (`tracewire_provenance`'s rules);
+//! and the provenance view the API serves and the article page shows.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
 use tracewire_model::{Article, ArticleId, ArticleRelation};
-use tracewire_provenance::{Kind, Lineage, Relation, lineages_ordered};
+use tracewire_provenance::{Kind, Lineage, Relation, diff, lineages_ordered};
 use tracewire_store::{Result, Store};
 
 /// At most this many articles are gathered into one story (a story copied
@@ -93,5 +96,174 @@ pub(crate) async fn story_of(store: &dyn Store, start: Article) -> Result<Story>
         articles,
         relations,
         lineages,
+    })
+}
+
+fn rfc3339<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    t.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)).serialize(s)
+}
+
+/// One article of a story.
+#[derive(Serialize)]
+pub(crate) struct StoryArticle {
+    pub id: i64,
+    pub url: String,
+    pub site: String,
+    /// The name the site gives itself, when its pages say.
+    pub site_name: Option<String>,
+    pub title: String,
+    #[serde(serialize_with = "rfc3339")]
+    pub published: Option<DateTime<Utc>>,
+}
+
+impl StoryArticle {
+    fn of(a: &Article) -> StoryArticle {
+        StoryArticle {
+            id: a.id,
+            url: a.url.clone(),
+            site: a.site.clone(),
+            site_name: a.site_name.clone(),
+            title: a.title.clone(),
+            published: a.published,
+        }
+    }
+
+    /// The site as the pages name it.
+    pub fn site_label(&self) -> &str {
+        self.site_name.as_deref().unwrap_or(&self.site)
+    }
+
+    /// The publication time as the pages show it.
+    pub fn when(&self) -> String {
+        crate::pages::date(self.published)
+    }
+}
+
+/// Another article of the story, and how it relates to this one.
+#[derive(Serialize)]
+pub(crate) struct CopyItem {
+    #[serde(flatten)]
+    pub article: StoryArticle,
+    /// How it relates to this article ("copy", "excerpt", ...), or
+    /// "same_story" when only through others.
+    pub relation: String,
+    pub score: Option<f64>,
+    pub evidence: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct CiteItem {
+    pub who: String,
+    pub kind: String,
+    pub phrase: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct Edit {
+    pub before: String,
+    pub after: String,
+}
+
+/// What this article changed from its immediate source, by paragraph.
+#[derive(Serialize)]
+pub(crate) struct Changes {
+    pub source: i64,
+    pub kept: usize,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub edited: Vec<Edit>,
+}
+
+/// An article's provenance: the story's origin, the chain of copies that
+/// led to it, every other copy, the sources its text cites and what it
+/// changed from its source.
+#[derive(Serialize)]
+pub(crate) struct ProvenanceView {
+    pub origin: StoryArticle,
+    /// From the origin to this article, each copied from the one before.
+    pub chain: Vec<StoryArticle>,
+    pub copies: Vec<CopyItem>,
+    pub cites: Vec<CiteItem>,
+    pub changes: Option<Changes>,
+    /// Every article of the story, this one included (for related posts,
+    /// which leave them out).
+    #[serde(skip)]
+    pub story: HashSet<ArticleId>,
+}
+
+/// Every article of `article`'s story, itself included.
+pub(crate) async fn story_ids(store: &dyn Store, article: &Article) -> Result<HashSet<ArticleId>> {
+    Ok(story_of(store, article.clone()).await?.articles.into_keys().collect())
+}
+
+/// Builds the provenance of `article` from the store.
+pub(crate) async fn provenance_of(store: &dyn Store, article: Article) -> Result<ProvenanceView> {
+    let id = article.id;
+    let cites = store
+        .citations_of(id)
+        .await?
+        .into_iter()
+        .map(|c| CiteItem {
+            who: c.who,
+            kind: c.kind,
+            phrase: c.phrase,
+        })
+        .collect();
+    let this = StoryArticle::of(&article);
+    let story = story_of(store, article).await?;
+    let lineage = story.lineage(id);
+    let chain: Vec<StoryArticle> = story
+        .chain(id)
+        .iter()
+        .filter_map(|i| story.articles.get(i))
+        .map(StoryArticle::of)
+        .collect();
+    // The origin is in the story by construction; the article itself else.
+    let origin = story.articles.get(&lineage.origin).map_or(this, StoryArticle::of);
+    let mut others: Vec<&Article> = story.articles.values().filter(|a| a.id != id).collect();
+    others.sort_by_key(|a| (a.published.unwrap_or(a.fetched_at), a.id));
+    let copies = others
+        .into_iter()
+        .map(|a| {
+            let direct: Vec<&ArticleRelation> = story
+                .relations
+                .iter()
+                .filter(|r| (r.from == id && r.to == a.id) || (r.to == id && r.from == a.id))
+                .collect();
+            // A copying relation says more than an attribution; the
+            // evidence is all of it.
+            let main = direct.iter().max_by_key(|r| r.kind != "attributes");
+            let evidence: Vec<&str> = direct.iter().map(|r| r.evidence.as_str()).collect();
+            CopyItem {
+                article: StoryArticle::of(a),
+                relation: main.map_or("same_story".to_string(), |r| r.kind.clone()),
+                score: main.map(|r| r.score),
+                evidence: (!evidence.is_empty()).then(|| evidence.join("; ")),
+            }
+        })
+        .collect();
+    let changes = lineage.source.and_then(|src| {
+        let (source, this) = (story.articles.get(&src)?, story.articles.get(&id)?);
+        let d = diff(&source.text, &this.text);
+        Some(Changes {
+            source: src,
+            kept: d.kept,
+            added: d.added,
+            removed: d.removed,
+            edited: d
+                .edited
+                .into_iter()
+                .map(|(before, after)| Edit { before, after })
+                .collect(),
+        })
+    });
+    let ids = story.articles.keys().copied().collect();
+    Ok(ProvenanceView {
+        origin,
+        chain,
+        copies,
+        cites,
+        changes,
+        story: ids,
     })
 }

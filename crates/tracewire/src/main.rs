@@ -2,6 +2,7 @@
 //! configuration, sets up logging and progress, and wires the crates together.
 
 mod batch;
+mod bench_lookup;
 mod commands;
 mod config;
 mod progress;
@@ -158,6 +159,10 @@ enum BenchCommand {
     Relate {
         #[command(flatten)]
         web: SimArgs,
+        /// Also relate the documents through the crawl's path (a SQLite
+        /// store, furniture learnt as the articles arrive) and score that.
+        #[arg(long)]
+        crawl: bool,
     },
     /// Time and peak memory of extraction on generated hostile pages (huge,
     /// deeply nested, one giant text node, attribute floods).
@@ -165,6 +170,18 @@ enum BenchCommand {
         /// Size of each generated page, in MiB.
         #[arg(long, default_value_t = 64)]
         mib: usize,
+    },
+    /// Candidate lookup time as a fresh store grows through each size
+    /// (generated news text; copies planted so lookups find something).
+    Lookup {
+        /// Stored articles at each step, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+        sizes: Vec<usize>,
+        /// Articles looked up at each size (half are copies of stored ones).
+        #[arg(long, default_value_t = 300)]
+        queries: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -231,8 +248,11 @@ fn main() -> ExitCode {
             Command::Simulate { web, out } => return relate::simulate_to(web.into(), &out),
             Command::Relate { input, output } => return relate::relate_file(&input, &output),
             Command::Bench {
-                command: BenchCommand::Relate { web },
-            } => return relate::bench_relate(web.into()),
+                command: BenchCommand::Relate { web, crawl },
+            } => return relate::bench_relate(web.into(), crawl).await,
+            Command::Bench {
+                command: BenchCommand::Lookup { sizes, queries, seed },
+            } => return bench_lookup::bench_lookup(&sizes, queries, seed, show_progress).await,
             other => other,
         };
         // Every other command reads the configuration, so a broken file is
@@ -278,7 +298,7 @@ fn main() -> ExitCode {
             Command::Serve { listen, no_worker } => commands::serve(&ctx, &listen, !no_worker).await,
             Command::Config | Command::Simulate { .. } | Command::Relate { .. } => Ok(ExitCode::SUCCESS),
             Command::Bench {
-                command: BenchCommand::Relate { .. },
+                command: BenchCommand::Relate { .. } | BenchCommand::Lookup { .. },
             } => Ok(ExitCode::SUCCESS),
         }
     });

@@ -84,6 +84,16 @@ fn parse_published(v: Option<&serde_json::Value>) -> Option<i64> {
     }
 }
 
+/// The source a text's attribution lines name ("Source Article from …",
+/// "Originally published at …"), for documents that do not say.
+fn source_in_text(text: &str) -> Option<String> {
+    let lines: Vec<_> = text
+        .lines()
+        .filter_map(|l| tracewire_extract::classify_attribution(l, &[]))
+        .collect();
+    tracewire_extract::pick_source_url(&lines)
+}
+
 /// Every related pair and every copy's origin, for a collection of documents.
 pub struct Related {
     pub relations: Vec<Relation>,
@@ -117,6 +127,7 @@ pub fn relate_file(input: &Path, output: &Path) -> Result<ExitCode> {
         }
         match serde_json::from_str::<InputDoc>(&line) {
             Ok(d) if seen.insert(d.id) => docs.push(Doc {
+                source_url: d.source_url.or_else(|| source_in_text(&d.text)),
                 site: d
                     .site
                     .filter(|s| !s.is_empty())
@@ -126,7 +137,6 @@ pub fn relate_file(input: &Path, output: &Path) -> Result<ExitCode> {
                 title: d.title,
                 text: d.text,
                 published: parse_published(d.published.as_ref()),
-                source_url: d.source_url,
             }),
             Ok(d) => {
                 bad += 1;
@@ -186,7 +196,9 @@ pub fn sim_docs(sim: &Simulation) -> Vec<Doc> {
         title: d.title.clone(),
         text: d.text.clone(),
         published: d.published,
-        source_url: d.source_url.clone(),
+        // Read from the text's attribution line, as `relate` does for a
+        // file, not taken from the simulator's own record.
+        source_url: source_in_text(&d.text),
     };
     // Undated copies are found after their source, like everything else:
     // they take the time of the article generated before them.
@@ -287,8 +299,102 @@ pub fn score(sim: &Simulation, related: &Related) -> RelateScores {
     }
 }
 
-/// `tracewire bench relate`: quality on the simulator's mix, and speed.
-pub fn bench_relate(config: SimConfig) -> Result<ExitCode> {
+fn print_scores(s: &RelateScores) {
+    println!(
+        "precision    {:.4} ({} pairs predicted)",
+        s.precision, s.predicted_pairs
+    );
+    println!(
+        "recall       {:.4} ({} copy–source and copy–origin pairs)",
+        s.recall, s.truth_pairs
+    );
+    for (made, source, origin, n) in &s.by_made {
+        println!("  {made:<10} {source}/{n} found with their source, {origin}/{n} with their origin");
+    }
+    println!(
+        "origin       {:.4} of articles in stories with copies",
+        s.origin_accuracy
+    );
+    println!(
+        "source       {:.4} of copies that name their source",
+        s.source_accuracy_attributed
+    );
+}
+
+/// The crawl's path over the simulator's documents: each is stored in a
+/// fresh SQLite store and related as the crawl relates an article (the
+/// site's furniture learnt as the articles come, not beforehand), then the
+/// story is read back from the store's relations.
+async fn relate_through_store(docs: &[Doc]) -> Result<Related> {
+    let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let store = tracewire_store::open_embedded(dir.path()).await?;
+    let feed = store
+        .add_feed(tracewire_store::NewFeed {
+            url: "https://simulated.invalid/feed".to_string(),
+            title: None,
+            site_url: None,
+            interval_secs: 3600,
+        })
+        .await?;
+    let mut sim_id = HashMap::new();
+    let mut when = HashMap::new();
+    let mut last = 0;
+    for d in docs {
+        // An undated document is fetched just after the one before it.
+        last = d.published.unwrap_or(last + 1);
+        let time = |t: i64| chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
+        let a = tracewire_model::NewArticle {
+            feed_id: feed.id,
+            guid: d.id.to_string(),
+            url: d.url.clone(),
+            site: d.site.clone(),
+            canonical_url: None,
+            title: d.title.clone(),
+            byline: None,
+            published: d.published.map(time),
+            site_name: None,
+            language: None,
+            source_url: d.source_url.clone(),
+            attributions: Vec::new(),
+            text: d.text.clone(),
+            html: String::new(),
+            fetched_at: time(last),
+        };
+        let id = store
+            .insert_article(&a)
+            .await?
+            .with_context(|| format!("document {} stored twice", d.id))?;
+        tracewire_ingest::provenance::relate_new_article(store.as_ref(), id, &a).await?;
+        sim_id.insert(id, d.id);
+        when.insert(d.id, (last, d.id));
+    }
+    let mut relations = Vec::new();
+    let mut seen = HashSet::new();
+    for id in sim_id.keys() {
+        for r in store.relations_of(*id).await? {
+            let (Some(&from), Some(&to), Some(kind)) = (sim_id.get(&r.from), sim_id.get(&r.to), Kind::parse(&r.kind))
+            else {
+                continue;
+            };
+            if seen.insert((from, to, kind)) {
+                relations.push(Relation {
+                    from,
+                    to,
+                    kind,
+                    score: r.score,
+                    evidence: r.evidence,
+                });
+            }
+        }
+    }
+    let order = |id: i64| when.get(&id).copied().unwrap_or((i64::MAX, id));
+    let origins = tracewire_provenance::lineages_ordered(&relations, &order);
+    Ok(Related { relations, origins })
+}
+
+/// `tracewire bench relate`: quality on the simulator's mix, and speed;
+/// with `crawl`, also the quality the crawl's path reaches.
+pub async fn bench_relate(config: SimConfig, crawl: bool) -> Result<ExitCode> {
     let sim = simulate(config);
     let docs = sim_docs(&sim);
     let words: usize = docs.iter().map(|d| d.text.split_whitespace().count()).sum();
@@ -317,25 +423,7 @@ pub fn bench_relate(config: SimConfig) -> Result<ExitCode> {
         config.seed,
         words as f64 / docs.len().max(1) as f64
     );
-    println!(
-        "precision    {:.4} ({} pairs predicted)",
-        s.precision, s.predicted_pairs
-    );
-    println!(
-        "recall       {:.4} ({} copy–source and copy–origin pairs)",
-        s.recall, s.truth_pairs
-    );
-    for (made, source, origin, n) in &s.by_made {
-        println!("  {made:<10} {source}/{n} found with their source, {origin}/{n} with their origin");
-    }
-    println!(
-        "origin       {:.4} of articles in stories with copies",
-        s.origin_accuracy
-    );
-    println!(
-        "source       {:.4} of copies that name their source",
-        s.source_accuracy_attributed
-    );
+    print_scores(&s);
     let words_per_doc = words as f64 / docs.len().max(1) as f64;
     println!(
         "fingerprint  {fp_rate:.0} docs/s, {:.0} for 700-word articles (one thread; {:.0} keys, {:.0} bytes of keys per article)",
@@ -347,5 +435,16 @@ pub fn bench_relate(config: SimConfig) -> Result<ExitCode> {
         "relate       {:.0} docs/s end to end (furniture, fingerprints, lookup, verification, lineages)",
         sim.docs.len() as f64 / relate_secs
     );
+    if crawl {
+        let started = Instant::now();
+        let related = relate_through_store(&docs).await?;
+        let secs = started.elapsed().as_secs_f64();
+        println!("through the crawl's path (SQLite store, furniture learnt as articles arrive):");
+        print_scores(&score(&sim, &related));
+        println!(
+            "crawl relate {:.0} docs/s (storage, furniture, fingerprints, lookup, verification)",
+            sim.docs.len() as f64 / secs
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -97,6 +97,82 @@ async fn demo_crawls_the_fixture_web_and_serves_it() {
             .all(|a| a["site"].as_str().unwrap().starts_with("127.0.0.1:")),
         "sites keep their port: {p}"
     );
+    // A copy of a copy: Buzz Digest copied World News Feed's copy and
+    // credited it. Its page shows the chain, the other copies with their
+    // evidence and what it changed; its related posts are other stories.
+    let mut deepest = (0, serde_json::Value::Null);
+    for a in articles {
+        let p: serde_json::Value = get_json(&client, format!("{base}/api/v1/articles/{}/provenance", a["id"])).await;
+        let len = p["chain"].as_array().map_or(0, Vec::len);
+        if len > deepest.0 {
+            deepest = (len, p);
+        }
+    }
+    let (len, p) = deepest;
+    assert!(len >= 3, "a chain of three articles: {p}");
+    let chain = p["chain"].as_array().unwrap();
+    let last = chain.last().unwrap();
+    let changes = &p["changes"];
+    assert_eq!(changes["source"], chain[len - 2]["id"], "{p}");
+    assert!(changes["kept"].as_u64().unwrap() > 0, "{p}");
+    assert!(
+        p["copies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == chain[len - 2]["id"] && c["relation"] != "same_story"),
+        "{p}"
+    );
+    let page = client
+        .get(format!("{base}/articles/{}", last["id"]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<h2>Provenance</h2>"), "{page}");
+    assert!(page.contains("Chain: "), "{page}");
+    assert!(page.contains("paragraphs kept"), "{page}");
+    let related = page.split("<h2>Related posts</h2>").nth(1).unwrap_or_default();
+    let related = related.split("</section>").next().unwrap_or_default();
+    for a in chain.iter().chain(p["copies"].as_array().unwrap()) {
+        assert!(
+            !related.contains(&format!("href=\"/articles/{}\"", a["id"])),
+            "related posts list other stories, not copies of this one: {related}"
+        );
+    }
+    // One related post per story (the demo's copies keep their story's
+    // headline, whatever its case).
+    for a in articles {
+        let detail: serde_json::Value = get_json(&client, format!("{base}/api/v1/articles/{}", a["id"])).await;
+        let mut titles: Vec<String> = detail["related"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["title"].as_str().unwrap().to_lowercase())
+            .collect();
+        let shown = titles.len();
+        titles.sort();
+        titles.dedup();
+        assert_eq!(titles.len(), shown, "one related post per story: {titles:?}");
+    }
+    // Its site's page counts its copies and how many credit their source.
+    let site = last["site"].as_str().unwrap();
+    let stats: serde_json::Value = get_json(&client, format!("{base}/api/v1/sites/{site}")).await;
+    assert!(stats["copies"].as_i64().unwrap() >= 3, "{stats}");
+    assert!(stats["credited"].as_i64().unwrap() >= 1, "{stats}");
+    assert!(stats["articles"].as_i64().unwrap() >= stats["copies"].as_i64().unwrap());
+    let site_page = client
+        .get(format!("{base}/sites/{site}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(site_page.contains("credit their source"), "{site_page}");
+
     // The seed cites its sources; an unknown id is a 404.
     let p: serde_json::Value = get_json(&client, format!("{base}/api/v1/articles/{}/provenance", seed["id"])).await;
     let cited: Vec<&str> = p["cites"]

@@ -103,8 +103,25 @@ async fn atom_and_json_feed_sources() {
         .await;
     assert_eq!(copy["text"], format!("{P1}\n\n{P2}"));
     assert_eq!(copy["source_url"], site.url("/stories/tram"));
-    // The copy and its original are each other's first related post.
-    assert_eq!(copy["related"][0]["title"], "Council expands tram network");
+    // The copy's original is in its provenance, not among its related
+    // posts (which are other stories: here there are none).
+    let provenance = server
+        .json(&format!("/api/v1/articles/{}/provenance", copy["id"]))
+        .await;
+    let origin = by_title("Council expands tram network");
+    assert_eq!(provenance["origin"]["id"], origin, "{provenance}");
+    assert!(
+        provenance["copies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == origin && c["relation"] != "same_story"),
+        "{provenance}"
+    );
+    assert!(
+        copy["related"].as_array().unwrap().iter().all(|r| r["id"] != origin),
+        "{copy}"
+    );
 
     let fallback = server
         .json(&format!("/api/v1/articles/{}", by_title("Page that vanished")))
