@@ -12,6 +12,11 @@ async fn get_json(client: &reqwest::Client, url: String) -> serde_json::Value {
     client.get(url).send().await.unwrap().json().await.unwrap()
 }
 
+#[allow(clippy::unwrap_used)] // a test helper: a failure is the test failing
+async fn get_text(client: &reqwest::Client, url: String) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 #[tokio::test]
 async fn demo_crawls_the_fixture_web_and_serves_it() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tracewire"))
@@ -123,14 +128,7 @@ async fn demo_crawls_the_fixture_web_and_serves_it() {
             .any(|c| c["id"] == chain[len - 2]["id"] && c["relation"] != "same_story"),
         "{p}"
     );
-    let page = client
-        .get(format!("{base}/articles/{}", last["id"]))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&client, format!("{base}/articles/{}", last["id"])).await;
     assert!(page.contains("<h2>Provenance</h2>"), "{page}");
     assert!(page.contains("Chain: "), "{page}");
     assert!(page.contains("paragraphs kept"), "{page}");
@@ -163,14 +161,7 @@ async fn demo_crawls_the_fixture_web_and_serves_it() {
     assert!(stats["copies"].as_i64().unwrap() >= 3, "{stats}");
     assert!(stats["credited"].as_i64().unwrap() >= 1, "{stats}");
     assert!(stats["articles"].as_i64().unwrap() >= stats["copies"].as_i64().unwrap());
-    let site_page = client
-        .get(format!("{base}/sites/{site}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let site_page = get_text(&client, format!("{base}/sites/{site}")).await;
     assert!(site_page.contains("credit their source"), "{site_page}");
 
     // The seed cites its sources; an unknown id is a 404.
@@ -190,13 +181,6 @@ async fn demo_crawls_the_fixture_web_and_serves_it() {
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
-    let home = client
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = get_text(&client, format!("{base}/")).await;
     assert!(home.contains("Russia Says It May Send Troops Into Combat In Syria"));
 }

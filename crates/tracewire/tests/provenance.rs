@@ -8,6 +8,16 @@ use std::collections::HashMap;
 
 use common::Tracewire;
 
+/// The JSON values of a file of JSON lines.
+#[allow(clippy::unwrap_used)] // a test helper: a failure is the test failing
+fn read_jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 #[tokio::test]
 async fn simulate_then_relate_finds_the_copies_and_their_origins() {
     let tw = Tracewire::new();
@@ -26,13 +36,7 @@ async fn simulate_then_relate_finds_the_copies_and_their_origins() {
         ])
         .await;
     assert!(out.contains("30 stories"), "{out}");
-    let read = |name: &str| -> Vec<serde_json::Value> {
-        std::fs::read_to_string(dir.join(name))
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    };
+    let read = |name: &str| read_jsonl(&dir.join(name));
     let truth = read("truth.jsonl");
     // A broken line and a duplicate id are skipped, not fatal.
     let mut docs = std::fs::read_to_string(dir.join("docs.jsonl")).unwrap();
@@ -109,13 +113,7 @@ async fn relate_ties_no_two_stories_by_their_boilerplate_or_quotes() {
         output.to_str().unwrap(),
     ])
     .await;
-    let read = |name: &str| -> Vec<serde_json::Value> {
-        std::fs::read_to_string(dir.join(name))
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    };
+    let read = |name: &str| read_jsonl(&dir.join(name));
     let truth = read("truth.jsonl");
     assert!(truth.iter().any(|t| t["made"] == "follow_up"));
     let origin: HashMap<i64, i64> = truth
