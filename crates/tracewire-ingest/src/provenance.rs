@@ -102,7 +102,7 @@ async fn learn(store: &dyn Store, id: ArticleId, site: &str, text: &str) -> Resu
     let mut carried_shared = Vec::new();
     for r in runs {
         let beside = seen.entry(r.run).or_default();
-        let contexts: Vec<furniture::Context> = beside
+        let mut contexts: Vec<furniture::Context> = beside
             .iter()
             .map(|n| furniture::Context(n.context.0, n.context.1))
             .collect();
@@ -115,7 +115,8 @@ async fn learn(store: &dyn Store, id: ArticleId, site: &str, text: &str) -> Resu
         };
         store.add_edge_neighbour(r.run, here).await?;
         beside.push(here);
-        if beside.len() >= furniture::MIN_ARTICLES as usize {
+        contexts.push(r.neighbour);
+        if furniture::is_shared_furniture(&contexts) {
             store.add_shared_furniture(&r.keys).await?;
             known.shared.extend(&r.keys);
             carried_shared.extend(beside.iter().map(|n| n.article).filter(|&a| a != id));
