@@ -141,63 +141,107 @@ pub struct Simulation {
     pub truth: Vec<SimTruth>,
 }
 
-/// A word chain over the corpus: each word's followers, for new texts.
-struct Chain {
-    next: HashMap<String, Vec<String>>,
-    starts: Vec<String>,
-    /// Every word, for jumps: where the corpus allows only one way on, the
-    /// chain would copy its passages, and texts would share them.
-    vocabulary: Vec<String>,
+/// A word chain over texts: each word's followers, for new texts (the
+/// simulator's, and `bench lookup`'s million articles). Words are indices,
+/// so generating allocates only the text it writes.
+pub struct Chain {
+    words: Vec<String>,
+    next: Vec<Vec<u32>>,
+    starts: Vec<u32>,
+    /// Every word with followers, in word order, for jumps: where the
+    /// corpus allows only one way on, the chain would copy its passages,
+    /// and texts would share them.
+    vocabulary: Vec<u32>,
 }
 
 impl Chain {
-    fn train(texts: &[String]) -> Chain {
-        let mut next: HashMap<String, Vec<String>> = HashMap::new();
+    pub fn train(texts: &[String]) -> Chain {
+        let mut index: HashMap<&str, u32> = HashMap::new();
+        let mut words: Vec<String> = Vec::new();
+        let mut next: Vec<Vec<u32>> = Vec::new();
         let mut starts = Vec::new();
         for t in texts {
-            let words: Vec<&str> = t.split_whitespace().collect();
-            for (i, w) in words.iter().enumerate() {
-                if i == 0 || words[i - 1].ends_with('.') {
-                    starts.push(w.to_string());
+            let ws: Vec<u32> = t
+                .split_whitespace()
+                .map(|w| {
+                    *index.entry(w).or_insert_with(|| {
+                        words.push(w.to_string());
+                        next.push(Vec::new());
+                        (words.len() - 1) as u32
+                    })
+                })
+                .collect();
+            for (i, &w) in ws.iter().enumerate() {
+                if i == 0 || words[ws[i - 1] as usize].ends_with('.') {
+                    starts.push(w);
                 }
-                if let Some(n) = words.get(i + 1) {
-                    next.entry(w.to_string()).or_default().push(n.to_string());
+                if let Some(&n) = ws.get(i + 1) {
+                    next[w as usize].push(n);
                 }
             }
         }
-        let mut vocabulary: Vec<String> = next.keys().cloned().collect();
-        vocabulary.sort();
+        let mut vocabulary: Vec<u32> = (0..words.len() as u32)
+            .filter(|&w| !next[w as usize].is_empty())
+            .collect();
+        vocabulary.sort_by(|&a, &b| words[a as usize].cmp(&words[b as usize]));
         Chain {
+            words,
             next,
             starts,
             vocabulary,
         }
     }
 
-    fn sentence(&self, rng: &mut Rng) -> String {
-        let mut w = rng.pick(&self.starts).clone();
-        let mut out = vec![w.clone()];
-        let len = rng.range(12, 30) as usize;
-        while out.len() < len || !w.ends_with('.') {
-            match self.next.get(&w) {
-                _ if out.len() >= 60 => break,
-                Some(f) if f.len() >= 4 && !rng.chance(0.2) => w = rng.pick(f).clone(),
-                _ => w = rng.pick(&self.vocabulary).clone(),
-            }
-            out.push(w.clone());
-        }
-        let mut s = out.join(" ");
-        if !s.ends_with('.') {
-            s.push('.');
-        }
-        s
+    /// The chain over the bundled Wikinews texts.
+    pub fn of_corpus() -> Chain {
+        let texts: Vec<String> = corpus_articles().iter().map(|a| a.paragraphs.join(" ")).collect();
+        Chain::train(&texts)
     }
 
-    fn paragraphs(&self, rng: &mut Rng, count: usize) -> Vec<String> {
+    /// One sentence of 12 to 60 words, ending with a full stop, onto `out`.
+    pub fn sentence(&self, rng: &mut Rng, out: &mut String) {
+        let mut w = *rng.pick(&self.starts);
+        let len = rng.range(12, 30);
+        let mut n = 1;
+        out.push_str(&self.words[w as usize]);
+        while n < len || !self.words[w as usize].ends_with('.') {
+            if n >= 60 {
+                break;
+            }
+            let followers = &self.next[w as usize];
+            w = if followers.len() >= 4 && !rng.chance(0.2) {
+                *rng.pick(followers)
+            } else {
+                *rng.pick(&self.vocabulary)
+            };
+            out.push(' ');
+            out.push_str(&self.words[w as usize]);
+            n += 1;
+        }
+        if !out.ends_with('.') {
+            out.push('.');
+        }
+    }
+
+    /// The first `words` words of a new sentence.
+    pub fn headline(&self, rng: &mut Rng, words: usize) -> String {
+        let mut sentence = String::new();
+        self.sentence(rng, &mut sentence);
+        sentence.split_whitespace().take(words).collect::<Vec<_>>().join(" ")
+    }
+
+    /// `count` paragraphs of two to four sentences.
+    pub fn paragraphs(&self, rng: &mut Rng, count: usize) -> Vec<String> {
         (0..count)
             .map(|_| {
-                let n = rng.range(2, 5);
-                (0..n).map(|_| self.sentence(rng)).collect::<Vec<_>>().join(" ")
+                let mut p = String::new();
+                for s in 0..rng.range(2, 5) {
+                    if s > 0 {
+                        p.push(' ');
+                    }
+                    self.sentence(rng, &mut p);
+                }
+                p
             })
             .collect()
     }
@@ -359,8 +403,7 @@ fn plan_releases(config: SimConfig, first: usize) -> HashMap<usize, usize> {
 pub fn simulate(config: SimConfig) -> Simulation {
     let mut rng = Rng::new(config.seed);
     let real = corpus_articles();
-    let texts: Vec<String> = real.iter().map(|a| a.paragraphs.join(" ")).collect();
-    let chain = Chain::train(&texts);
+    let chain = Chain::of_corpus();
     let sites: Vec<Site> = (0..config.sites.max(2))
         .map(|i| Site::new(i, &chain, &mut rng))
         .collect();
@@ -372,12 +415,7 @@ pub fn simulate(config: SimConfig) -> Simulation {
         let (title, paragraphs) = match real.get(o) {
             Some(a) => (a.title.clone(), a.paragraphs.clone()),
             None => {
-                let title: String = chain
-                    .sentence(&mut rng)
-                    .split_whitespace()
-                    .take(8)
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let title = chain.headline(&mut rng, 8);
                 let title = title.trim_end_matches('.').to_string();
                 if let Some(&c) = releases.get(&o) {
                     let (company, about_company) = COMPANIES[c];
@@ -434,7 +472,8 @@ pub fn simulate(config: SimConfig) -> Simulation {
             let rewrite = rng.chance(0.5);
             if rewrite {
                 let i = rng.range(0, body.len() as u64) as usize;
-                body[i] = format!("{} {}", body[i], chain.sentence(&mut rng));
+                body[i].push(' ');
+                chain.sentence(&mut rng, &mut body[i]);
             }
             if !rewrite || rng.chance(0.5) {
                 let extra = chain.paragraphs(&mut rng, 1).concat();
@@ -621,12 +660,7 @@ fn follow_ups(sim: &mut Simulation, rng: &mut Rng, chain: &Chain, sites: &[Site]
         } else {
             rng.range(0, sites.len() as u64) as usize
         };
-        let title: String = chain
-            .sentence(rng)
-            .split_whitespace()
-            .take(9)
-            .collect::<Vec<_>>()
-            .join(" ");
+        let title = chain.headline(rng, 9);
         let id = sim.docs.len() as i64 + 1;
         let published = origin_time + rng.range(86_400, 10 * 86_400) as i64;
         push(

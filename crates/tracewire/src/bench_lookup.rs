@@ -28,8 +28,7 @@ use tracewire_model::{ArticleId, NewArticle};
 use tracewire_provenance::worth_verifying;
 use tracewire_similar::fingerprint;
 use tracewire_store::{NewFeed, SqliteStore, Store};
-use tracewire_testkit::demo::corpus_articles;
-use tracewire_testkit::simulate::Rng;
+use tracewire_testkit::simulate::{Chain, Rng};
 
 /// What the crawl asks for (`tracewire_ingest::provenance`: 64 candidates
 /// verified, plus one).
@@ -252,93 +251,6 @@ fn db_bytes(dir: &Path) -> u64 {
         .sum()
 }
 
-/// A word chain over the bundled Wikinews texts, words as indices.
-struct Chain {
-    words: Vec<String>,
-    next: Vec<Vec<u32>>,
-    starts: Vec<u32>,
-    /// Words with followers, for jumps.
-    vocabulary: Vec<u32>,
-}
-
-impl Chain {
-    fn train() -> Chain {
-        let mut index: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
-        let mut words: Vec<String> = Vec::new();
-        let mut next: Vec<Vec<u32>> = Vec::new();
-        let mut starts = Vec::new();
-        let mut id = |w: &str, words: &mut Vec<String>, next: &mut Vec<Vec<u32>>| {
-            *index.entry(w.to_string()).or_insert_with(|| {
-                words.push(w.to_string());
-                next.push(Vec::new());
-                (words.len() - 1) as u32
-            })
-        };
-        for a in corpus_articles() {
-            let text = a.paragraphs.join(" ");
-            let ws: Vec<u32> = text.split_whitespace().map(|w| id(w, &mut words, &mut next)).collect();
-            for (i, &w) in ws.iter().enumerate() {
-                if i == 0 || words[ws[i - 1] as usize].ends_with('.') {
-                    starts.push(w);
-                }
-                if let Some(&n) = ws.get(i + 1) {
-                    next[w as usize].push(n);
-                }
-            }
-        }
-        let vocabulary = (0..words.len() as u32)
-            .filter(|&w| !next[w as usize].is_empty())
-            .collect();
-        Chain {
-            words,
-            next,
-            starts,
-            vocabulary,
-        }
-    }
-
-    fn sentence(&self, rng: &mut Rng, out: &mut String) {
-        let len = rng.range(12, 30);
-        let mut w = *rng.pick(&self.starts);
-        let mut n = 0;
-        loop {
-            if n > 0 {
-                out.push(' ');
-            }
-            let word = &self.words[w as usize];
-            out.push_str(word);
-            n += 1;
-            if (n >= len && word.ends_with('.')) || n >= 60 {
-                break;
-            }
-            let followers = &self.next[w as usize];
-            w = if followers.len() >= 4 && !rng.chance(0.2) {
-                *rng.pick(followers)
-            } else {
-                *rng.pick(&self.vocabulary)
-            };
-        }
-        if !out.ends_with('.') {
-            out.push('.');
-        }
-    }
-
-    fn paragraphs(&self, rng: &mut Rng, count: u64) -> Vec<String> {
-        (0..count)
-            .map(|_| {
-                let mut p = String::new();
-                for s in 0..rng.range(2, 5) {
-                    if s > 0 {
-                        p.push(' ');
-                    }
-                    self.sentence(rng, &mut p);
-                }
-                p
-            })
-            .collect()
-    }
-}
-
 /// Generated articles and queries, each from the seed and its number.
 struct Generator {
     chain: Chain,
@@ -349,13 +261,13 @@ struct Generator {
 
 impl Generator {
     fn new(seed: u64) -> Generator {
-        let chain = Chain::train();
+        let chain = Chain::of_corpus();
         let furniture = (0..SITES)
             .map(|s| {
                 let mut rng = Rng::new(fingerprint::mix(seed ^ 0xf0e1_d2c3 ^ fingerprint::mix(s)));
                 if s % 2 == 0 {
                     let n = rng.range(1, 3);
-                    chain.paragraphs(&mut rng, n)
+                    chain.paragraphs(&mut rng, n as usize)
                 } else {
                     Vec::new()
                 }
@@ -377,7 +289,7 @@ impl Generator {
             (site, self.copy(&mut rng, &source))
         } else {
             let n = rng.range(6, 15);
-            (site, self.chain.paragraphs(&mut rng, n))
+            (site, self.chain.paragraphs(&mut rng, n as usize))
         }
     }
 
@@ -416,7 +328,7 @@ impl Generator {
                 let mut ps = self.chain.paragraphs(rng, 2);
                 ps.extend_from_slice(&source[start as usize..(start + keep) as usize]);
                 let extra = rng.range(2, 5);
-                ps.extend(self.chain.paragraphs(rng, extra));
+                ps.extend(self.chain.paragraphs(rng, extra as usize));
                 ps
             }
         }
@@ -475,7 +387,7 @@ impl Generator {
             (self.keys(site, &copy), Some(source))
         } else {
             let n = rng.range(6, 15);
-            let paragraphs = self.chain.paragraphs(&mut rng, n);
+            let paragraphs = self.chain.paragraphs(&mut rng, n as usize);
             (self.keys(site, &paragraphs), None)
         }
     }
