@@ -194,10 +194,7 @@ impl Furniture {
     /// out: a run found beside [`MIN_ARTICLES`] unrelated neighbours is
     /// furniture on every site.
     pub fn learn_edges(&mut self, site: &str, text: &str) {
-        let counts = self.counts.get(site);
-        let runs = edge_runs(text, |k| {
-            self.shared.contains(&k) || counts.is_some_and(|c| c.get(&k).is_some_and(|&n| n >= MIN_ARTICLES))
-        });
+        let runs = edge_runs(text, |k| self.is_furniture(site, k));
         for r in runs {
             let seen = self.edges.entry(r.run).or_default();
             if is_shared_furniture(seen) || !seen.iter().all(|c| c.differs(r.neighbour)) {
@@ -210,14 +207,23 @@ impl Furniture {
         }
     }
 
+    /// Whether a paragraph key is furniture on `site`: shared by many
+    /// sites, or seen in [`MIN_ARTICLES`] of the site's own articles.
+    fn is_furniture(&self, site: &str, key: u64) -> bool {
+        self.shared.contains(&key)
+            || self
+                .counts
+                .get(site)
+                .and_then(|c| c.get(&key))
+                .is_some_and(|&n| n >= MIN_ARTICLES)
+    }
+
     /// The text without its site's furniture, paragraphs joined by newlines.
     pub fn strip(&self, site: &str, text: &str) -> String {
         let counts = self.counts.get(site);
         if counts.is_none() && self.shared.is_empty() {
             return text.to_string();
         }
-        strip_with(text, |k| {
-            self.shared.contains(&k) || counts.is_some_and(|c| c.get(&k).is_some_and(|&n| n >= MIN_ARTICLES))
-        })
+        strip_with(text, |k| self.is_furniture(site, k))
     }
 }

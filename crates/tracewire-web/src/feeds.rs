@@ -56,10 +56,7 @@ async fn items(state: &AppState, headers: &HeaderMap) -> Result<(String, Vec<Ite
 fn item(base: &str, a: Article, feeds: &HashMap<i64, Feed>) -> Item {
     let (credit_url, credit_name) = match &a.source_url {
         Some(src) => (src.clone(), host_of(src).unwrap_or_else(|| src.clone())),
-        None => (
-            a.url.clone(),
-            a.site_name.clone().or_else(|| host_of(&a.url)).unwrap_or_default(),
-        ),
+        None => (a.url.clone(), a.site_name.clone().unwrap_or_else(|| a.site.clone())),
     };
     let credit = format!(
         "<p>Source: {name} <a href=\"{url}\">{url}</a></p>",

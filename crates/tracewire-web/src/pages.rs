@@ -122,7 +122,7 @@ fn listed(list: Vec<ArticleSummary>) -> Vec<ListedArticle> {
         .take(PAGE_SIZE as usize)
         .map(|a| ListedArticle {
             id: a.id,
-            site: a.site_name.clone().or_else(|| host_of(&a.url)).unwrap_or_default(),
+            site: a.site_name.clone().unwrap_or_else(|| a.site.clone()),
             site_key: a.site,
             published: date(a.published),
             source_host: a.source_url.as_deref().and_then(host_of),
@@ -263,11 +263,7 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String
         Ok(r) => r,
         Err(e) => return server_error(&state.config.site_title, e),
     };
-    let site = article
-        .site_name
-        .clone()
-        .or_else(|| host_of(&article.url))
-        .unwrap_or_default();
+    let site = article.site_name.clone().unwrap_or_else(|| article.site.clone());
     let (source_site, source_url) = match &article.source_url {
         Some(src) => (host_of(src).unwrap_or_else(|| src.clone()), src.clone()),
         None => (site.clone(), article.url.clone()),
