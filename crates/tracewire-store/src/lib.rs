@@ -110,8 +110,8 @@ pub trait Store: Send + Sync {
     async fn put_fingerprint(&self, article: ArticleId, scheme: u32, keys: &[u64]) -> Result<()>;
     /// Articles that share fingerprint keys with `keys`, counting band keys
     /// and containment anchors apart, most shared first, at most `limit`.
-    /// A key reads at most [`MAX_KEY_ROWS`] articles, the earliest stored;
-    /// an anchor that more articles have counts for none of them.
+    /// A hot key (one [`MAX_KEY_ROWS`] articles came to share) finds only
+    /// the earliest of them.
     async fn fingerprint_candidates(&self, keys: &[u64], limit: i64) -> Result<Vec<Candidate>>;
     /// Stores relations (one per pair and kind; a repeat replaces the score
     /// and evidence).
@@ -164,12 +164,15 @@ pub trait Store: Send + Sync {
 /// (`tracewire_similar::fingerprint`).
 pub const BAND_KEY_BIT: u64 = 1 << 62;
 
-/// Articles a candidate lookup reads per key, at most. A key that more
-/// articles share is weak evidence, and reading all of its rows made a
-/// lookup slow down as the store grew (`tracewire bench lookup`): an anchor
-/// that common is a common phrase or a site's furniture, and is left out;
-/// of a band key the earliest stored are kept, so a story copied this many
-/// times still finds its origin and first copies.
+/// Articles a fingerprint key is stored for before it turns hot: from then
+/// on it keeps one row, its earliest article's, and later articles add none.
+/// A key that many articles share is a common phrase, a site's furniture or
+/// a story copied many times; a lookup through it finds where it began, and
+/// a lookup reads fewer than this many rows per key however large the store
+/// grows (reading every row made it slow down with the store, `tracewire
+/// bench lookup`). Copies of a much-copied story still find its origin, and
+/// the copies they came from through what those copies changed or through
+/// their attribution lines.
 pub const MAX_KEY_ROWS: usize = 32;
 
 /// An article an edge run was found in, and the likeness of the paragraph

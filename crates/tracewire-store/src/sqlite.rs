@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::{FromRow, QueryBuilder};
 use tracewire_model::{
     Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Attribution, Citation, Feed, FeedId, FeedStatus,
@@ -64,6 +66,16 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await?;
         Ok(SqliteStore { pool })
     }
+
+    /// Fingerprint key rows stored, and keys turned hot (`tracewire bench
+    /// lookup`).
+    pub async fn fingerprint_key_rows(&self) -> Result<(i64, i64)> {
+        Ok(
+            sqlx::query_as("SELECT (SELECT COUNT(*) FROM fingerprint_keys), (SELECT COUNT(*) FROM hot_keys)")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
 }
 
 /// Bytes of the database file read through a memory map, per connection.
@@ -96,34 +108,37 @@ fn paragraph_key_from_i64(key: i64) -> u64 {
     u64::from_ne_bytes(key.to_ne_bytes())
 }
 
-/// Keys per lookup statement (a document has at most 32 band keys and 96
-/// anchors). Fewer are padded with [`NO_KEY`], so one prepared statement
-/// serves every lookup.
-const LOOKUP_KEYS: usize = 128;
-/// A key no article has: stored keys have the top bit clear.
-const NO_KEY: i64 = -1;
+/// Integers as a JSON array, for `json_each(?)`: one bound value for a list
+/// of any length.
+fn json_list(values: &[i64]) -> String {
+    let listed: Vec<String> = values.iter().map(i64::to_string).collect();
+    format!("[{}]", listed.join(","))
+}
 
-/// The candidate lookup: for each key `?n`, one index range of at most
-/// [`crate::MAX_KEY_ROWS`] rows, the earliest stored, unless it is an anchor with
-/// more; then the articles found, with their band keys and anchors, most
-/// shared first; the limit is appended.
-static LOOKUP_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let arm = |n: usize| {
-        format!(
-            "SELECT key, article_id FROM (SELECT key, article_id FROM fingerprint_keys WHERE key = ?{n} \
-             AND (?{n} >= {BAND_KEY_BIT} OR (SELECT COUNT(*) FROM (SELECT 1 FROM fingerprint_keys \
-             WHERE key = ?{n} LIMIT {over})) <= {max}) LIMIT {max})",
-            over = crate::MAX_KEY_ROWS + 1,
-            max = crate::MAX_KEY_ROWS
-        )
-    };
-    let arms: Vec<String> = (1..=LOOKUP_KEYS).map(arm).collect();
-    format!(
-        "SELECT article_id, SUM(key >= {BAND_KEY_BIT}), SUM(key < {BAND_KEY_BIT}) FROM ({}) \
-         GROUP BY article_id ORDER BY COUNT(*) DESC, article_id LIMIT",
-        arms.join(" UNION ALL ")
-    )
-});
+/// Marks the keys listed by `touched` (a subquery, bound to `touched_json`
+/// if given) that [`crate::MAX_KEY_ROWS`] articles now share as hot, and
+/// keeps only each such key's earliest row (migration 0004): run after new
+/// rows go in, in their transaction.
+async fn trim_hot_keys(conn: &mut SqliteConnection, touched: &str, touched_json: Option<&str>) -> Result<()> {
+    let mark = format!(
+        "INSERT OR IGNORE INTO hot_keys (key) SELECT key FROM fingerprint_keys \
+         WHERE key IN ({touched}) GROUP BY key HAVING COUNT(*) >= {}",
+        crate::MAX_KEY_ROWS
+    );
+    let trim = format!(
+        "DELETE FROM fingerprint_keys WHERE key IN (SELECT key FROM hot_keys WHERE key IN ({touched})) \
+         AND article_id > (SELECT MIN(f.article_id) FROM fingerprint_keys f WHERE f.key = fingerprint_keys.key)"
+    );
+    for sql in [mark, trim] {
+        let q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let q = match touched_json {
+            Some(json) => q.bind(json),
+            None => q,
+        };
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
 
 fn to_secs(t: DateTime<Utc>) -> i64 {
     t.timestamp()
@@ -488,13 +503,15 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
         // Keys fit i64: the fingerprint scheme keeps the top bit clear.
+        let keys: Vec<i64> = keys.iter().map(|k| key_to_i64(*k)).collect();
         for chunk in keys.chunks(400) {
             let mut q = QueryBuilder::new("INSERT OR IGNORE INTO fingerprint_keys (key, article_id) ");
             q.push_values(chunk, |mut row, key| {
-                row.push_bind(key_to_i64(*key)).push_bind(article);
+                row.push_bind(*key).push_bind(article);
             });
             q.build().execute(&mut *tx).await?;
         }
+        trim_hot_keys(&mut tx, "SELECT value FROM json_each(?1)", Some(&json_list(&keys))).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -503,35 +520,28 @@ impl Store for SqliteStore {
         let mut keys: Vec<i64> = keys.iter().map(|k| key_to_i64(*k)).collect();
         keys.sort_unstable();
         keys.dedup();
-        // A document has at most LOOKUP_KEYS keys: one statement, which
-        // returns `limit` rows (rows cost far more on their way out of
-        // SQLite than in it). More keys take more statements, each
-        // returning all it finds, merged here.
-        let sql_limit = if keys.len() <= LOOKUP_KEYS { limit.max(0) } else { -1 };
-        // The limit is written into the statement: a bound LIMIT makes
-        // SQLite prepare the statement again at every call.
-        let sql = format!("{} {sql_limit}", *LOOKUP_SQL);
-        let mut out: std::collections::HashMap<i64, Candidate> = std::collections::HashMap::new();
-        for chunk in keys.chunks(LOOKUP_KEYS) {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-            for i in 0..LOOKUP_KEYS {
-                q = q.bind(chunk.get(i).copied().unwrap_or(NO_KEY));
-            }
-            let rows: Vec<(i64, i64, i64)> = q.fetch_all(&self.pool).await?;
-            for (article, bands, anchors) in rows {
-                let c = out.entry(article).or_insert(Candidate {
-                    article,
-                    bands: 0,
-                    anchors: 0,
-                });
-                c.bands += usize::try_from(bands).unwrap_or(0);
-                c.anchors += usize::try_from(anchors).unwrap_or(0);
-            }
-        }
-        let mut found: Vec<Candidate> = out.into_values().collect();
-        found.sort_by_key(|c| (std::cmp::Reverse(c.bands + c.anchors), c.article));
-        found.truncate(usize::try_from(limit.max(0)).unwrap_or(usize::MAX));
-        Ok(found)
+        // One statement with one bound value, whatever the number of keys:
+        // each key is one index range of fewer than MAX_KEY_ROWS rows (hot
+        // keys keep one, migration 0004). The limit is written into the
+        // statement: a bound LIMIT makes SQLite prepare it again at every call.
+        let sql = format!(
+            "SELECT article_id, SUM(key >= {BAND_KEY_BIT}), SUM(key < {BAND_KEY_BIT}) FROM fingerprint_keys \
+             WHERE key IN (SELECT value FROM json_each(?1)) \
+             GROUP BY article_id ORDER BY COUNT(*) DESC, article_id LIMIT {}",
+            limit.max(0)
+        );
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(json_list(&keys))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(article, bands, anchors)| Candidate {
+                article,
+                bands: usize::try_from(bands).unwrap_or(0),
+                anchors: usize::try_from(anchors).unwrap_or(0),
+            })
+            .collect())
     }
 
     async fn put_relations(&self, relations: &[ArticleRelation]) -> Result<()> {
@@ -887,6 +897,21 @@ impl Store for SqliteStore {
             });
             q.build().execute(&mut *tx).await?;
         }
+        // The keys touched, for the hot-key rule, in a table of this
+        // connection's own (it is closed afterwards).
+        sqlx::query("CREATE TEMP TABLE touched_keys (key INTEGER PRIMARY KEY)")
+            .execute(&mut *tx)
+            .await?;
+        let mut keys: Vec<i64> = rows.iter().map(|(key, _)| *key).collect();
+        keys.dedup();
+        for chunk in keys.chunks(4000) {
+            let mut q = QueryBuilder::new("INSERT INTO temp.touched_keys (key) ");
+            q.push_values(chunk, |mut row, key| {
+                row.push_bind(*key);
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        trim_hot_keys(&mut tx, "SELECT key FROM temp.touched_keys", None).await?;
         tx.commit().await?;
         Ok(())
     }

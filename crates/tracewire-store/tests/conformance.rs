@@ -422,24 +422,28 @@ async fn fingerprints_in_bulk_and_hot_keys() {
         store.fingerprint_candidates(&[1003], 10).await.unwrap(),
         only(ids[3], 0, 1)
     );
-    // An anchor that more articles have is no evidence; of a band key the
-    // earliest stored are read.
-    assert!(store.fingerprint_candidates(&[5], 10).await.unwrap().is_empty());
-    let found = store.fingerprint_candidates(&[band(1)], 1000).await.unwrap();
-    assert_eq!(found.iter().map(|c| c.article).collect::<Vec<_>>(), ids[..max].to_vec());
+    // A key that many articles share is hot: only the earliest is read.
+    assert_eq!(
+        store.fingerprint_candidates(&[5], 10).await.unwrap(),
+        only(ids[0], 0, 1)
+    );
+    assert_eq!(
+        store.fingerprint_candidates(&[band(1)], 1000).await.unwrap(),
+        only(ids[0], 1, 0)
+    );
     let found = store.fingerprint_candidates(&[band(1), 5, 7, 1001], 2).await.unwrap();
     assert_eq!(
         found,
         vec![
             Candidate {
-                article: ids[1],
+                article: ids[0],
                 bands: 1,
                 anchors: 2
             },
             Candidate {
-                article: ids[0],
-                bands: 1,
-                anchors: 1
+                article: ids[1],
+                bands: 0,
+                anchors: 2
             },
         ]
     );
@@ -451,7 +455,20 @@ async fn fingerprints_in_bulk_and_hot_keys() {
         store.fingerprint_candidates(&many, 10).await.unwrap(),
         only(ids[max], 0, 200)
     );
-    assert_eq!(store.fingerprint_candidates(&[5], 1000).await.unwrap().len(), max);
+    // A hot key whose article has it no more starts afresh.
+    store.put_fingerprint(ids[0], 1, &[7]).await.unwrap();
+    assert!(store.fingerprint_candidates(&[5], 10).await.unwrap().is_empty());
+    // One article at a time, as the crawl stores them: the key turns hot at
+    // the MAX_KEY_ROWS-th article.
+    for (n, id) in ids[1..max].iter().enumerate() {
+        store.put_fingerprint(*id, 1, &[5]).await.unwrap();
+        assert_eq!(store.fingerprint_candidates(&[5], 1000).await.unwrap().len(), n + 1);
+    }
+    store.put_fingerprint(ids[max], 1, &[5]).await.unwrap();
+    assert_eq!(
+        store.fingerprint_candidates(&[5], 1000).await.unwrap(),
+        only(ids[1], 0, 1)
+    );
     // A batch naming an article that does not exist is refused whole.
     assert!(
         store

@@ -71,21 +71,22 @@ pub async fn bench_lookup(sizes: &[usize], queries: usize, seed: u64, show_progr
          `fingerprint_candidates(keys, {LOOKUP_LIMIT})`, {PASSES} passes after a warm-up"
     );
     println!(
-        "{:>10} {:>12} {:>14} {:>9} {:>11} {:>9} {:>11} {:>13}",
-        "articles", "key rows", "db bytes", "fill s", "median µs", "p90 µs", "candidates", "copies found"
+        "{:>10} {:>12} {:>9} {:>14} {:>9} {:>11} {:>9} {:>11} {:>13}",
+        "articles", "key rows", "hot keys", "db bytes", "fill s", "median µs", "p90 µs", "candidates", "copies found"
     );
     let mut ids: Vec<ArticleId> = Vec::new();
-    let mut key_rows = 0usize;
     let mut medians = Vec::new();
     for &size in &sizes {
         let started = Instant::now();
-        key_rows += fill(&store, feed.id, &generator, &mut ids, size, show_progress).await?;
+        fill(&store, feed.id, &generator, &mut ids, size, show_progress).await?;
         let fill_secs = started.elapsed().as_secs_f64();
         let m = measure(&store, &generator, &ids, queries).await?;
+        let (key_rows, hot_keys) = store.fingerprint_key_rows().await?;
         println!(
-            "{:>10} {:>12} {:>14} {:>9.1} {:>11.0} {:>9.0} {:>11.1} {:>13}",
+            "{:>10} {:>12} {:>9} {:>14} {:>9.1} {:>11.0} {:>9.0} {:>11.1} {:>13}",
             size,
             key_rows,
+            hot_keys,
             db_bytes(dir.path()),
             fill_secs,
             m.median_us,
@@ -104,7 +105,7 @@ pub async fn bench_lookup(sizes: &[usize], queries: usize, seed: u64, show_progr
     Ok(ExitCode::SUCCESS)
 }
 
-/// Grows the store to `size` articles; returns the key rows added.
+/// Grows the store to `size` articles.
 async fn fill(
     store: &SqliteStore,
     feed: i64,
@@ -112,17 +113,16 @@ async fn fill(
     ids: &mut Vec<ArticleId>,
     size: usize,
     show_progress: bool,
-) -> Result<usize> {
+) -> Result<()> {
     let from = ids.len();
     if size <= from {
-        return Ok(0);
+        return Ok(());
     }
     let bar = crate::progress::bar(show_progress, "filling");
     if let Some(bar) = &bar {
         bar.set_length(size as u64);
         bar.set_position(from as u64);
     }
-    let mut rows = 0;
     let mut logged = from;
     // Keys of the next batch are made on other threads while this one is stored.
     let spawn = |start: usize| {
@@ -147,7 +147,6 @@ async fn fill(
                 .await?
                 .context("bench article stored twice")?;
             ids.push(id);
-            rows += keys.len();
             fingerprints.push((id, keys));
         }
         store.put_fingerprints(fingerprint::SCHEME, &fingerprints).await?;
@@ -162,7 +161,7 @@ async fn fill(
         }
     }
     crate::progress::clear();
-    Ok(rows)
+    Ok(())
 }
 
 /// The `articles` row of generated article `i`: no body, only what the
