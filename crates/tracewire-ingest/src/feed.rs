@@ -34,11 +34,7 @@ pub struct FeedParseError(pub String);
 
 /// Parses a feed document. `feed_url` resolves relative links.
 pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseError> {
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(feed_url))
-        .id_generator(entry_id_without_guid)
-        .build();
-    let feed = parser.parse(bytes).map_err(|e| FeedParseError(describe(&e)))?;
+    let feed = parse_document(bytes, feed_url)?;
     let base = Url::parse(feed_url).ok();
     let absolute = |href: &str| tracewire_extract::absolute_url(base.as_ref(), href);
     let site_url = feed
@@ -111,6 +107,16 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseE
         language: feed.language,
         entries,
     })
+}
+
+/// The whole document as feed-rs reads it with our settings (the crawler's
+/// parse, and what `tracewire conformance` checks).
+pub fn parse_document(bytes: &[u8], feed_url: &str) -> Result<feed_rs::model::Feed, FeedParseError> {
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(feed_url))
+        .id_generator(entry_id_without_guid)
+        .build();
+    parser.parse(bytes).map_err(|e| FeedParseError(describe(&e)))
 }
 
 /// The identity of an entry that has no GUID/id: its link, which survives

@@ -5,6 +5,7 @@ mod batch;
 mod bench_lookup;
 mod commands;
 mod config;
+mod conformance;
 mod progress;
 mod relate;
 
@@ -123,6 +124,11 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Run a feed-parser test suite through our parser and count what passes.
+    Conformance {
+        #[command(subcommand)]
+        suite: ConformanceSuite,
+    },
     /// Find copies, excerpts and updates in a collection, with every copy's
     /// origin: reads {"id","url","site","title","text","published"} lines.
     Relate {
@@ -131,6 +137,19 @@ enum Command {
         /// Writes {"a","b","kind","score","evidence"} and {"id","origin","source"} lines.
         #[arg(long, value_name = "FILE")]
         output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConformanceSuite {
+    /// Python feedparser's test cases: each file's `Expect:` checked against
+    /// our parse (`Header:` cases served over HTTP on 127.0.0.1).
+    Feedparser {
+        /// The folder of cases (searched recursively).
+        dir: PathBuf,
+        /// Print {"total","passed","failed","skipped","skip_reasons","failures"}.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -247,6 +266,9 @@ fn main() -> ExitCode {
             // Offline work on files: no configuration, no database.
             Command::Simulate { web, out } => return relate::simulate_to(web.into(), &out),
             Command::Relate { input, output } => return relate::relate_file(&input, &output),
+            Command::Conformance {
+                suite: ConformanceSuite::Feedparser { dir, json },
+            } => return conformance::feedparser(&dir, json).await,
             Command::Bench {
                 command: BenchCommand::Relate { web, crawl },
             } => return relate::bench_relate(web.into(), crawl).await,
@@ -296,7 +318,9 @@ fn main() -> ExitCode {
                 command: BenchCommand::Huge { mib },
             } => batch::bench_huge(mib),
             Command::Serve { listen, no_worker } => commands::serve(&ctx, &listen, !no_worker).await,
-            Command::Config | Command::Simulate { .. } | Command::Relate { .. } => Ok(ExitCode::SUCCESS),
+            Command::Config | Command::Simulate { .. } | Command::Relate { .. } | Command::Conformance { .. } => {
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Bench {
                 command: BenchCommand::Relate { .. } | BenchCommand::Lookup { .. },
             } => Ok(ExitCode::SUCCESS),

@@ -1,0 +1,609 @@
+//! The Python expressions of feedparser's test cases (`Expect:` lines),
+//! parsed and evaluated over a JSON view of our parse.
+//!
+//! Written by hand: the cases use a small, fixed subset of Python (`and`,
+//! `or`, `not`, comparisons, `is None`, `in`, subscripts, string and number
+//! literals, tuples, `len()`, `.get()`), and no crate evaluates Python
+//! expressions over Rust values without embedding an interpreter.
+
+use serde_json::Value;
+
+/// A parsed expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Lit(Value),
+    Name(String),
+    Tuple(Vec<Expr>),
+    Index(Box<Expr>, Box<Expr>),
+    Attr(Box<Expr>, String),
+    Call(Box<Expr>, Vec<Expr>),
+    Not(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Cmp(Box<Expr>, Op, Box<Expr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+    Is,
+    IsNot,
+    In,
+    NotIn,
+}
+
+/// Why an expression could not be read or evaluated.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ExprError {
+    /// Python we do not evaluate (a name, a function): the case is skipped.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    #[error("syntax: {0}")]
+    Syntax(String),
+    /// What Python would raise (a missing key, an index out of range): the
+    /// expectation fails.
+    #[error("{0}")]
+    Raised(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Name(String),
+    Str(String),
+    Num(i64),
+    Sym(&'static str),
+}
+
+fn tokenize(src: &str) -> Result<Vec<Tok>, ExprError> {
+    let chars: Vec<char> = src.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        // String literal, with an optional u/b/r prefix.
+        let prefix_len = chars[i..]
+            .iter()
+            .take_while(|c| matches!(c, 'u' | 'U' | 'b' | 'B' | 'r' | 'R'))
+            .count();
+        if prefix_len <= 2 && matches!(chars.get(i + prefix_len), Some('\'' | '"')) {
+            let raw = chars[i..i + prefix_len].iter().any(|c| matches!(c, 'r' | 'R'));
+            let quote = chars[i + prefix_len];
+            let mut j = i + prefix_len + 1;
+            let mut s = String::new();
+            loop {
+                let Some(&c) = chars.get(j) else {
+                    return Err(ExprError::Syntax("unterminated string".into()));
+                };
+                if c == quote {
+                    break;
+                }
+                if c == '\\' && !raw {
+                    let (ch, used) = escape(&chars[j + 1..])?;
+                    s.push_str(&ch);
+                    j += 1 + used;
+                } else {
+                    s.push(c);
+                    j += 1;
+                }
+            }
+            out.push(Tok::Str(s));
+            i = j + 1;
+            continue;
+        }
+        if c.is_ascii_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            out.push(Tok::Name(chars[start..i].iter().collect()));
+            continue;
+        }
+        if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) {
+            let start = i;
+            i += 1;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            // A trailing L (Python 2 long) is allowed.
+            let text: String = chars[start..i].iter().collect();
+            if chars.get(i) == Some(&'L') {
+                i += 1;
+            }
+            if chars.get(i) == Some(&'.') {
+                return Err(ExprError::Unsupported("floating-point numbers".into()));
+            }
+            let n = text.parse().map_err(|_| ExprError::Syntax(format!("number {text}")))?;
+            out.push(Tok::Num(n));
+            continue;
+        }
+        let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
+        let sym = match two.as_str() {
+            "==" => Some("=="),
+            "!=" => Some("!="),
+            "<=" => Some("<="),
+            ">=" => Some(">="),
+            _ => None,
+        };
+        if let Some(sym) = sym {
+            out.push(Tok::Sym(sym));
+            i += 2;
+            continue;
+        }
+        let sym = match c {
+            '(' => "(",
+            ')' => ")",
+            '[' => "[",
+            ']' => "]",
+            ',' => ",",
+            '.' => ".",
+            '<' => "<",
+            '>' => ">",
+            ':' => ":",
+            _ => return Err(ExprError::Unsupported(format!("the character {c:?}"))),
+        };
+        out.push(Tok::Sym(sym));
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// One escape sequence after a backslash: its text and the characters used.
+fn escape(rest: &[char]) -> Result<(String, usize), ExprError> {
+    let hex = |n: usize| -> Result<(String, usize), ExprError> {
+        let digits: String = rest.iter().skip(1).take(n).collect();
+        let code = u32::from_str_radix(&digits, 16).map_err(|_| ExprError::Syntax(format!("escape {digits}")))?;
+        let ch = char::from_u32(code).ok_or_else(|| ExprError::Syntax(format!("code point {code:x}")))?;
+        Ok((ch.to_string(), n + 1))
+    };
+    match rest.first() {
+        Some('n') => Ok(("\n".into(), 1)),
+        Some('t') => Ok(("\t".into(), 1)),
+        Some('r') => Ok(("\r".into(), 1)),
+        Some('0') => Ok(("\0".into(), 1)),
+        Some('x') => hex(2),
+        Some('u') => hex(4),
+        Some('U') => hex(8),
+        Some(&c @ ('\\' | '\'' | '"')) => Ok((c.to_string(), 1)),
+        Some(&c) => Ok((format!("\\{c}"), 1)),
+        None => Err(ExprError::Syntax("backslash at the end".into())),
+    }
+}
+
+struct Parser {
+    toks: Vec<Tok>,
+    at: usize,
+}
+
+/// Parses one expression.
+pub fn parse(src: &str) -> Result<Expr, ExprError> {
+    let mut p = Parser {
+        toks: tokenize(src)?,
+        at: 0,
+    };
+    let e = p.or()?;
+    if p.at != p.toks.len() {
+        return Err(ExprError::Syntax(format!("unexpected {:?}", p.toks[p.at])));
+    }
+    Ok(e)
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.at)
+    }
+
+    fn eat_name(&mut self, name: &str) -> bool {
+        if matches!(self.peek(), Some(Tok::Name(n)) if n == name) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat_sym(&mut self, sym: &str) -> bool {
+        if matches!(self.peek(), Some(Tok::Sym(s)) if *s == sym) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect_sym(&mut self, sym: &str) -> Result<(), ExprError> {
+        if self.eat_sym(sym) {
+            Ok(())
+        } else {
+            Err(ExprError::Syntax(format!("expected {sym}")))
+        }
+    }
+
+    fn or(&mut self) -> Result<Expr, ExprError> {
+        let mut e = self.and()?;
+        while self.eat_name("or") {
+            e = Expr::Or(Box::new(e), Box::new(self.and()?));
+        }
+        Ok(e)
+    }
+
+    fn and(&mut self) -> Result<Expr, ExprError> {
+        let mut e = self.not()?;
+        while self.eat_name("and") {
+            e = Expr::And(Box::new(e), Box::new(self.not()?));
+        }
+        Ok(e)
+    }
+
+    fn not(&mut self) -> Result<Expr, ExprError> {
+        if self.eat_name("not") {
+            return Ok(Expr::Not(Box::new(self.not()?)));
+        }
+        self.comparison()
+    }
+
+    fn comparison(&mut self) -> Result<Expr, ExprError> {
+        let left = self.postfix()?;
+        let op = if self.eat_sym("==") {
+            Op::Eq
+        } else if self.eat_sym("!=") {
+            Op::Ne
+        } else if self.eat_sym("<=") {
+            Op::Le
+        } else if self.eat_sym(">=") {
+            Op::Ge
+        } else if self.eat_sym("<") {
+            Op::Lt
+        } else if self.eat_sym(">") {
+            Op::Gt
+        } else if self.eat_name("is") {
+            if self.eat_name("not") { Op::IsNot } else { Op::Is }
+        } else if self.eat_name("in") {
+            Op::In
+        } else if matches!(self.peek(), Some(Tok::Name(n)) if n == "not")
+            && matches!(self.toks.get(self.at + 1), Some(Tok::Name(n)) if n == "in")
+        {
+            self.at += 2;
+            Op::NotIn
+        } else {
+            return Ok(left);
+        };
+        let right = self.postfix()?;
+        Ok(Expr::Cmp(Box::new(left), op, Box::new(right)))
+    }
+
+    fn postfix(&mut self) -> Result<Expr, ExprError> {
+        let mut e = self.atom()?;
+        loop {
+            if self.eat_sym("[") {
+                if matches!(self.peek(), Some(Tok::Sym(":"))) {
+                    return Err(ExprError::Unsupported("slices".into()));
+                }
+                let index = self.or()?;
+                if self.eat_sym(":") {
+                    return Err(ExprError::Unsupported("slices".into()));
+                }
+                self.expect_sym("]")?;
+                e = Expr::Index(Box::new(e), Box::new(index));
+            } else if self.eat_sym(".") {
+                match self.toks.get(self.at).cloned() {
+                    Some(Tok::Name(n)) => {
+                        self.at += 1;
+                        e = Expr::Attr(Box::new(e), n);
+                    }
+                    _ => return Err(ExprError::Syntax("expected a name after '.'".into())),
+                }
+            } else if self.eat_sym("(") {
+                let mut args = Vec::new();
+                if !self.eat_sym(")") {
+                    loop {
+                        args.push(self.or()?);
+                        if self.eat_sym(")") {
+                            break;
+                        }
+                        self.expect_sym(",")?;
+                    }
+                }
+                e = Expr::Call(Box::new(e), args);
+            } else {
+                return Ok(e);
+            }
+        }
+    }
+
+    fn atom(&mut self) -> Result<Expr, ExprError> {
+        let Some(tok) = self.toks.get(self.at).cloned() else {
+            return Err(ExprError::Syntax("unexpected end".into()));
+        };
+        self.at += 1;
+        match tok {
+            Tok::Str(s) => {
+                // Adjacent literals concatenate, as in Python.
+                let mut s = s;
+                while let Some(Tok::Str(more)) = self.peek().cloned() {
+                    self.at += 1;
+                    s.push_str(&more);
+                }
+                Ok(Expr::Lit(Value::String(s)))
+            }
+            Tok::Num(n) => Ok(Expr::Lit(Value::from(n))),
+            Tok::Name(n) => Ok(match n.as_str() {
+                "None" => Expr::Lit(Value::Null),
+                "True" => Expr::Lit(Value::Bool(true)),
+                "False" => Expr::Lit(Value::Bool(false)),
+                _ => Expr::Name(n),
+            }),
+            Tok::Sym("(") => {
+                if self.eat_sym(")") {
+                    return Ok(Expr::Tuple(Vec::new()));
+                }
+                let first = self.or()?;
+                if self.eat_sym(")") {
+                    return Ok(first);
+                }
+                let mut items = vec![first];
+                while self.eat_sym(",") {
+                    if self.eat_sym(")") {
+                        return Ok(Expr::Tuple(items));
+                    }
+                    items.push(self.or()?);
+                }
+                self.expect_sym(")")?;
+                Ok(Expr::Tuple(items))
+            }
+            Tok::Sym("[") => {
+                let mut items = Vec::new();
+                if !self.eat_sym("]") {
+                    loop {
+                        items.push(self.or()?);
+                        if self.eat_sym("]") {
+                            break;
+                        }
+                        self.expect_sym(",")?;
+                    }
+                }
+                Ok(Expr::Tuple(items))
+            }
+            t => Err(ExprError::Syntax(format!("unexpected {t:?}"))),
+        }
+    }
+}
+
+/// Every string used as a subscript or attribute name in `e` (the feedparser
+/// fields it is about), and every free name.
+pub fn fields(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Lit(_) => {}
+        Expr::Name(n) => out.push(n.clone()),
+        Expr::Tuple(items) => items.iter().for_each(|i| fields(i, out)),
+        Expr::Index(a, b) => {
+            fields(a, out);
+            if let Expr::Lit(Value::String(s)) = b.as_ref() {
+                out.push(s.clone());
+            } else {
+                fields(b, out);
+            }
+        }
+        Expr::Attr(a, n) => {
+            fields(a, out);
+            out.push(n.clone());
+        }
+        Expr::Call(f, args) => {
+            fields(f, out);
+            args.iter().for_each(|a| fields(a, out));
+        }
+        Expr::Not(a) => fields(a, out),
+        Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(a, _, b) => {
+            fields(a, out);
+            fields(b, out);
+        }
+    }
+}
+
+/// Evaluates `e` with `scope` (an object) holding the free names.
+pub fn eval(e: &Expr, scope: &Value) -> Result<Value, ExprError> {
+    Ok(match e {
+        Expr::Lit(v) => v.clone(),
+        Expr::Name(n) => scope
+            .get(n)
+            .cloned()
+            .ok_or_else(|| ExprError::Unsupported(format!("the name {n}")))?,
+        Expr::Tuple(items) => Value::Array(items.iter().map(|i| eval(i, scope)).collect::<Result<_, _>>()?),
+        Expr::Index(a, b) => index(&eval(a, scope)?, &eval(b, scope)?)?,
+        // feedparser's dictionaries answer attribute access as keys.
+        Expr::Attr(a, n) => index(&eval(a, scope)?, &Value::String(n.clone()))?,
+        Expr::Call(f, args) => call(f, args, scope)?,
+        Expr::Not(a) => Value::Bool(!truthy(&eval(a, scope)?)),
+        Expr::And(a, b) => {
+            let left = eval(a, scope)?;
+            if truthy(&left) { eval(b, scope)? } else { left }
+        }
+        Expr::Or(a, b) => {
+            let left = eval(a, scope)?;
+            if truthy(&left) { left } else { eval(b, scope)? }
+        }
+        Expr::Cmp(a, op, b) => Value::Bool(compare(&eval(a, scope)?, *op, &eval(b, scope)?)?),
+    })
+}
+
+fn call(f: &Expr, args: &[Expr], scope: &Value) -> Result<Value, ExprError> {
+    match f {
+        Expr::Name(n) if n == "len" && args.len() == 1 => {
+            let v = eval(&args[0], scope)?;
+            let n = match &v {
+                Value::String(s) => s.chars().count(),
+                Value::Array(a) => a.len(),
+                Value::Object(o) => o.len(),
+                _ => return Err(ExprError::Raised("len() of a value without length".into())),
+            };
+            Ok(Value::from(n))
+        }
+        Expr::Attr(target, method) if method == "get" && (1..=2).contains(&args.len()) => {
+            let target = eval(target, scope)?;
+            let key = eval(&args[0], scope)?;
+            let default = match args.get(1) {
+                Some(d) => eval(d, scope)?,
+                None => Value::Null,
+            };
+            Ok(match (&target, key.as_str()) {
+                (Value::Object(o), Some(k)) => o.get(k).cloned().unwrap_or(default),
+                _ => default,
+            })
+        }
+        Expr::Attr(target, method) if method == "has_key" && args.len() == 1 => {
+            let target = eval(target, scope)?;
+            let key = eval(&args[0], scope)?;
+            Ok(Value::Bool(match (&target, key.as_str()) {
+                (Value::Object(o), Some(k)) => o.contains_key(k),
+                _ => false,
+            }))
+        }
+        _ => {
+            let mut names = Vec::new();
+            fields(f, &mut names);
+            Err(ExprError::Unsupported(format!("the call {}()", names.join("."))))
+        }
+    }
+}
+
+fn index(target: &Value, key: &Value) -> Result<Value, ExprError> {
+    match (target, key) {
+        (Value::Object(o), Value::String(k)) => o
+            .get(k)
+            .cloned()
+            .ok_or_else(|| ExprError::Raised(format!("KeyError: {k}"))),
+        (Value::Array(a), Value::Number(n)) => {
+            let i = n.as_i64().unwrap_or(i64::MAX);
+            let len = a.len() as i64;
+            let at = if i < 0 { len + i } else { i };
+            usize::try_from(at)
+                .ok()
+                .and_then(|at| a.get(at))
+                .cloned()
+                .ok_or_else(|| ExprError::Raised(format!("IndexError: {i}")))
+        }
+        (Value::String(s), Value::Number(n)) => {
+            let i = usize::try_from(n.as_i64().unwrap_or(-1)).map_err(|_| ExprError::Raised("IndexError".into()))?;
+            s.chars()
+                .nth(i)
+                .map(|c| Value::String(c.to_string()))
+                .ok_or_else(|| ExprError::Raised(format!("IndexError: {i}")))
+        }
+        _ => Err(ExprError::Raised(format!("cannot index {target} with {key}"))),
+    }
+}
+
+/// Python's truth value.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+fn compare(a: &Value, op: Op, b: &Value) -> Result<bool, ExprError> {
+    Ok(match op {
+        Op::Eq => a == b,
+        Op::Ne => a != b,
+        // `is` in these cases only ever compares with None, True or False.
+        Op::Is => a == b,
+        Op::IsNot => a != b,
+        Op::In => contains(b, a)?,
+        Op::NotIn => !contains(b, a)?,
+        Op::Lt | Op::Gt | Op::Le | Op::Ge => {
+            let ordering = match (a, b) {
+                (Value::Number(x), Value::Number(y)) => x.as_f64().partial_cmp(&y.as_f64()),
+                (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
+                _ => None,
+            }
+            .ok_or_else(|| ExprError::Raised(format!("cannot order {a} and {b}")))?;
+            match op {
+                Op::Lt => ordering.is_lt(),
+                Op::Gt => ordering.is_gt(),
+                Op::Le => ordering.is_le(),
+                _ => ordering.is_ge(),
+            }
+        }
+    })
+}
+
+fn contains(container: &Value, item: &Value) -> Result<bool, ExprError> {
+    match (container, item) {
+        (Value::String(s), Value::String(sub)) => Ok(s.contains(sub.as_str())),
+        (Value::Array(a), _) => Ok(a.contains(item)),
+        (Value::Object(o), Value::String(k)) => Ok(o.contains_key(k)),
+        _ => Err(ExprError::Raised(format!("cannot look for {item} in {container}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde_json::json;
+
+    fn check(src: &str, scope: &Value) -> Result<bool, ExprError> {
+        Ok(truthy(&eval(&parse(src)?, scope)?))
+    }
+
+    #[test]
+    fn the_forms_the_cases_use() {
+        let scope = json!({
+            "bozo": false,
+            "feed": {"title": "Caf\u{e9} <b>x</b>", "tags": [{"term": "Tech"}], "itunes_explicit": null},
+            "entries": [{"published_parsed": [2010, 1, 1, 19, 48, 21, 4, 1, 0], "content": [{"value": "v"}]}],
+            "version": "rss20"
+        });
+        for (src, want) in [
+            ("not bozo and feed['title'] == u'Caf\\xe9 <b>x</b>'", true),
+            ("not bozo and feed.title == 'Caf\\u00e9 <b>x</b>'", true),
+            ("feed['tags'][0]['term'] == 'Tech'", true),
+            ("feed['itunes_explicit'] is None", true),
+            (
+                "entries[0]['published_parsed'] == (2010, 1, 1, 19, 48, 21, 4, 1, 0)",
+                true,
+            ),
+            ("entries[0]['content'][0]['value'] == \"v\"", true),
+            ("len(entries) == 1 and version == 'rss20'", true),
+            ("'title' in feed and 'x' not in feed", true),
+            ("feed.get('missing') is None and feed.has_key('title')", true),
+            ("bozo or feed['title'] == 'no'", false),
+            ("entries[-1]['content'][0]['value'] != 'v'", false),
+        ] {
+            assert_eq!(check(src, &scope), Ok(want), "{src}");
+        }
+        assert!(matches!(check("feed['nope'] == 1", &scope), Err(ExprError::Raised(_))));
+        assert!(matches!(check("entries[3]", &scope), Err(ExprError::Raised(_))));
+        assert!(matches!(
+            check("executeMe(feed)", &scope),
+            Err(ExprError::Unsupported(_))
+        ));
+        assert!(matches!(
+            check("headers['x'] == 1", &scope),
+            Err(ExprError::Unsupported(_))
+        ));
+        assert!(matches!(parse("feed['a'"), Err(ExprError::Syntax(_))));
+    }
+
+    #[test]
+    fn fields_names_what_an_expectation_is_about() {
+        let mut out = Vec::new();
+        fields(
+            &parse("not bozo and entries[0]['source']['links'][0].rel == 'x'").unwrap(),
+            &mut out,
+        );
+        assert_eq!(out, ["bozo", "entries", "source", "links", "rel"]);
+    }
+}

@@ -1,0 +1,251 @@
+//! Our parse of a feed document shown the way feedparser's result looks, so
+//! that feedparser's expectations can be checked against it: the same keys
+//! (`feed`, `entries`, `title_detail`, `published_parsed`…) and the aliases
+//! its tests use (`description`, `tagline`, `copyright`, `guid`…). HTML
+//! values go through our sanitizer, as everything we store and serve does.
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use feed_rs::model::{Category, Entry, Feed, Link, Person, Text};
+use serde_json::{Map, Value, json};
+
+/// The view of a parsed document fetched from `url`.
+pub fn view(feed: &Feed, url: &str) -> Value {
+    let mut f = Map::new();
+    let language = feed.language.clone();
+    if let Some(t) = &feed.title {
+        text_fields(&mut f, "title", t, language.as_deref(), url);
+    }
+    if let Some(t) = &feed.description {
+        text_fields(&mut f, "subtitle", t, language.as_deref(), url);
+        alias(&mut f, "subtitle", &["tagline", "description"]);
+    }
+    if let Some(t) = &feed.rights {
+        text_fields(&mut f, "rights", t, language.as_deref(), url);
+        alias(&mut f, "rights", &["copyright"]);
+    }
+    links(&mut f, &feed.links);
+    people(&mut f, "author", &feed.authors);
+    if !feed.contributors.is_empty() {
+        f.insert("contributors".into(), feed.contributors.iter().map(person).collect());
+    }
+    tags(&mut f, &feed.categories);
+    if let Some(g) = &feed.generator {
+        f.insert("generator".into(), Value::String(g.content.clone()));
+        f.insert(
+            "generator_detail".into(),
+            json!({"name": g.content, "href": g.uri, "version": g.version}),
+        );
+    }
+    if let Some(l) = &language {
+        f.insert("language".into(), Value::String(l.clone()));
+    }
+    if !feed.id.is_empty() {
+        f.insert("id".into(), Value::String(feed.id.clone()));
+    }
+    if let Some(i) = &feed.icon {
+        f.insert("icon".into(), Value::String(i.uri.clone()));
+    }
+    if let Some(i) = &feed.logo {
+        f.insert("logo".into(), Value::String(i.uri.clone()));
+        f.insert(
+            "image".into(),
+            json!({"href": i.uri, "title": i.title, "link": i.link.as_ref().map(|l| l.href.clone()),
+                   "width": i.width, "height": i.height, "description": i.description}),
+        );
+    }
+    if let Some(ttl) = feed.ttl {
+        f.insert("ttl".into(), Value::String(ttl.to_string()));
+    }
+    dates(&mut f, "updated", feed.updated);
+    dates(&mut f, "published", feed.published);
+    let entries: Vec<Value> = feed
+        .entries
+        .iter()
+        .map(|e| entry(e, language.as_deref(), url))
+        .collect();
+    json!({
+        "bozo": false,
+        "feed": Value::Object(f),
+        "entries": entries,
+        "version": version(feed),
+    })
+}
+
+fn entry(e: &Entry, feed_language: Option<&str>, url: &str) -> Value {
+    let mut m = Map::new();
+    let language = e.language.as_deref().or(feed_language);
+    let base = e.base.as_deref().unwrap_or(url);
+    if !e.id.is_empty() {
+        m.insert("id".into(), Value::String(e.id.clone()));
+        m.insert("guid".into(), Value::String(e.id.clone()));
+    }
+    if let Some(t) = &e.title {
+        text_fields(&mut m, "title", t, language, base);
+    }
+    if let Some(t) = &e.summary {
+        text_fields(&mut m, "summary", t, language, base);
+        alias(&mut m, "summary", &["description"]);
+    }
+    if let Some(c) = &e.content {
+        let kind = c.content_type.to_string();
+        let value = c.body.as_deref().map(|b| shown(&kind, b)).unwrap_or_default();
+        m.insert(
+            "content".into(),
+            json!([{"type": essence(&kind), "value": value, "language": language, "base": base}]),
+        );
+        if !m.contains_key("summary") {
+            // feedparser fills the summary from the content when there is none.
+            m.insert("summary".into(), Value::String(value.clone()));
+            m.insert("description".into(), Value::String(value));
+        }
+    }
+    if let Some(t) = &e.rights {
+        text_fields(&mut m, "rights", t, language, base);
+        alias(&mut m, "rights", &["copyright"]);
+    }
+    links(&mut m, &e.links);
+    people(&mut m, "author", &e.authors);
+    if !e.contributors.is_empty() {
+        m.insert("contributors".into(), e.contributors.iter().map(person).collect());
+    }
+    tags(&mut m, &e.categories);
+    let enclosures: Vec<Value> = e
+        .links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some("enclosure"))
+        .map(|l| json!({"href": l.href, "type": l.media_type, "length": l.length.map(|n| n.to_string())}))
+        .chain(e.media.iter().flat_map(|mo| {
+            mo.content.iter().filter_map(|c| {
+                c.url.as_ref().map(|u| {
+                    json!({"href": u.as_str(), "type": c.content_type.as_ref().map(|t| t.to_string()),
+                           "length": c.size.map(|n| n.to_string())})
+                })
+            })
+        }))
+        .collect();
+    if !enclosures.is_empty() {
+        m.insert("enclosures".into(), Value::Array(enclosures));
+    }
+    dates(&mut m, "updated", e.updated);
+    dates(&mut m, "published", e.published);
+    Value::Object(m)
+}
+
+/// `key`, `key_detail` for a text construct.
+fn text_fields(m: &mut Map<String, Value>, key: &str, t: &Text, language: Option<&str>, base: &str) {
+    let kind = t.content_type.to_string();
+    let value = shown(&kind, &t.content);
+    m.insert(key.into(), Value::String(value.clone()));
+    m.insert(
+        format!("{key}_detail"),
+        json!({"type": essence(&kind), "value": value, "language": language, "base": base}),
+    );
+}
+
+/// A value as we would store it: HTML sanitized, text as it is.
+fn shown(kind: &str, value: &str) -> String {
+    if kind.contains("html") {
+        tracewire_extract::sanitize_html(value)
+    } else {
+        value.to_string()
+    }
+}
+
+fn essence(kind: &str) -> String {
+    kind.split(';').next().unwrap_or(kind).trim().to_string()
+}
+
+/// Copies `key` and `key_detail` under other names.
+fn alias(m: &mut Map<String, Value>, key: &str, names: &[&str]) {
+    for name in names {
+        if let Some(v) = m.get(key).cloned() {
+            m.insert((*name).to_string(), v);
+        }
+        if let Some(v) = m.get(&format!("{key}_detail")).cloned() {
+            m.insert(format!("{name}_detail"), v);
+        }
+    }
+}
+
+fn links(m: &mut Map<String, Value>, links: &[Link]) {
+    if links.is_empty() {
+        return;
+    }
+    let list: Vec<Value> = links
+        .iter()
+        .map(|l| {
+            json!({"href": l.href, "rel": l.rel.clone().unwrap_or_else(|| "alternate".into()),
+                   "type": l.media_type, "title": l.title, "hreflang": l.href_lang,
+                   "length": l.length.map(|n| n.to_string())})
+        })
+        .collect();
+    if let Some(alt) = links.iter().find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate")) {
+        m.insert("link".into(), Value::String(alt.href.clone()));
+    }
+    m.insert("links".into(), Value::Array(list));
+}
+
+fn person(p: &Person) -> Value {
+    json!({"name": p.name, "email": p.email, "href": p.uri, "url": p.uri})
+}
+
+/// `author` ("Name (email)" as feedparser writes it), `author_detail`, `authors`.
+fn people(m: &mut Map<String, Value>, key: &str, people: &[Person]) {
+    let Some(first) = people.first() else {
+        return;
+    };
+    let shown = match (first.name.as_deref(), first.email.as_deref()) {
+        (Some(n), Some(e)) => format!("{n} ({e})"),
+        (Some(n), None) => n.to_string(),
+        (None, Some(e)) => e.to_string(),
+        (None, None) => String::new(),
+    };
+    m.insert(key.into(), Value::String(shown));
+    m.insert(format!("{key}_detail"), person(first));
+    m.insert(format!("{key}s"), people.iter().map(person).collect());
+}
+
+fn tags(m: &mut Map<String, Value>, categories: &[Category]) {
+    if !categories.is_empty() {
+        m.insert(
+            "tags".into(),
+            categories
+                .iter()
+                .map(|c| json!({"term": c.term, "scheme": c.scheme, "label": c.label}))
+                .collect(),
+        );
+    }
+}
+
+/// `key` (RFC 3339) and `key_parsed` (Python's `time.struct_time` as a tuple).
+fn dates(m: &mut Map<String, Value>, key: &str, at: Option<DateTime<Utc>>) {
+    if let Some(t) = at {
+        m.insert(key.into(), Value::String(t.to_rfc3339()));
+        m.insert(
+            format!("{key}_parsed"),
+            json!([
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                t.weekday().num_days_from_monday(),
+                t.ordinal(),
+                0
+            ]),
+        );
+    }
+}
+
+/// feedparser's version names, as far as our parser tells the formats apart.
+fn version(feed: &Feed) -> &'static str {
+    use feed_rs::model::FeedType;
+    match feed.feed_type {
+        FeedType::Atom => "atom10",
+        FeedType::JSON => "json1",
+        FeedType::RSS0 => "rss09",
+        FeedType::RSS1 => "rss10",
+        FeedType::RSS2 => "rss20",
+    }
+}
