@@ -116,7 +116,10 @@ pub fn parse_document(bytes: &[u8], feed_url: &str) -> Result<feed_rs::model::Fe
         .base_uri(Some(feed_url))
         .id_generator(entry_id_without_guid)
         .build();
-    parser.parse(bytes).map_err(|e| FeedParseError(describe(&e)))
+    let upgraded = crate::atom03::upgrade(bytes);
+    parser
+        .parse(upgraded.as_deref().unwrap_or(bytes))
+        .map_err(|e| FeedParseError(describe(&e)))
 }
 
 /// The identity of an entry that has no GUID/id: its link, which survives

@@ -5,6 +5,7 @@
 //! [`fetch::Fetcher`], which bounds time, size and redirects and refuses
 //! private addresses unless configured to allow them.
 
+mod atom03;
 pub mod conformance;
 pub mod crawl;
 pub mod feed;
