@@ -116,10 +116,105 @@ pub fn parse_document(bytes: &[u8], feed_url: &str) -> Result<feed_rs::model::Fe
         .base_uri(Some(feed_url))
         .id_generator(entry_id_without_guid)
         .build();
-    let upgraded = crate::atom03::upgrade(bytes);
+    let with_entities = html_entities_as_numbers(bytes);
+    let bytes = with_entities.as_deref().unwrap_or(bytes);
+    let upgraded = crate::atom03::upgrade(bytes).or_else(|| rss_as_version_2(bytes));
     parser
         .parse(upgraded.as_deref().unwrap_or(bytes))
         .map_err(|e| FeedParseError(describe(&e)))
+}
+
+/// HTML's named entities (`&nbsp;`, `&eacute;`, `&hellip;`), which XML does
+/// not define and feeds use all the time, written as the numeric references
+/// XML reads; `None` when there are none. The five XML defines and unknown
+/// names are left as they are. Written by hand over the byte stream: the XML
+/// parser has to see the document whole, and the names are HTML's own table
+/// (the one html5ever decodes with).
+fn html_entities_as_numbers(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(at) = bytes.get(i..).and_then(|rest| rest.iter().position(|&b| b == b'&')) {
+        let start = i + at;
+        let name_len = bytes[start + 1..]
+            .iter()
+            .take(32)
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        let end = start + 1 + name_len;
+        i = start + 1;
+        if name_len == 0 || bytes.get(end) != Some(&b';') {
+            continue;
+        }
+        let Ok(name) = std::str::from_utf8(&bytes[start + 1..=end]) else {
+            continue;
+        };
+        if matches!(name, "amp;" | "lt;" | "gt;" | "quot;" | "apos;") {
+            continue;
+        }
+        let Some(&(first, second)) = markup5ever::data::NAMED_ENTITIES.get(name) else {
+            continue;
+        };
+        let buf = out.get_or_insert_with(|| Vec::with_capacity(bytes.len() + 64));
+        buf.extend_from_slice(&bytes[copied..start]);
+        buf.extend_from_slice(format!("&#{first};").as_bytes());
+        if second != 0 {
+            buf.extend_from_slice(format!("&#{second};").as_bytes());
+        }
+        copied = end + 1;
+        i = copied;
+    }
+    let mut out = out?;
+    out.extend_from_slice(&bytes[copied..]);
+    Some(out)
+}
+
+/// An `<rss>` root whose `version` feed-rs does not know (none at all,
+/// "0.93", "0.94", "2.0.1", "2.00"), marked 2.0: feed-rs dispatches on that
+/// attribute and otherwise reads nothing, where every reader since RSS 0.91
+/// treats such a document as RSS 2.0 (feedparser does).
+fn rss_as_version_2(bytes: &[u8]) -> Option<Vec<u8>> {
+    use quick_xml::events::{BytesStart, Event};
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let (root, empty, start, end) = loop {
+        let start = usize::try_from(reader.buffer_position()).ok()?;
+        match reader.read_event().ok()? {
+            Event::Start(e) => {
+                let end = usize::try_from(reader.buffer_position()).ok()?;
+                break (e.into_owned(), false, start, end);
+            }
+            Event::Empty(e) => {
+                let end = usize::try_from(reader.buffer_position()).ok()?;
+                break (e.into_owned(), true, start, end);
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    };
+    if !root.name().as_ref().eq_ignore_ascii_case("rss") {
+        return None;
+    }
+    let mut version = None;
+    let mut tag = BytesStart::new(root.name().as_ref().to_string());
+    for attr in root.attributes().with_checks(false).flatten() {
+        if attr.key.as_ref() == "version" {
+            version = Some(String::from_utf8_lossy(attr.value.as_ref().as_bytes()).into_owned());
+        } else {
+            tag.push_attribute(attr);
+        }
+    }
+    if matches!(version.as_deref(), Some("2.0" | "" | "0.91" | "0.92")) {
+        return None;
+    }
+    tag.push_attribute(("version", "2.0"));
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    out.extend_from_slice(bytes.get(..start)?);
+    let mut writer = quick_xml::Writer::new(&mut out);
+    writer
+        .write_event(if empty { Event::Empty(tag) } else { Event::Start(tag) })
+        .ok()?;
+    out.extend_from_slice(bytes.get(end..)?);
+    Some(out)
 }
 
 /// The identity of an entry that has no GUID/id: its link, which survives
@@ -221,6 +316,38 @@ mod tests {
             assert_eq!(f.entries[0].summary_html.as_deref(), Some("Text & more"));
             assert_eq!(f.language.as_deref(), Some("en-gb"));
         }
+    }
+
+    #[test]
+    fn rss_without_a_known_version_reads_as_rss_2() {
+        for root in [
+            "<rss>",
+            r#"<rss version="0.94">"#,
+            r#"<rss version="2.0.1" xmlns:dc="http://purl.org/dc/elements/1.1/">"#,
+        ] {
+            let doc = format!(
+                "<?xml version=\"1.0\"?>\n<!-- a comment -->\n{root}<channel><title>T &#160;x</title>\
+                 <item><title>One</title><link>https://v.example/1</link></item></channel></rss>"
+            );
+            let f = parse_feed(doc.as_bytes(), "https://v.example/rss").unwrap();
+            assert_eq!(f.title.as_deref(), Some("T \u{a0}x"), "{root}");
+            assert_eq!(f.entries.len(), 1, "{root}");
+        }
+        assert!(rss_as_version_2(br#"<rss version="2.0"><channel/></rss>"#).is_none());
+        assert!(rss_as_version_2(b"<feed/>").is_none());
+        assert_eq!(
+            rss_as_version_2(b"<rss/>").as_deref(),
+            Some(&br#"<rss version="2.0"/>"#[..])
+        );
+    }
+
+    #[test]
+    fn html_entities_read_as_their_characters() {
+        let doc = "<rss version=\"2.0\"><channel><title>caf&eacute;&nbsp;&hellip; &amp;copy; &bogus; &#38;</title>\
+                   </channel></rss>";
+        let f = parse_feed(doc.as_bytes(), "https://e.example/rss").unwrap();
+        assert_eq!(f.title.as_deref(), Some("caf\u{e9}\u{a0}\u{2026} &copy; &bogus; &"));
+        assert!(html_entities_as_numbers(b"AT&amp;T &lt;b&gt; & ;").is_none());
     }
 
     #[test]
