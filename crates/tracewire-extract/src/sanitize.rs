@@ -74,6 +74,13 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder
 });
 
+/// A fragment parsed as HTML and written back, nothing removed: two
+/// fragments with the same elements, attributes and text come out the same,
+/// whatever their quoting, `<br>` or `<br />`, or character references.
+pub fn canonical_html(html: &str) -> String {
+    scraper::Html::parse_fragment(html).root_element().inner_html()
+}
+
 /// Returns `html` with everything outside the allowlist removed.
 pub fn sanitize_html(html: &str) -> String {
     SANITIZER.clean(html).to_string()
