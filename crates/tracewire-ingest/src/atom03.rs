@@ -125,7 +125,7 @@ mod tests {
         assert!(up.contains("<published>2004-01-02T03:04:05Z</published>"), "{up}");
         assert!(up.contains("<uri>http://ann.example/</uri>"), "{up}");
         assert!(up.contains("<dc:subject>Kept</dc:subject>"), "{up}");
-        let feed = crate::feed::parse_document(doc, "http://x.example/atom").unwrap();
+        let feed = crate::feed::parse_document(doc, "http://x.example/atom").unwrap().feed;
         assert_eq!(feed.entries.len(), 1);
         assert_eq!(feed.entries[0].id, "tag:x,2004:1");
         assert!(feed.entries[0].published.is_some());

@@ -26,6 +26,8 @@ pub struct FeedEntry {
     pub content_html: Option<String>,
     /// Summary / description.
     pub summary_html: Option<String>,
+    /// Where the entry says it was copied from (its `<source>`).
+    pub source_url: Option<String>,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -34,7 +36,7 @@ pub struct FeedParseError(pub String);
 
 /// Parses a feed document. `feed_url` resolves relative links.
 pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseError> {
-    let feed = parse_document(bytes, feed_url)?;
+    let Document { feed, sources } = parse_document(bytes, feed_url)?;
     let base = Url::parse(feed_url).ok();
     let absolute = |href: &str| tracewire_extract::absolute_url(base.as_ref(), href);
     let site_url = feed
@@ -45,7 +47,8 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseE
     let entries = feed
         .entries
         .iter()
-        .map(|e| {
+        .zip(&sources)
+        .map(|(e, source)| {
             let url = e
                 .links
                 .iter()
@@ -94,6 +97,7 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseE
                     .as_ref()
                     .map(|s| s.content.clone())
                     .filter(|s| !s.trim().is_empty()),
+                source_url: source.as_ref().and_then(|s| s.url()).and_then(&absolute),
             }
         })
         .filter(|e| !e.guid.is_empty())
@@ -109,9 +113,10 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseE
     })
 }
 
-/// The whole document as feed-rs reads it with our settings (the crawler's
-/// parse, and what `tracewire conformance` checks).
-pub fn parse_document(bytes: &[u8], feed_url: &str) -> Result<feed_rs::model::Feed, FeedParseError> {
+/// The whole document as feed-rs reads it with our settings, after the
+/// repairs below (the crawler's parse, and what `tracewire conformance`
+/// checks), with each entry's `<source>` (`None` where it has none).
+pub fn parse_document(bytes: &[u8], feed_url: &str) -> Result<Document, FeedParseError> {
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(feed_url))
         .id_generator(entry_id_without_guid)
@@ -119,9 +124,23 @@ pub fn parse_document(bytes: &[u8], feed_url: &str) -> Result<feed_rs::model::Fe
     let with_entities = html_entities_as_numbers(bytes);
     let bytes = with_entities.as_deref().unwrap_or(bytes);
     let upgraded = crate::atom03::upgrade(bytes).or_else(|| rss_as_version_2(bytes));
-    parser
-        .parse(upgraded.as_deref().unwrap_or(bytes))
-        .map_err(|e| FeedParseError(describe(&e)))
+    let bytes = upgraded.as_deref().unwrap_or(bytes);
+    let feed = parser.parse(bytes).map_err(|e| FeedParseError(describe(&e)))?;
+    let mut sources = crate::sources::entry_sources(bytes, feed_url);
+    // Entries found by the two readers should match one to one; when they
+    // do not, no source is claimed rather than a wrong one.
+    if sources.len() != feed.entries.len() {
+        sources = vec![None; feed.entries.len()];
+    }
+    Ok(Document { feed, sources })
+}
+
+/// A parsed document: feed-rs's model and what it leaves out.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub feed: feed_rs::model::Feed,
+    /// One per entry of `feed`, in order.
+    pub sources: Vec<Option<crate::sources::EntrySource>>,
 }
 
 /// HTML's named entities (`&nbsp;`, `&eacute;`, `&hellip;`), which XML does
@@ -348,6 +367,22 @@ mod tests {
         let f = parse_feed(doc.as_bytes(), "https://e.example/rss").unwrap();
         assert_eq!(f.title.as_deref(), Some("caf\u{e9}\u{a0}\u{2026} &copy; &bogus; &"));
         assert!(html_entities_as_numbers(b"AT&amp;T &lt;b&gt; & ;").is_none());
+    }
+
+    #[test]
+    fn an_entry_names_its_source() {
+        let rss = r#"<rss version="2.0"><channel><title>Agg</title>
+            <item><title>Copy</title><link>https://agg.example/1</link>
+            <source url="https://wire.example/rss">Wire</source></item>
+            <item><title>Own</title><link>https://agg.example/2</link></item></channel></rss>"#;
+        let f = parse_feed(rss.as_bytes(), "https://agg.example/rss").unwrap();
+        assert_eq!(f.entries[0].source_url.as_deref(), Some("https://wire.example/rss"));
+        assert_eq!(f.entries[1].source_url, None);
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>a</id>
+            <entry><id>e</id><title>Copy</title><link href="/e"/>
+            <source><id>o</id><link href="/origin/"/></source></entry></feed>"#;
+        let f = parse_feed(atom.as_bytes(), "https://agg.example/atom").unwrap();
+        assert_eq!(f.entries[0].source_url.as_deref(), Some("https://agg.example/origin/"));
     }
 
     #[test]

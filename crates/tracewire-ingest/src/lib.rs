@@ -12,6 +12,7 @@ pub mod feed;
 pub mod fetch;
 pub mod opml_io;
 pub mod provenance;
+pub mod sources;
 
 pub use crawl::{CrawlConfig, CrawlEvent, CrawlReport, Crawler, FeedReport};
 pub use feed::{FeedEntry, ParsedFeed, parse_feed};

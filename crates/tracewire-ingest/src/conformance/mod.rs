@@ -182,7 +182,7 @@ fn top_names(e: &expr::Expr) -> Vec<String> {
 /// `bozo` and empty results when the document does not parse.
 pub fn scope(document: &[u8], url: &str) -> Value {
     match crate::feed::parse_document(document, url) {
-        Ok(feed) => view::view(&feed, url),
+        Ok(doc) => view::view(&doc, url),
         Err(e) => json!({"bozo": true, "error": e.0, "feed": {}, "entries": []}),
     }
 }

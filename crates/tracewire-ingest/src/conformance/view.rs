@@ -8,8 +8,40 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 use feed_rs::model::{Category, Entry, Feed, Link, Person, Text};
 use serde_json::{Map, Value, json};
 
+use crate::feed::Document;
+use crate::sources::EntrySource;
+
 /// The view of a parsed document fetched from `url`.
-pub fn view(feed: &Feed, url: &str) -> Value {
+pub fn view(doc: &Document, url: &str) -> Value {
+    let feed = &doc.feed;
+    let f = feed_fields(feed, url);
+    let language = feed.language.clone();
+    let entries: Vec<Value> = feed
+        .entries
+        .iter()
+        .zip(&doc.sources)
+        .map(|(e, source)| {
+            let mut v = entry(e, language.as_deref(), url);
+            if let (Value::Object(m), Some(source)) = (&mut v, source) {
+                let shown = match source {
+                    EntrySource::Atom(feed) => Value::Object(feed_fields(feed, url)),
+                    EntrySource::Rss { title, url } => json!({"title": title, "href": url, "url": url}),
+                };
+                m.insert("source".into(), shown);
+            }
+            v
+        })
+        .collect();
+    json!({
+        "bozo": false,
+        "feed": Value::Object(f),
+        "entries": entries,
+        "version": version(feed),
+    })
+}
+
+/// The feed-level keys (also a `<source>`'s).
+fn feed_fields(feed: &Feed, url: &str) -> Map<String, Value> {
     let mut f = Map::new();
     let language = feed.language.clone();
     if let Some(t) = &feed.title {
@@ -58,17 +90,7 @@ pub fn view(feed: &Feed, url: &str) -> Value {
     }
     dates(&mut f, "updated", feed.updated);
     dates(&mut f, "published", feed.published);
-    let entries: Vec<Value> = feed
-        .entries
-        .iter()
-        .map(|e| entry(e, language.as_deref(), url))
-        .collect();
-    json!({
-        "bozo": false,
-        "feed": Value::Object(f),
-        "entries": entries,
-        "version": version(feed),
-    })
+    f
 }
 
 fn entry(e: &Entry, feed_language: Option<&str>, url: &str) -> Value {
