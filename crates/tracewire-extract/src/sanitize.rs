@@ -7,7 +7,10 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(builder);
+
+/// The allowlist, as a fresh builder (ammonia's builder is not `Clone`).
+fn builder() -> ammonia::Builder<'static> {
     let tags: HashSet<&str> = [
         "a",
         "abbr",
@@ -72,13 +75,21 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .link_rel(Some("noopener noreferrer nofollow"))
         .strip_comments(true);
     builder
-});
+}
 
 /// A fragment parsed as HTML and written back, nothing removed: two
 /// fragments with the same elements, attributes and text come out the same,
 /// whatever their quoting, `<br>` or `<br />`, or character references.
 pub fn canonical_html(html: &str) -> String {
     scraper::Html::parse_fragment(html).root_element().inner_html()
+}
+
+/// [`sanitize_html`] with relative links and image sources made absolute
+/// against `base`.
+pub fn sanitize_html_with_base(html: &str, base: &url::Url) -> String {
+    let mut b = builder();
+    b.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
+    b.clean(html).to_string()
 }
 
 /// Returns `html` with everything outside the allowlist removed.

@@ -541,15 +541,22 @@ fn compare(a: &Value, op: Op, b: &Value) -> Result<bool, ExprError> {
 
 /// Python's `==`, except that two strings holding markup are equal when
 /// they are the same HTML (feedparser writes `<br />` and `&#38;`, our
-/// serializer `<br>` and `&amp;`: the expectation is about the markup).
+/// serializer `<br>` and `&amp;`: the expectation is about the markup). The
+/// `rel` our sanitizer puts on every link it lets through is policy, not the
+/// feed's content, and is not compared.
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::String(x), Value::String(y)) if x != y && (x.contains('<') || y.contains('<')) => {
-            tracewire_extract::canonical_html(x) == tracewire_extract::canonical_html(y)
+            let markup = |s: &str| tracewire_extract::canonical_html(s).replace(OUR_LINK_REL, "");
+            markup(x) == markup(y)
         }
         _ => a == b,
     }
 }
+
+/// The attribute `tracewire_extract::sanitize_html` adds to links, as the
+/// canonical serialization writes it.
+const OUR_LINK_REL: &str = " rel=\"noopener noreferrer nofollow\"";
 
 fn contains(container: &Value, item: &Value) -> Result<bool, ExprError> {
     match (container, item) {
@@ -597,6 +604,14 @@ mod tests {
             ("'<b>&#38;</b>' == '<b>&amp;</b>'", true),
             ("'<b>&lt;i&gt;</b>' == '<b><i></i></b>'", false),
             ("'<span a=\"\"></span>' == ''", false),
+            (
+                "'<a href=\"http://x/\" rel=\"noopener noreferrer nofollow\">x</a>' == '<a href=\"http://x/\">x</a>'",
+                true,
+            ),
+            (
+                "'<a href=\"http://x/\" rel=\"nofollow\">x</a>' == '<a href=\"http://x/\">x</a>'",
+                false,
+            ),
         ] {
             assert_eq!(check(src, &scope), Ok(want), "{src}");
         }

@@ -56,9 +56,30 @@ fn feed_fields(feed: &Feed, url: &str) -> Map<String, Value> {
         alias(&mut f, "rights", &["copyright"]);
     }
     links(&mut f, &feed.links);
-    people(&mut f, "author", &feed.authors);
-    if !feed.contributors.is_empty() {
-        f.insert("contributors".into(), feed.contributors.iter().map(person).collect());
+    // RSS's managingEditor is the feed's author and its webMaster its
+    // publisher, as feedparser has them; feed-rs keeps both as contributors
+    // with that role.
+    let with_role = |role: &str| -> Vec<Person> {
+        feed.contributors
+            .iter()
+            .filter(|p| p.role.as_deref() == Some(role))
+            .cloned()
+            .collect()
+    };
+    if feed.authors.is_empty() {
+        people(&mut f, "author", &with_role("managingEditor"));
+    } else {
+        people(&mut f, "author", &feed.authors);
+    }
+    people(&mut f, "publisher", &with_role("webMaster"));
+    let contributors: Vec<Value> = feed
+        .contributors
+        .iter()
+        .filter(|p| !matches!(p.role.as_deref(), Some("managingEditor" | "webMaster")))
+        .map(person)
+        .collect();
+    if !contributors.is_empty() {
+        f.insert("contributors".into(), Value::Array(contributors));
     }
     tags(&mut f, &feed.categories);
     if let Some(g) = &feed.generator {
@@ -110,7 +131,7 @@ fn entry(e: &Entry, feed_language: Option<&str>, url: &str) -> Value {
     }
     if let Some(c) = &e.content {
         let kind = c.content_type.to_string();
-        let value = c.body.as_deref().map(|b| shown(&kind, b)).unwrap_or_default();
+        let value = c.body.as_deref().map(|b| shown(&kind, b, base)).unwrap_or_default();
         m.insert(
             "content".into(),
             json!([{"type": essence(&kind), "value": value, "language": language, "base": base}]),
@@ -125,7 +146,15 @@ fn entry(e: &Entry, feed_language: Option<&str>, url: &str) -> Value {
         text_fields(&mut m, "rights", t, language, base);
         alias(&mut m, "rights", &["copyright"]);
     }
-    links(&mut m, &e.links);
+    if let Some(c) = e
+        .links
+        .iter()
+        .find(|l| matches!(l.target, Some(feed_rs::model::LinkTarget::Comments)))
+    {
+        m.insert("comments".into(), Value::String(c.href.clone()));
+    }
+    let own: Vec<Link> = e.links.iter().filter(|l| l.target.is_none()).cloned().collect();
+    links(&mut m, &own);
     people(&mut m, "author", &e.authors);
     if !e.contributors.is_empty() {
         m.insert("contributors".into(), e.contributors.iter().map(person).collect());
@@ -156,7 +185,7 @@ fn entry(e: &Entry, feed_language: Option<&str>, url: &str) -> Value {
 /// `key`, `key_detail` for a text construct.
 fn text_fields(m: &mut Map<String, Value>, key: &str, t: &Text, language: Option<&str>, base: &str) {
     let kind = t.content_type.to_string();
-    let value = shown(&kind, &t.content);
+    let value = shown(&kind, &t.content, base);
     m.insert(key.into(), Value::String(value.clone()));
     m.insert(
         format!("{key}_detail"),
@@ -164,12 +193,15 @@ fn text_fields(m: &mut Map<String, Value>, key: &str, t: &Text, language: Option
     );
 }
 
-/// A value as we would store it: HTML sanitized, text as it is.
-fn shown(kind: &str, value: &str) -> String {
-    if kind.contains("html") {
-        tracewire_extract::sanitize_html(value)
-    } else {
-        value.to_string()
+/// A value as we would store it: HTML sanitized, its links made absolute
+/// against `base`; text as it is.
+fn shown(kind: &str, value: &str, base: &str) -> String {
+    if !kind.contains("html") {
+        return value.to_string();
+    }
+    match url::Url::parse(base) {
+        Ok(base) => tracewire_extract::sanitize_html_with_base(value, &base),
+        Err(_) => tracewire_extract::sanitize_html(value),
     }
 }
 
