@@ -302,20 +302,25 @@ impl Parser {
                     _ => return Err(ExprError::Syntax("expected a name after '.'".into())),
                 }
             } else if self.eat_sym("(") {
-                let mut args = Vec::new();
-                if !self.eat_sym(")") {
-                    loop {
-                        args.push(self.or()?);
-                        if self.eat_sym(")") {
-                            break;
-                        }
-                        self.expect_sym(",")?;
-                    }
-                }
-                e = Expr::Call(Box::new(e), args);
+                e = Expr::Call(Box::new(e), self.items(")")?);
             } else {
                 return Ok(e);
             }
+        }
+    }
+
+    /// Comma-separated expressions up to `close` (the opening bracket read).
+    fn items(&mut self, close: &str) -> Result<Vec<Expr>, ExprError> {
+        let mut items = Vec::new();
+        if self.eat_sym(close) {
+            return Ok(items);
+        }
+        loop {
+            items.push(self.or()?);
+            if self.eat_sym(close) {
+                return Ok(items);
+            }
+            self.expect_sym(",")?;
         }
     }
 
@@ -359,19 +364,7 @@ impl Parser {
                 self.expect_sym(")")?;
                 Ok(Expr::Tuple(items))
             }
-            Tok::Sym("[") => {
-                let mut items = Vec::new();
-                if !self.eat_sym("]") {
-                    loop {
-                        items.push(self.or()?);
-                        if self.eat_sym("]") {
-                            break;
-                        }
-                        self.expect_sym(",")?;
-                    }
-                }
-                Ok(Expr::Tuple(items))
-            }
+            Tok::Sym("[") => Ok(Expr::Tuple(self.items("]")?)),
             t => Err(ExprError::Syntax(format!("unexpected {t:?}"))),
         }
     }
@@ -596,6 +589,7 @@ mod tests {
             ),
             ("entries[0]['content'][0]['value'] == \"v\"", true),
             ("len(entries) == 1 and version == 'rss20'", true),
+            ("len([1, 'a', ()]) == 3 and len([]) == 0", true),
             ("'title' in feed and 'x' not in feed", true),
             ("feed.get('missing') is None and feed.has_key('title')", true),
             ("bozo or feed['title'] == 'no'", false),
