@@ -9,6 +9,7 @@
 
 mod attribution;
 mod body;
+pub mod canonical_url;
 mod dom;
 mod encoding;
 pub mod eval;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tracewire_extract::canonical_url::canonical_url;
 use tracewire_extract::{Extracted, decode_html, extract, extract_fragment, feed_links};
 use tracewire_model::{Feed, NewArticle};
 use tracewire_store::{FetchOutcome, FetchResult, Store, StoreError};
@@ -368,14 +369,26 @@ impl Crawler {
         parsed: &ParsedFeed,
         report: &mut FeedReport,
     ) -> Result<(), StoreError> {
-        let guids: Vec<String> = parsed.entries.iter().map(|e| e.guid.clone()).collect();
+        // An entry is known by its GUID as written (how articles stored
+        // before canonical identities were recorded) or by its identity.
+        let identities: Vec<String> = parsed.entries.iter().map(|e| entry_identity(&e.guid)).collect();
+        let mut guids: Vec<String> = parsed.entries.iter().map(|e| e.guid.clone()).collect();
+        guids.extend(
+            parsed
+                .entries
+                .iter()
+                .zip(&identities)
+                .filter(|(e, id)| e.guid != **id)
+                .map(|(_, id)| id.clone()),
+        );
         let known = self.store.known_guids(feed.id, &guids).await?;
         let mut seen = std::collections::HashSet::new();
         let fresh: Vec<FeedEntry> = parsed
             .entries
             .iter()
-            .filter(|e| !known.contains(&e.guid) && seen.insert(e.guid.clone()))
-            .cloned()
+            .zip(identities)
+            .filter(|(e, id)| !known.contains(&e.guid) && !known.contains(id) && seen.insert(id.clone()))
+            .map(|(e, id)| FeedEntry { guid: id, ..e.clone() })
             .collect();
         self.emit(CrawlEvent::EntriesFound {
             feed_id: feed.id,
@@ -474,9 +487,12 @@ impl Crawler {
         };
         let fell_back = !use_page;
         let meta = page_meta.unwrap_or_default();
+        // The page is fetched at the link as given; the article is stored
+        // under the link's one spelling, so two links to it are one URL.
         let url = page_url
             .or_else(|| entry.url.clone())
             .unwrap_or_else(|| feed.url.clone());
+        let url = canonical_url(&url).map(String::from).unwrap_or(url);
         let mut attributions = body.attributions.clone();
         let mut source_url = body.source_url.clone();
         if source_url.is_none() && !meta.attributions.is_empty() {
@@ -519,5 +535,124 @@ impl Crawler {
             },
             fell_back,
         ))
+    }
+}
+
+/// The identity an entry is stored under: a GUID that is an http(s) URL (a
+/// permalink, or the link of an entry without a GUID) in its canonical form,
+/// so links that differ only by tracking parameters, fragment, case or
+/// default port are one entry; any other GUID as the feed wrote it.
+fn entry_identity(guid: &str) -> String {
+    canonical_url(guid).map_or_else(|_| guid.to_string(), String::from)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use tracewire_store::NewFeed;
+    use tracewire_testkit::{FixtureResponse, FixtureServer};
+
+    use super::*;
+    use crate::fetch::FetchConfig;
+
+    const PAGE: &str = "<html><head><title>Talks resume in Geneva</title></head><body><article>\
+        <h1>Talks resume in Geneva</h1>\
+        <p>Negotiators returned to Geneva on Tuesday for a third round of talks on the ceasefire, \
+        officials from both delegations said, after a week in which the fighting along the front \
+        line slowed but did not stop.</p>\
+        <p>The mediators said they expected the talks to last at least three days and that a joint \
+        statement could follow if the two sides agreed on the exchange of prisoners first.</p>\
+        </article></body></html>";
+
+    fn rss(items: &[(&str, &str)]) -> String {
+        let items: String = items
+            .iter()
+            .map(|(title, link)| {
+                format!(
+                    "<item><title>{title}</title><link>{}</link></item>",
+                    link.replace('&', "&amp;")
+                )
+            })
+            .collect();
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Wire</title>\
+             <link>http://wire.example/</link>{items}</channel></rss>"
+        )
+    }
+
+    async fn crawler(dir: &std::path::Path) -> (Arc<dyn Store>, Crawler) {
+        let store = tracewire_store::open_embedded(dir).await.unwrap();
+        let fetcher = Fetcher::new(FetchConfig {
+            allow_private_networks: true,
+            ..FetchConfig::default()
+        })
+        .unwrap();
+        (store.clone(), Crawler::new(store, fetcher, CrawlConfig::default()))
+    }
+
+    #[tokio::test]
+    async fn links_that_differ_by_tracking_and_fragment_are_one_article() {
+        let site = FixtureServer::start().await.unwrap();
+        let newsletter = "/world/talks-resume?utm_source=newsletter&utm_medium=email";
+        let social = "/world/talks-resume?utm_source=twitter#comments";
+        let later = "/world/talks-resume?fbclid=IwAR0abc&UTM_Campaign=x";
+        for path in [newsletter, "/world/talks-resume?utm_source=twitter", later] {
+            site.route(path, FixtureResponse::html(PAGE));
+        }
+        site.route(
+            "/feed.xml",
+            FixtureResponse::rss(rss(&[
+                ("Talks resume in Geneva", &site.url(newsletter)),
+                ("Talks resume in Geneva", &site.url(social)),
+            ])),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let (store, crawler) = crawler(dir.path()).await;
+        let feed = store
+            .add_feed(NewFeed {
+                url: site.url("/feed.xml"),
+                title: None,
+                site_url: None,
+                interval_secs: 1800,
+            })
+            .await
+            .unwrap();
+
+        let report = crawler.crawl_feed(&feed).await;
+        assert_eq!(report.error, None);
+        assert_eq!(report.new_articles, 1, "{report:?}");
+        let articles = store.articles(10, 0).await.unwrap();
+        assert_eq!(articles.len(), 1);
+        assert_eq!(articles[0].url, site.url("/world/talks-resume"));
+        assert_eq!(site.hits(newsletter), 1, "the page is fetched at the link as given");
+        assert_eq!(site.hits("/world/talks-resume?utm_source=twitter"), 0);
+
+        // The same story, linked again later with other trackers.
+        site.route(
+            "/feed.xml",
+            FixtureResponse::rss(rss(&[("Talks resume in Geneva", &site.url(later))])),
+        );
+        let feed = store.feed(feed.id).await.unwrap().unwrap();
+        let report = crawler.crawl_feed(&feed).await;
+        assert_eq!(report.error, None);
+        assert_eq!(report.new_articles, 0, "{report:?}");
+        assert_eq!(store.count_articles().await.unwrap(), 1);
+        assert_eq!(site.hits(later), 0, "a known entry's page is not fetched again");
+    }
+
+    #[test]
+    fn only_url_guids_are_canonicalized() {
+        assert_eq!(
+            entry_identity("HTTPS://News.example:443/a?id=3&utm_source=rss#top"),
+            "https://news.example/a?id=3"
+        );
+        for opaque in [
+            "urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+            "tag:news.example,2024:a#1",
+            "12345",
+        ] {
+            assert_eq!(entry_identity(opaque), opaque);
+        }
     }
 }

@@ -181,28 +181,16 @@ pub fn site_of(url: &str) -> String {
     }
 }
 
-/// A URL reduced to what names a page: no scheme, "www.", fragment,
-/// tracking parameters or trailing slash.
+/// A URL reduced to what names a page: its
+/// [`canonical_url`](tracewire_extract::canonical_url::canonical_url) (no
+/// fragment, default port or tracking parameters), then without the scheme,
+/// "www." or a trailing slash. A string that is not an http(s) URL is only
+/// trimmed and lowercased.
 pub fn url_key(url: &str) -> String {
-    let Ok(mut u) = url::Url::parse(url.trim()) else {
+    let Ok(u) = tracewire_extract::canonical_url::canonical_url(url) else {
         return url.trim().trim_end_matches('/').to_ascii_lowercase();
     };
-    u.set_fragment(None);
-    let kept: Vec<(String, String)> = u
-        .query_pairs()
-        .filter(|(k, _)| !k.starts_with("utm_") && !k.eq_ignore_ascii_case("from") && k != "ref")
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if kept.is_empty() {
-        u.set_query(None);
-    } else {
-        u.query_pairs_mut().clear().extend_pairs(kept);
-    }
-    let host = u
-        .host_str()
-        .unwrap_or("")
-        .trim_start_matches("www.")
-        .to_ascii_lowercase();
+    let host = u.host_str().unwrap_or("").trim_start_matches("www.");
     let rest = &u[url::Position::BeforePath..];
     format!("{host}{}", rest.trim_end_matches('/'))
 }
