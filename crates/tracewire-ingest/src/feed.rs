@@ -121,6 +121,8 @@ pub fn parse_document(bytes: &[u8], feed_url: &str) -> Result<Document, FeedPars
         .base_uri(Some(feed_url))
         .id_generator(entry_id_without_guid)
         .build();
+    let utf8 = crate::xml_encoding::to_utf8(bytes).map_err(FeedParseError)?;
+    let bytes = utf8.as_ref();
     let with_entities = html_entities_as_numbers(bytes);
     let bytes = with_entities.as_deref().unwrap_or(bytes);
     let upgraded = crate::atom03::upgrade(bytes).or_else(|| rss_as_version_2(bytes));

@@ -13,6 +13,7 @@ pub mod fetch;
 pub mod opml_io;
 pub mod provenance;
 pub mod sources;
+pub mod xml_encoding;
 
 pub use crawl::{CrawlConfig, CrawlEvent, CrawlReport, Crawler, FeedReport};
 pub use feed::{FeedEntry, ParsedFeed, parse_feed};
