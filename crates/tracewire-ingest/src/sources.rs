@@ -37,8 +37,14 @@ impl EntrySource {
 
 /// The sources of a document's entries (Atom `entry`, RSS `item`), in
 /// document order, `None` for an entry without one; empty when the
-/// document cannot be read as XML.
+/// document has no source element or cannot be read as XML.
 pub fn entry_sources(bytes: &[u8], base: &str) -> Vec<Option<EntrySource>> {
+    // A second pass over the document costs as much as the first: only
+    // for documents that have a source element at all.
+    let has = |tag: &[u8]| bytes.windows(tag.len()).any(|w| w == tag);
+    if !has(b"<source") && !has(b":source") {
+        return Vec::new();
+    }
     read(bytes, base).unwrap_or_default()
 }
 
