@@ -36,7 +36,7 @@ pub struct FeedParseError(pub String);
 
 /// Parses a feed document. `feed_url` resolves relative links.
 pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseError> {
-    let Document { feed, sources } = parse_document(bytes, feed_url)?;
+    let Document { feed, sources, .. } = parse_document(bytes, feed_url)?;
     let base = Url::parse(feed_url).ok();
     let absolute = |href: &str| tracewire_extract::absolute_url(base.as_ref(), href);
     let site_url = feed
@@ -121,20 +121,30 @@ pub fn parse_document(bytes: &[u8], feed_url: &str) -> Result<Document, FeedPars
         .base_uri(Some(feed_url))
         .id_generator(entry_id_without_guid)
         .build();
-    let utf8 = crate::xml_encoding::to_utf8(bytes).map_err(FeedParseError)?;
-    let bytes = utf8.as_ref();
+    let decoded = crate::xml_encoding::to_utf8(bytes).map_err(FeedParseError)?;
+    let bytes = decoded.utf8.as_ref();
     let with_entities = html_entities_as_numbers(bytes);
     let bytes = with_entities.as_deref().unwrap_or(bytes);
     let upgraded = crate::atom03::upgrade(bytes).or_else(|| rss_as_version_2(bytes));
     let bytes = upgraded.as_deref().unwrap_or(bytes);
-    let feed = parser.parse(bytes).map_err(|e| FeedParseError(describe(&e)))?;
+    // feed-rs and quick-xml should return errors, and sometimes panic
+    // instead (fuzzing found one): a document that makes them panic is
+    // refused like any malformed one, and the crawl goes on. The parser is
+    // dropped after a panic, so no broken state is seen again.
+    let feed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(bytes)))
+        .map_err(|_| FeedParseError("the feed parser failed on this document (a bug in feed-rs or quick-xml)".into()))?
+        .map_err(|e| FeedParseError(describe(&e)))?;
     let mut sources = crate::sources::entry_sources(bytes, feed_url);
     // Entries found by the two readers should match one to one; when they
     // do not, no source is claimed rather than a wrong one.
     if sources.len() != feed.entries.len() {
         sources = vec![None; feed.entries.len()];
     }
-    Ok(Document { feed, sources })
+    Ok(Document {
+        feed,
+        sources,
+        encoding: decoded.encoding.name(),
+    })
 }
 
 /// A parsed document: feed-rs's model and what it leaves out.
@@ -143,6 +153,8 @@ pub struct Document {
     pub feed: feed_rs::model::Feed,
     /// One per entry of `feed`, in order.
     pub sources: Vec<Option<crate::sources::EntrySource>>,
+    /// The character encoding the document was in (its WHATWG name).
+    pub encoding: &'static str,
 }
 
 /// HTML's named entities (`&nbsp;`, `&eacute;`, `&hellip;`), which XML does

@@ -10,18 +10,40 @@ use std::borrow::Cow;
 
 use encoding_rs::Encoding;
 
-/// The document as UTF-8 with its declaration saying so; the input itself
-/// when it is UTF-8 already. Errors name an encoding we cannot read.
-pub fn to_utf8(bytes: &[u8]) -> Result<Cow<'_, [u8]>, String> {
+/// A document decoded to UTF-8, and the encoding it was in.
+#[derive(Debug)]
+pub struct Decoded<'a> {
+    /// The document as UTF-8 with its declaration saying so; the input
+    /// itself when it is UTF-8 already.
+    pub utf8: Cow<'a, [u8]>,
+    pub encoding: &'static Encoding,
+}
+
+fn decoded<'a>(utf8: Cow<'a, [u8]>, encoding: &'static Encoding) -> Decoded<'a> {
+    Decoded { utf8, encoding }
+}
+
+/// The document as UTF-8. Errors name an encoding we cannot read.
+pub fn to_utf8(bytes: &[u8]) -> Result<Decoded<'_>, String> {
     if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
         if encoding == encoding_rs::UTF_8 {
-            return Ok(Cow::Borrowed(&bytes[bom..]));
+            return Ok(decoded(Cow::Borrowed(&bytes[bom..]), encoding));
         }
         let (text, _) = encoding.decode_without_bom_handling(&bytes[bom..]);
-        return Ok(Cow::Owned(declared_utf8(&text).into_bytes()));
+        return Ok(decoded(Cow::Owned(declared_utf8(&text).into_bytes()), encoding));
+    }
+    // UTF-16 without a byte-order mark, known by how "<?" is spelled (the
+    // XML specification's appendix F). quick-xml 0.42 panics on it.
+    if let Some(encoding) = match bytes.get(..4) {
+        Some([0, b'<', 0, b'?']) => Some(encoding_rs::UTF_16BE),
+        Some([b'<', 0, b'?', 0]) => Some(encoding_rs::UTF_16LE),
+        _ => None,
+    } {
+        let (text, _) = encoding.decode_without_bom_handling(bytes);
+        return Ok(decoded(Cow::Owned(declared_utf8(&text).into_bytes()), encoding));
     }
     let Some(label) = declared_label(bytes) else {
-        return Ok(Cow::Borrowed(bytes));
+        return Ok(decoded(Cow::Borrowed(bytes), encoding_rs::UTF_8));
     };
     let encoding = encoding_for(&label).ok_or_else(|| {
         format!(
@@ -30,10 +52,10 @@ pub fn to_utf8(bytes: &[u8]) -> Result<Cow<'_, [u8]>, String> {
         )
     })?;
     if encoding == encoding_rs::UTF_8 {
-        return Ok(Cow::Borrowed(bytes));
+        return Ok(decoded(Cow::Borrowed(bytes), encoding));
     }
     let (text, _) = encoding.decode_without_bom_handling(bytes);
-    Ok(Cow::Owned(declared_utf8(&text).into_bytes()))
+    Ok(decoded(Cow::Owned(declared_utf8(&text).into_bytes()), encoding))
 }
 
 fn encoding_for(label: &str) -> Option<&'static Encoding> {
@@ -84,14 +106,14 @@ mod tests {
     #[test]
     fn declared_and_bom_encodings_become_utf8() {
         let doc = b"<?xml version=\"1.0\" encoding=\"windows-1252\"?><rss><channel><title>\x80 don\x92t</title></channel></rss>";
-        let out = to_utf8(doc).unwrap();
+        let out = to_utf8(doc).unwrap().utf8;
         let text = std::str::from_utf8(&out).unwrap();
         assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>"), "{text}");
         assert!(text.contains("\u{20ac} don\u{2019}t"), "{text}");
 
         let koi8 = b"<?xml version='1.0' encoding='windows_1251'?><a>\xc0</a>";
         assert!(
-            std::str::from_utf8(&to_utf8(koi8).unwrap())
+            std::str::from_utf8(&to_utf8(koi8).unwrap().utf8)
                 .unwrap()
                 .contains("<a>\u{410}</a>")
         );
@@ -101,12 +123,22 @@ mod tests {
             utf16.extend_from_slice(&unit.to_le_bytes());
         }
         assert_eq!(
-            std::str::from_utf8(&to_utf8(&utf16).unwrap()).unwrap(),
+            std::str::from_utf8(&to_utf8(&utf16).unwrap().utf8).unwrap(),
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\u{e9}</a>"
+        );
+
+        let be: Vec<u8> = "<?xml version=\"1.0\" encoding=\"csunicode\"?><a>\u{e9}</a>"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(
+            std::str::from_utf8(&to_utf8(&be).unwrap().utf8).unwrap(),
             "<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\u{e9}</a>"
         );
 
         let plain = b"<rss version=\"2.0\"/>";
-        assert!(matches!(to_utf8(plain).unwrap(), Cow::Borrowed(_)));
+        assert!(matches!(to_utf8(plain).unwrap().utf8, Cow::Borrowed(_)));
+        assert_eq!(to_utf8(&be).unwrap().encoding, encoding_rs::UTF_16BE);
         let dos = b"<?xml version=\"1.0\" encoding=\"850\"?><a/>";
         assert!(to_utf8(dos).unwrap_err().contains("\"850\""));
         for known in ["cp1250", "windows_1255", "maccyrillic", "csmacintosh", "gb2312"] {

@@ -37,6 +37,8 @@ pub fn view(doc: &Document, url: &str) -> Value {
         "feed": Value::Object(f),
         "entries": entries,
         "version": version(feed),
+        // Python's codec names are the lowercase of most WHATWG names.
+        "encoding": doc.encoding.to_ascii_lowercase(),
     })
 }
 
