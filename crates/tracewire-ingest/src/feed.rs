@@ -413,6 +413,22 @@ mod tests {
     }
 
     #[test]
+    fn documents_fuzzing_found_are_read_or_refused_without_a_panic() {
+        // UTF-16 without a byte-order mark, and a declaration after other
+        // text: both made quick-xml 0.42 panic inside feed-rs.
+        let utf16: Vec<u8> = "<?xml version=\"1.0\" encoding=\"csunicode\"?><rss version=\"2.0\"><channel><title>\u{e9}</title></channel></rss>"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(
+            parse_feed(&utf16, "https://x.example/").unwrap().title.as_deref(),
+            Some("\u{e9}")
+        );
+        let late = "\u{feff}-\n Copyright <?xml version='1.0' encoding='iso-8859-1'?>\n<rss version=\"2.0\"><channel><title>t</title></channel></rss>";
+        let _ = parse_feed(late.as_bytes(), "https://x.example/");
+    }
+
+    #[test]
     fn malformed_input_is_an_error_not_a_panic() {
         for bad in [
             "",

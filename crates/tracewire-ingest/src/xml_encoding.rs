@@ -25,25 +25,46 @@ fn decoded<'a>(utf8: Cow<'a, [u8]>, encoding: &'static Encoding) -> Decoded<'a> 
 
 /// The document as UTF-8. Errors name an encoding we cannot read.
 pub fn to_utf8(bytes: &[u8]) -> Result<Decoded<'_>, String> {
-    if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
-        if encoding == encoding_rs::UTF_8 {
-            return Ok(decoded(Cow::Borrowed(&bytes[bom..]), encoding));
+    let (encoding, body) = detect(bytes)?;
+    if encoding == encoding_rs::UTF_8 {
+        // Left as it is unless an XML declaration stands anywhere but at
+        // the very start: quick-xml 0.42 panics on one that names another
+        // encoding, and blank lines before it are a common server fault.
+        let misplaced = !body.starts_with(b"<?xml") && find_declaration(body).is_some();
+        if !misplaced && body.len() == bytes.len() {
+            return Ok(decoded(Cow::Borrowed(bytes), encoding));
         }
-        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom..]);
-        return Ok(decoded(Cow::Owned(declared_utf8(&text).into_bytes()), encoding));
+        if !misplaced {
+            return Ok(decoded(Cow::Borrowed(body), encoding));
+        }
+        return Ok(decoded(
+            Cow::Owned(declared_utf8(&String::from_utf8_lossy(body)).into_bytes()),
+            encoding,
+        ));
     }
-    // UTF-16 without a byte-order mark, known by how "<?" is spelled (the
-    // XML specification's appendix F). quick-xml 0.42 panics on it.
-    if let Some(encoding) = match bytes.get(..4) {
-        Some([0, b'<', 0, b'?']) => Some(encoding_rs::UTF_16BE),
-        Some([b'<', 0, b'?', 0]) => Some(encoding_rs::UTF_16LE),
-        _ => None,
-    } {
-        let (text, _) = encoding.decode_without_bom_handling(bytes);
-        return Ok(decoded(Cow::Owned(declared_utf8(&text).into_bytes()), encoding));
+    let (text, _) = encoding.decode_without_bom_handling(body);
+    Ok(decoded(Cow::Owned(declared_utf8(&text).into_bytes()), encoding))
+}
+
+/// The document's encoding and its bytes after any byte-order mark: the
+/// mark, else UTF-16 known by how "<?" is spelled (the XML specification's
+/// appendix F; quick-xml 0.42 panics on it), else the declaration's label
+/// (after any leading blank lines), else UTF-8.
+fn detect(bytes: &[u8]) -> Result<(&'static Encoding, &[u8]), String> {
+    if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
+        return Ok((encoding, &bytes[bom..]));
     }
-    let Some(label) = declared_label(bytes) else {
-        return Ok(decoded(Cow::Borrowed(bytes), encoding_rs::UTF_8));
+    match bytes.get(..4) {
+        Some([0, b'<', 0, b'?']) => return Ok((encoding_rs::UTF_16BE, bytes)),
+        Some([b'<', 0, b'?', 0]) => return Ok((encoding_rs::UTF_16LE, bytes)),
+        _ => {}
+    }
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let Some(label) = declared_label(&bytes[start..]) else {
+        return Ok((encoding_rs::UTF_8, bytes));
     };
     let encoding = encoding_for(&label).ok_or_else(|| {
         format!(
@@ -51,11 +72,15 @@ pub fn to_utf8(bytes: &[u8]) -> Result<Decoded<'_>, String> {
              (it reads the encodings of the WHATWG Encoding Standard)"
         )
     })?;
-    if encoding == encoding_rs::UTF_8 {
-        return Ok(decoded(Cow::Borrowed(bytes), encoding));
-    }
-    let (text, _) = encoding.decode_without_bom_handling(bytes);
-    Ok(decoded(Cow::Owned(declared_utf8(&text).into_bytes()), encoding))
+    Ok((encoding, bytes))
+}
+
+/// Where an XML declaration (`<?xml` followed by a blank or `?`, not
+/// `<?xml-stylesheet`) starts in `bytes`.
+fn find_declaration(bytes: &[u8]) -> Option<usize> {
+    bytes
+        .windows(6)
+        .position(|w| w.starts_with(b"<?xml") && (w[5].is_ascii_whitespace() || w[5] == b'?'))
 }
 
 fn encoding_for(label: &str) -> Option<&'static Encoding> {
@@ -87,15 +112,25 @@ fn declared_label(bytes: &[u8]) -> Option<String> {
     Some(value[..value.find(quote)?].to_string())
 }
 
-/// `text` with its XML declaration (if any) naming UTF-8.
+/// `text` as a document that says it is UTF-8: blank lines before its
+/// start and every XML declaration in it (one anywhere but the start is
+/// malformed and says nothing true once decoded) replaced by one UTF-8
+/// declaration at the start.
 fn declared_utf8(text: &str) -> String {
-    let text = text.trim_start_matches('\u{feff}');
-    if text.starts_with("<?xml")
-        && let Some(end) = text.find("?>")
-    {
-        return format!("<?xml version=\"1.0\" encoding=\"utf-8\"{}", &text[end..]);
+    let mut rest = text.trim_start_matches('\u{feff}').trim_start();
+    let mut out = String::with_capacity(text.len() + 40);
+    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
+    while let Some(at) = find_declaration(rest.as_bytes()) {
+        out.push_str(&rest[..at]);
+        match rest[at..].find("?>") {
+            Some(end) => rest = &rest[at + end + 2..],
+            None => {
+                rest = "";
+            }
+        }
     }
-    text.to_string()
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -134,6 +169,19 @@ mod tests {
         assert_eq!(
             std::str::from_utf8(&to_utf8(&be).unwrap().utf8).unwrap(),
             "<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\u{e9}</a>"
+        );
+
+        // Blank lines before the declaration still let it name the encoding.
+        let late = b"\n\n  <?xml version='1.0' encoding='iso-8859-1'?><a>\xe9</a>";
+        let text = String::from_utf8(to_utf8(late).unwrap().utf8.into_owned()).unwrap();
+        assert_eq!(text, "<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\u{e9}</a>");
+        // A declaration in the middle (found by fuzzing: quick-xml panicked)
+        // is dropped; a stylesheet instruction is not a declaration.
+        let middle = "\u{feff}junk <?xml version='1.0' encoding='iso-8859-1'?><?xml-stylesheet href=\"s\"?><a/>";
+        let text = String::from_utf8(to_utf8(middle.as_bytes()).unwrap().utf8.into_owned()).unwrap();
+        assert_eq!(
+            text,
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>junk <?xml-stylesheet href=\"s\"?><a/>"
         );
 
         let plain = b"<rss version=\"2.0\"/>";
