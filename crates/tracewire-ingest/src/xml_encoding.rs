@@ -30,7 +30,7 @@ pub fn to_utf8(bytes: &[u8]) -> Result<Decoded<'_>, String> {
         // Left as it is unless an XML declaration stands anywhere but at
         // the very start: quick-xml 0.42 panics on one that names another
         // encoding, and blank lines before it are a common server fault.
-        let misplaced = !body.starts_with(b"<?xml") && find_declaration(body).is_some();
+        let misplaced = body.get(1..).and_then(find_declaration).is_some();
         if !misplaced && body.len() == bytes.len() {
             return Ok(decoded(Cow::Borrowed(bytes), encoding));
         }
@@ -76,11 +76,29 @@ fn detect(bytes: &[u8]) -> Result<(&'static Encoding, &[u8]), String> {
 }
 
 /// Where an XML declaration (`<?xml` followed by a blank or `?`, not
-/// `<?xml-stylesheet`) starts in `bytes`.
+/// `<?xml-stylesheet`) starts in `bytes`, outside CDATA sections and
+/// comments (there it is text, and stays).
 fn find_declaration(bytes: &[u8]) -> Option<usize> {
-    bytes
-        .windows(6)
-        .position(|w| w.starts_with(b"<?xml") && (w[5].is_ascii_whitespace() || w[5] == b'?'))
+    let mut i = 0;
+    while let Some(at) = bytes.get(i..)?.iter().position(|&b| b == b'<') {
+        let at = i + at;
+        let rest = &bytes[at..];
+        let skip_to = |end: &[u8]| {
+            rest.windows(end.len())
+                .position(|w| w == end)
+                .map(|p| at + p + end.len())
+        };
+        if rest.starts_with(b"<![CDATA[") {
+            i = skip_to(b"]]>")?;
+        } else if rest.starts_with(b"<!--") {
+            i = skip_to(b"-->")?;
+        } else if rest.starts_with(b"<?xml") && rest.get(5).is_some_and(|&b| b.is_ascii_whitespace() || b == b'?') {
+            return Some(at);
+        } else {
+            i = at + 1;
+        }
+    }
+    None
 }
 
 fn encoding_for(label: &str) -> Option<&'static Encoding> {
@@ -100,8 +118,10 @@ fn declared_label(bytes: &[u8]) -> Option<String> {
     if !head.starts_with(b"<?xml") {
         return None;
     }
-    let end = head.windows(2).position(|w| w == b"?>")?;
-    let decl = std::str::from_utf8(&head[..end]).ok()?;
+    // A declaration's values cannot hold '>': the first one ends it, even
+    // when the '?' before it is missing or mangled.
+    let end = head.iter().position(|&b| b == b'>')?;
+    let decl = String::from_utf8_lossy(&head[..end]);
     let at = decl.find("encoding")?;
     let rest = decl[at + "encoding".len()..]
         .trim_start()
@@ -122,8 +142,8 @@ fn declared_utf8(text: &str) -> String {
     out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
     while let Some(at) = find_declaration(rest.as_bytes()) {
         out.push_str(&rest[..at]);
-        match rest[at..].find("?>") {
-            Some(end) => rest = &rest[at + end + 2..],
+        match rest[at..].find('>') {
+            Some(end) => rest = &rest[at + end + 1..],
             None => {
                 rest = "";
             }
@@ -177,12 +197,22 @@ mod tests {
         assert_eq!(text, "<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\u{e9}</a>");
         // A declaration in the middle (found by fuzzing: quick-xml panicked)
         // is dropped; a stylesheet instruction is not a declaration.
+        let second = "<?xml version='1.0'?><a/><?xml version='1.0' encoding='koi8-r'?>";
+        let text = String::from_utf8(to_utf8(second.as_bytes()).unwrap().utf8.into_owned()).unwrap();
+        assert_eq!(text, "<?xml version=\"1.0\" encoding=\"utf-8\"?><a/>");
+        let quoted = "<?xml version='1.0'?><a><![CDATA[<?xml version='1.0' encoding='koi8-r'?>]]></a>";
+        assert!(matches!(to_utf8(quoted.as_bytes()).unwrap().utf8, Cow::Borrowed(_)));
         let middle = "\u{feff}junk <?xml version='1.0' encoding='iso-8859-1'?><?xml-stylesheet href=\"s\"?><a/>";
         let text = String::from_utf8(to_utf8(middle.as_bytes()).unwrap().utf8.into_owned()).unwrap();
         assert_eq!(
             text,
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>junk <?xml-stylesheet href=\"s\"?><a/>"
         );
+
+        // A mangled end of the declaration (fuzzing again) still ends it.
+        let mangled = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"\xbf>\n<a>\xe9</a>";
+        let text = String::from_utf8(to_utf8(mangled).unwrap().utf8.into_owned()).unwrap();
+        assert_eq!(text, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<a>\u{e9}</a>");
 
         let plain = b"<rss version=\"2.0\"/>";
         assert!(matches!(to_utf8(plain).unwrap().utf8, Cow::Borrowed(_)));
