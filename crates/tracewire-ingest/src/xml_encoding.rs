@@ -30,11 +30,10 @@ pub fn to_utf8(bytes: &[u8]) -> Result<Decoded<'_>, String> {
         // Left as it is unless an XML declaration stands anywhere but at
         // the very start: quick-xml 0.42 panics on one that names another
         // encoding, and blank lines before it are a common server fault.
+        // So does one naming another encoding than a UTF-8 byte-order mark.
         let misplaced = body.get(1..).and_then(find_declaration).is_some();
-        if !misplaced && body.len() == bytes.len() {
-            return Ok(decoded(Cow::Borrowed(bytes), encoding));
-        }
-        if !misplaced {
+        let says_utf8 = declared_label(body).is_none_or(|l| encoding_for(&l) == Some(encoding_rs::UTF_8));
+        if !misplaced && says_utf8 {
             return Ok(decoded(Cow::Borrowed(body), encoding));
         }
         return Ok(decoded(
@@ -213,6 +212,10 @@ mod tests {
         let mangled = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"\xbf>\n<a>\xe9</a>";
         let text = String::from_utf8(to_utf8(mangled).unwrap().utf8.into_owned()).unwrap();
         assert_eq!(text, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<a>\u{e9}</a>");
+
+        let bom_and_other = "\u{feff}<?xml version=\"1.0\" encoding=\"us-ascii\"?><a>\u{e9}</a>";
+        let text = String::from_utf8(to_utf8(bom_and_other.as_bytes()).unwrap().utf8.into_owned()).unwrap();
+        assert_eq!(text, "<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\u{e9}</a>");
 
         let plain = b"<rss version=\"2.0\"/>";
         assert!(matches!(to_utf8(plain).unwrap().utf8, Cow::Borrowed(_)));
