@@ -190,32 +190,39 @@ mod tests {
             "<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\u{e9}</a>"
         );
 
-        // Blank lines before the declaration still let it name the encoding.
-        let late = b"\n\n  <?xml version='1.0' encoding='iso-8859-1'?><a>\xe9</a>";
-        let text = String::from_utf8(to_utf8(late).unwrap().utf8.into_owned()).unwrap();
-        assert_eq!(text, "<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\u{e9}</a>");
-        // A declaration in the middle (found by fuzzing: quick-xml panicked)
-        // is dropped; a stylesheet instruction is not a declaration.
-        let second = "<?xml version='1.0'?><a/><?xml version='1.0' encoding='koi8-r'?>";
-        let text = String::from_utf8(to_utf8(second.as_bytes()).unwrap().utf8.into_owned()).unwrap();
-        assert_eq!(text, "<?xml version=\"1.0\" encoding=\"utf-8\"?><a/>");
+        let utf8_of = |doc: &[u8]| String::from_utf8(to_utf8(doc).unwrap().utf8.into_owned()).unwrap();
+        let decl = "<?xml version=\"1.0\" encoding=\"utf-8\"?>";
+        for (doc, want) in [
+            // Blank lines before the declaration still let it name the encoding.
+            (
+                &b"\n\n  <?xml version='1.0' encoding='iso-8859-1'?><a>\xe9</a>"[..],
+                "<a>\u{e9}</a>",
+            ),
+            // Declarations fuzzing drove quick-xml to panic on: a second one,
+            // one after other text (a stylesheet instruction is not one), one
+            // with a mangled end, one contradicting a UTF-8 byte-order mark.
+            (
+                b"<?xml version='1.0'?><a/><?xml version='1.0' encoding='koi8-r'?>",
+                "<a/>",
+            ),
+            (
+                "\u{feff}junk <?xml version='1.0' encoding='iso-8859-1'?><?xml-stylesheet href=\"s\"?><a/>".as_bytes(),
+                "junk <?xml-stylesheet href=\"s\"?><a/>",
+            ),
+            (
+                b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"\xbf>\n<a>\xe9</a>",
+                "\n<a>\u{e9}</a>",
+            ),
+            (
+                "\u{feff}<?xml version=\"1.0\" encoding=\"us-ascii\"?><a>\u{e9}</a>".as_bytes(),
+                "<a>\u{e9}</a>",
+            ),
+        ] {
+            assert_eq!(utf8_of(doc), format!("{decl}{want}"), "{doc:?}");
+        }
+        // In CDATA a declaration is text, and stays.
         let quoted = "<?xml version='1.0'?><a><![CDATA[<?xml version='1.0' encoding='koi8-r'?>]]></a>";
         assert!(matches!(to_utf8(quoted.as_bytes()).unwrap().utf8, Cow::Borrowed(_)));
-        let middle = "\u{feff}junk <?xml version='1.0' encoding='iso-8859-1'?><?xml-stylesheet href=\"s\"?><a/>";
-        let text = String::from_utf8(to_utf8(middle.as_bytes()).unwrap().utf8.into_owned()).unwrap();
-        assert_eq!(
-            text,
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?>junk <?xml-stylesheet href=\"s\"?><a/>"
-        );
-
-        // A mangled end of the declaration (fuzzing again) still ends it.
-        let mangled = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"\xbf>\n<a>\xe9</a>";
-        let text = String::from_utf8(to_utf8(mangled).unwrap().utf8.into_owned()).unwrap();
-        assert_eq!(text, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<a>\u{e9}</a>");
-
-        let bom_and_other = "\u{feff}<?xml version=\"1.0\" encoding=\"us-ascii\"?><a>\u{e9}</a>";
-        let text = String::from_utf8(to_utf8(bom_and_other.as_bytes()).unwrap().utf8.into_owned()).unwrap();
-        assert_eq!(text, "<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\u{e9}</a>");
 
         let plain = b"<rss version=\"2.0\"/>";
         assert!(matches!(to_utf8(plain).unwrap().utf8, Cow::Borrowed(_)));

@@ -252,18 +252,18 @@ impl Parser {
 
     fn comparison(&mut self) -> Result<Expr, ExprError> {
         let left = self.postfix()?;
-        let op = if self.eat_sym("==") {
-            Op::Eq
-        } else if self.eat_sym("!=") {
-            Op::Ne
-        } else if self.eat_sym("<=") {
-            Op::Le
-        } else if self.eat_sym(">=") {
-            Op::Ge
-        } else if self.eat_sym("<") {
-            Op::Lt
-        } else if self.eat_sym(">") {
-            Op::Gt
+        let symbol = [
+            ("==", Op::Eq),
+            ("!=", Op::Ne),
+            ("<=", Op::Le),
+            (">=", Op::Ge),
+            ("<", Op::Lt),
+            (">", Op::Gt),
+        ]
+        .into_iter()
+        .find(|(sym, _)| self.eat_sym(sym));
+        let op = if let Some((_, op)) = symbol {
+            op
         } else if self.eat_name("is") {
             if self.eat_name("not") { Op::IsNot } else { Op::Is }
         } else if self.eat_name("in") {
