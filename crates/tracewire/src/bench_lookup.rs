@@ -5,7 +5,8 @@
 //! to each size, and at each size the same kind of queries are timed. The
 //! stored keys come from generated news text, not random numbers: common
 //! phrases and each site's furniture make hot keys that many articles share,
-//! which is what slows a lookup down as the store grows.
+//! which slowed a lookup down as the store grew until a hot key kept one row
+//! (`tracewire_store::MAX_KEY_ROWS`); the table shows how many turned hot.
 //!
 //! The texts: a word chain over the bundled Wikinews texts (the simulator's
 //! rule: a word's followers, with a jump to any word one time in five or
