@@ -70,6 +70,21 @@ async fn seed_article_end_to_end() {
     );
     assert_eq!(article["views"], 0, "reading the API does not count a view");
 
+    // Every response says what a page may load: no script, nothing
+    // framed, images and inline styles only.
+    let head = server
+        .client
+        .get(format!("{}/api/v1/articles/{id}", server.base))
+        .send()
+        .await
+        .unwrap();
+    let csp = head.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.starts_with("default-src 'none';") && !csp.contains("script"),
+        "{csp}"
+    );
+    assert_eq!(head.headers()["x-content-type-options"], "nosniff");
+
     // Two page views, persisted.
     let (status, page) = server.get(&format!("/articles/{id}")).await;
     assert_eq!(status, 200);
