@@ -370,35 +370,46 @@ impl Parser {
     }
 }
 
-/// Every string used as a subscript or attribute name in `e` (the feedparser
-/// fields it is about), and every free name.
-pub fn fields(e: &Expr, out: &mut Vec<String>) {
-    match e {
-        Expr::Lit(_) => {}
-        Expr::Name(n) => out.push(n.clone()),
-        Expr::Tuple(items) => items.iter().for_each(|i| fields(i, out)),
-        Expr::Index(a, b) => {
-            fields(a, out);
-            if let Expr::Lit(Value::String(s)) = b.as_ref() {
-                out.push(s.clone());
-            } else {
-                fields(b, out);
+/// The names an expression reads: free names from the scope, and strings
+/// used as subscripts or attribute names (the feedparser fields it is about).
+#[derive(Debug, Default, PartialEq)]
+pub struct Names {
+    pub free: Vec<String>,
+    pub keys: Vec<String>,
+}
+
+/// The names `e` reads, in order.
+pub fn names(e: &Expr) -> Names {
+    fn walk(e: &Expr, out: &mut Names) {
+        match e {
+            Expr::Lit(_) => {}
+            Expr::Name(n) => out.free.push(n.clone()),
+            Expr::Tuple(items) => items.iter().for_each(|i| walk(i, out)),
+            Expr::Index(a, b) => {
+                walk(a, out);
+                match b.as_ref() {
+                    Expr::Lit(Value::String(s)) => out.keys.push(s.clone()),
+                    other => walk(other, out),
+                }
+            }
+            Expr::Attr(a, n) => {
+                walk(a, out);
+                out.keys.push(n.clone());
+            }
+            Expr::Call(f, args) => {
+                walk(f, out);
+                args.iter().for_each(|a| walk(a, out));
+            }
+            Expr::Not(a) => walk(a, out),
+            Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(a, _, b) => {
+                walk(a, out);
+                walk(b, out);
             }
         }
-        Expr::Attr(a, n) => {
-            fields(a, out);
-            out.push(n.clone());
-        }
-        Expr::Call(f, args) => {
-            fields(f, out);
-            args.iter().for_each(|a| fields(a, out));
-        }
-        Expr::Not(a) => fields(a, out),
-        Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(a, _, b) => {
-            fields(a, out);
-            fields(b, out);
-        }
     }
+    let mut out = Names::default();
+    walk(e, &mut out);
+    out
 }
 
 /// Evaluates `e` with `scope` (an object) holding the free names.
@@ -460,9 +471,9 @@ fn call(f: &Expr, args: &[Expr], scope: &Value) -> Result<Value, ExprError> {
             }))
         }
         _ => {
-            let mut names = Vec::new();
-            fields(f, &mut names);
-            Err(ExprError::Unsupported(format!("the call {}()", names.join("."))))
+            let Names { mut free, keys } = names(f);
+            free.extend(keys);
+            Err(ExprError::Unsupported(format!("the call {}()", free.join("."))))
         }
     }
 }
@@ -623,12 +634,9 @@ mod tests {
     }
 
     #[test]
-    fn fields_names_what_an_expectation_is_about() {
-        let mut out = Vec::new();
-        fields(
-            &parse("not bozo and entries[0]['source']['links'][0].rel == 'x'").unwrap(),
-            &mut out,
-        );
-        assert_eq!(out, ["bozo", "entries", "source", "links", "rel"]);
+    fn names_say_what_an_expectation_is_about() {
+        let n = names(&parse("not bozo and entries[0]['source']['links'][0].rel == 'x'").unwrap());
+        assert_eq!(n.free, ["bozo", "entries"]);
+        assert_eq!(n.keys, ["source", "links", "rel"]);
     }
 }

@@ -139,17 +139,15 @@ pub fn judge(case: &Case, document: &[u8], url: &str) -> Outcome {
             "no expectation about the parse (feedparser checks these cases by other means)".into(),
         );
     }
-    let mut names = Vec::new();
-    expr::fields(&e, &mut names);
-    // A top-level name that is also a field elsewhere (`href`) only counts at the top.
-    let top: Vec<String> = top_names(&e);
+    let names = expr::names(&e);
     for (field, reason) in SKIPPED_FIELDS {
-        if names.iter().any(|n| n == field) {
+        if names.free.iter().chain(&names.keys).any(|n| n == field) {
             return Outcome::Skipped(format!("{field}: {reason}"));
         }
     }
+    // HTTP facts are names at the top; `href` is also a link's field.
     for (name, reason) in NOT_YET {
-        if top.iter().any(|n| n == name) {
+        if names.free.iter().any(|n| n == name) {
             return Outcome::Skipped(format!("{name}: {reason}"));
         }
     }
@@ -159,23 +157,6 @@ pub fn judge(case: &Case, document: &[u8], url: &str) -> Outcome {
         Ok(_) => Outcome::Failed(describe_failure(&e, &scope)),
         Err(expr::ExprError::Unsupported(what)) => Outcome::Skipped(format!("Python we do not read: {what}")),
         Err(err) => Outcome::Failed(err.to_string()),
-    }
-}
-
-/// The names an expression reads from the top scope.
-fn top_names(e: &expr::Expr) -> Vec<String> {
-    use expr::Expr as E;
-    match e {
-        E::Name(n) => vec![n.clone()],
-        E::Lit(_) => Vec::new(),
-        E::Tuple(items) => items.iter().flat_map(top_names).collect(),
-        E::Index(a, b) => top_names(a).into_iter().chain(top_names(b)).collect(),
-        E::Attr(a, _) | E::Not(a) => top_names(a),
-        E::Call(f, args) => top_names(f)
-            .into_iter()
-            .chain(args.iter().flat_map(top_names))
-            .collect(),
-        E::And(a, b) | E::Or(a, b) | E::Cmp(a, _, b) => top_names(a).into_iter().chain(top_names(b)).collect(),
     }
 }
 
