@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::Tracewire;
+use common::{Run, Tracewire};
 
 /// The JSON values of a file of JSON lines.
 #[allow(clippy::unwrap_used)] // a test helper: a failure is the test failing
@@ -46,16 +46,7 @@ async fn simulate_then_relate_finds_the_copies_and_their_origins() {
     docs.push('\n');
     std::fs::write(dir.join("docs.jsonl"), docs).unwrap();
 
-    let output = dir.join("relations.jsonl");
-    let run = tw
-        .run(&[
-            "relate",
-            "--input",
-            dir.join("docs.jsonl").to_str().unwrap(),
-            "--output",
-            output.to_str().unwrap(),
-        ])
-        .await;
+    let run = relate(&tw, &dir).await;
     assert!(run.ok, "{}", run.stderr);
     assert!(run.stderr.contains("line skipped"), "{}", run.stderr);
     assert!(run.stdout.contains("2 lines skipped"), "{}", run.stdout);
@@ -104,15 +95,8 @@ async fn relate_ties_no_two_stories_by_their_boilerplate_or_quotes() {
         dir.to_str().unwrap(),
     ])
     .await;
-    let output = dir.join("relations.jsonl");
-    tw.ok(&[
-        "relate",
-        "--input",
-        dir.join("docs.jsonl").to_str().unwrap(),
-        "--output",
-        output.to_str().unwrap(),
-    ])
-    .await;
+    let run = relate(&tw, &dir).await;
+    assert!(run.ok, "{}", run.stderr);
     let read = |name: &str| read_jsonl(&dir.join(name));
     let truth = read("truth.jsonl");
     assert!(truth.iter().any(|t| t["made"] == "follow_up"));
@@ -128,4 +112,17 @@ async fn relate_ties_no_two_stories_by_their_boilerplate_or_quotes() {
     assert!(pairs.len() > 100, "{}", pairs.len());
     let wrong: Vec<_> = pairs.iter().filter(|(a, b)| origin[a] != origin[b]).collect();
     assert!(wrong.is_empty(), "{wrong:?}");
+}
+
+/// `tracewire relate` from `dir/docs.jsonl` to `dir/relations.jsonl`.
+#[allow(clippy::unwrap_used)]
+async fn relate(tw: &Tracewire, dir: &std::path::Path) -> Run {
+    tw.run(&[
+        "relate",
+        "--input",
+        dir.join("docs.jsonl").to_str().unwrap(),
+        "--output",
+        dir.join("relations.jsonl").to_str().unwrap(),
+    ])
+    .await
 }
