@@ -5,7 +5,8 @@
 //! This rewrite (XML events through quick-xml, the parser feed-rs itself
 //! uses) moves elements of the 0.3 namespace into 1.0's, renames what 1.0
 //! renamed (`tagline` → `subtitle`, `copyright` → `rights`, `issued` →
-//! `published`, `modified` → `updated`, a person's `url` → `uri`), and turns
+//! `published`, `modified` → `updated`, a person's `url` → `uri`, and the
+//! generator's `url` attribute → `uri`), and turns
 //! 0.3's MIME `type` plus `mode` into 1.0's `text`, `html` or `xhtml`. Every
 //! other event is written back as it was read.
 
@@ -63,12 +64,20 @@ fn start(e: &BytesStart<'_>, in_03: bool) -> Option<BytesStart<'static>> {
             mime = Some(value);
         } else if in_03 && key == "mode" {
             mode = Some(value);
+        } else if in_03 && key == "url" && e.local_name().as_ref() == "generator" {
+            out.push_attribute(("uri", value.as_str()));
         } else {
             out.push_attribute((key.as_str(), value.as_str()));
         }
     }
     if mime.is_some() || mode.is_some() {
         let mime = mime.unwrap_or_else(|| "text/plain".to_string()).to_ascii_lowercase();
+        if mode.as_deref() == Some("base64") {
+            // Decoded by `atom_text.rs`, which reads the media type.
+            out.push_attribute(("type", mime.as_str()));
+            out.push_attribute(("mode", "base64"));
+            return Some(out);
+        }
         let escaped = mode.as_deref() == Some("escaped");
         let kind = match mime.as_str() {
             "text/plain" | "text" => "text",

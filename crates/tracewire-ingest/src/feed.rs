@@ -36,7 +36,24 @@ pub struct FeedParseError(pub String);
 
 /// Parses a feed document. `feed_url` resolves relative links.
 pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseError> {
-    let Document { feed, sources, .. } = parse_document(bytes, feed_url)?;
+    parse_feed_served(bytes, feed_url, Served::default())
+}
+
+/// What the HTTP response said about a document, as far as it bears on
+/// reading it. The crawler passes what it has; all may be `None`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Served<'a> {
+    /// `Content-Type`: its charset comes before the XML declaration
+    /// (`xml_encoding.rs`).
+    pub content_type: Option<&'a str>,
+    /// `Content-Language`: the language of a document that declares none.
+    pub content_language: Option<&'a str>,
+}
+
+/// [`parse_feed`] of a document fetched over HTTP with the response facts
+/// `served` (the crawler's parse).
+pub fn parse_feed_served(bytes: &[u8], feed_url: &str, served: Served<'_>) -> Result<ParsedFeed, FeedParseError> {
+    let Document { feed, sources, .. } = parse_document_served(bytes, feed_url, served)?;
     let base = Url::parse(feed_url).ok();
     let absolute = |href: &str| tracewire_extract::absolute_url(base.as_ref(), href);
     let site_url = feed
@@ -117,23 +134,49 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str) -> Result<ParsedFeed, FeedParseE
 /// repairs below (the crawler's parse, and what `tracewire conformance`
 /// checks), with each entry's `<source>` (`None` where it has none).
 pub fn parse_document(bytes: &[u8], feed_url: &str) -> Result<Document, FeedParseError> {
+    parse_document_served(bytes, feed_url, Served::default())
+}
+
+/// [`parse_document`] of a document fetched over HTTP with the response
+/// facts `served`.
+pub fn parse_document_served(bytes: &[u8], feed_url: &str, served: Served<'_>) -> Result<Document, FeedParseError> {
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(feed_url))
         .id_generator(entry_id_without_guid)
         .build();
-    let decoded = crate::xml_encoding::to_utf8(bytes).map_err(FeedParseError)?;
+    let decoded = crate::xml_encoding::to_utf8_served(bytes, served.content_type).map_err(FeedParseError)?;
     let bytes = decoded.utf8.as_ref();
+    let version = format_version(bytes);
     let with_entities = html_entities_as_numbers(bytes);
     let bytes = with_entities.as_deref().unwrap_or(bytes);
-    let upgraded = crate::atom03::upgrade(bytes).or_else(|| rss_as_version_2(bytes));
+    let upgraded = crate::atom03::upgrade(bytes)
+        .or_else(|| rss_as_version_2(bytes))
+        .or_else(|| cdf_as_rss(bytes));
     let bytes = upgraded.as_deref().unwrap_or(bytes);
+    let renamed = namespaces_as_feed_rs_knows_them(bytes);
+    let bytes = renamed.as_deref().unwrap_or(bytes);
+    let linked = rdf_items_linked(bytes);
+    let bytes = linked.as_deref().unwrap_or(bytes);
+    let retyped = crate::atom_text::rewrite(bytes);
+    let bytes = retyped.as_deref().unwrap_or(bytes);
     // feed-rs and quick-xml should return errors, and sometimes panic
     // instead (fuzzing found one): a document that makes them panic is
     // refused like any malformed one, and the crawl goes on. The parser is
     // dropped after a panic, so no broken state is seen again.
-    let feed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(bytes)))
+    let mut feed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(bytes)))
         .map_err(|_| FeedParseError("the feed parser failed on this document (a bug in feed-rs or quick-xml)".into()))?
         .map_err(|e| FeedParseError(describe(&e)))?;
+    let language = served.content_language.and_then(|l| l.split(',').next()).map(str::trim);
+    let mut extras = crate::extras::read(bytes, feed_url, language);
+    if extras.entries.len() != feed.entries.len() {
+        // As with sources: no entry facts rather than another entry's.
+        let unknown = crate::extras::Facts {
+            scope: extras.feed.scope.clone(),
+            ..crate::extras::Facts::default()
+        };
+        extras.entries = vec![unknown; feed.entries.len()];
+    }
+    crate::extras::apply(&mut feed, &extras);
     let mut sources = crate::sources::entry_sources(bytes, feed_url);
     // Entries found by the two readers should match one to one; when they
     // do not, no source is claimed rather than a wrong one.
@@ -143,7 +186,9 @@ pub fn parse_document(bytes: &[u8], feed_url: &str) -> Result<Document, FeedPars
     Ok(Document {
         feed,
         sources,
-        encoding: decoded.encoding.name(),
+        extras,
+        encoding: decoded.name,
+        version,
     })
 }
 
@@ -153,8 +198,67 @@ pub struct Document {
     pub feed: feed_rs::model::Feed,
     /// One per entry of `feed`, in order.
     pub sources: Vec<Option<crate::sources::EntrySource>>,
-    /// The character encoding the document was in (its WHATWG name).
+    /// What feed-rs leaves out (`extras.rs`): each text construct's
+    /// `xml:base` and `xml:lang`, dates as written; `extras.entries` has one
+    /// per entry of `feed`, in order.
+    pub extras: crate::extras::Extras,
+    /// The character encoding the document was in (its WHATWG name, or
+    /// `cp437`… for a DOS code page).
     pub encoding: &'static str,
+    /// The format and version the document declares (`format_version`).
+    pub version: &'static str,
+}
+
+/// The format and version a document declares, by its root element:
+/// `rss090`, `rss091n` (Netscape's DTD) or `rss091u`, `rss092`, `rss093`,
+/// `rss094`, `rss20`, `rss` (no version we know), `rss10`, `atom03`,
+/// `atom10`, `cdf`, `json`, or `""` (none of these).
+pub fn format_version(bytes: &[u8]) -> &'static str {
+    use quick_xml::events::Event;
+    if bytes.trim_ascii_start().starts_with(b"{") {
+        return "json";
+    }
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut netscape = false;
+    let root = loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) => break e.into_owned(),
+            Ok(Event::DocType(d)) => netscape = d.contains("Netscape"),
+            Ok(Event::Eof) | Err(_) => return "",
+            _ => {}
+        }
+    };
+    let attr = |name: &str| {
+        root.attributes()
+            .with_checks(false)
+            .flatten()
+            .find(|a| a.key.as_ref() == name)
+            .map(|a| a.value.as_ref().trim().to_string())
+    };
+    let xmlns = root
+        .attributes()
+        .with_checks(false)
+        .flatten()
+        .filter(|a| a.key.as_ref().starts_with("xmlns"))
+        .map(|a| a.value.as_ref().to_string())
+        .collect::<Vec<_>>();
+    match root.local_name().as_ref() {
+        "rss" => match attr("version").as_deref() {
+            Some("0.91") if netscape => "rss091n",
+            Some("0.91") => "rss091u",
+            Some("0.92") => "rss092",
+            Some("0.93") => "rss093",
+            Some("0.94") => "rss094",
+            Some(v) if v.starts_with('2') => "rss20",
+            _ => "rss",
+        },
+        "RDF" if xmlns.iter().any(|n| n == "http://my.netscape.com/rdf/simple/0.9/") => "rss090",
+        "RDF" => "rss10",
+        "feed" if xmlns.iter().any(|n| n == "http://purl.org/atom/ns#") => "atom03",
+        "feed" => "atom10",
+        "channel" | "CHANNEL" => "cdf",
+        _ => "",
+    }
 }
 
 /// HTML's named entities (`&nbsp;`, `&eacute;`, `&hellip;`), which XML does
@@ -176,6 +280,17 @@ fn html_entities_as_numbers(bytes: &[u8]) -> Option<Vec<u8>> {
             .count();
         let end = start + 1 + name_len;
         i = start + 1;
+        if let Some((c1, len)) = c1_reference(&bytes[start..]) {
+            // `&#146;`: a windows-1252 byte written as a code point, which
+            // HTML reads as the windows-1252 character (’) and XML as an
+            // invisible control character.
+            let buf = out.get_or_insert_with(|| Vec::with_capacity(bytes.len() + 64));
+            buf.extend_from_slice(&bytes[copied..start]);
+            buf.extend_from_slice(format!("&#{};", u32::from(c1)).as_bytes());
+            copied = start + len;
+            i = copied;
+            continue;
+        }
         if name_len == 0 || bytes.get(end) != Some(&b';') {
             continue;
         }
@@ -202,10 +317,235 @@ fn html_entities_as_numbers(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// RSS 1.0 items without a `<link>` given their `rdf:about` as one: it is
+/// the item's URI, which RSS 1.0 requires (and usually the same URL), and
+/// feed-rs drops an item with no link. `None` when there is none.
+fn rdf_items_linked(bytes: &[u8]) -> Option<Vec<u8>> {
+    use quick_xml::events::Event;
+    use quick_xml::name::ResolveResult;
+    const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+    const RSS_10: &str = "http://purl.org/rss/1.0/";
+    if !bytes.windows(RDF.len()).any(|w| w == RDF.as_bytes()) {
+        return None;
+    }
+    let mut reader = quick_xml::reader::NsReader::from_reader(bytes);
+    let mut inserts: Vec<(usize, String)> = Vec::new();
+    loop {
+        let (ns, event) = reader.read_resolved_event().ok()?;
+        let e = match event {
+            Event::Start(e) => e.into_owned(),
+            Event::Eof => break,
+            _ => continue,
+        };
+        let in_rss = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == RSS_10);
+        if !in_rss || e.local_name().as_ref() != "item" {
+            continue;
+        }
+        let about = e.attributes().with_checks(false).flatten().find_map(|a| {
+            let (ns, local) = reader.resolver().resolve_attribute(a.key);
+            (matches!(ns, ResolveResult::Bound(n) if n.as_ref() == RDF) && local.as_ref() == "about")
+                .then(|| a.value.as_ref().trim().to_string())
+        });
+        let after_start = usize::try_from(reader.buffer_position()).ok()?;
+        let span = reader.read_to_end(e.name()).ok()?;
+        let inner = bytes.get(usize::try_from(span.start).ok()?..usize::try_from(span.end).ok()?)?;
+        let has_link = inner.windows(5).any(|w| w == b"link>");
+        if let Some(about) = about.filter(|a| !a.is_empty() && !has_link) {
+            // The attribute value is written back as it was escaped.
+            inserts.push((after_start, format!("<link xmlns=\"{RSS_10}\">{about}</link>")));
+        }
+    }
+    if inserts.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() + inserts.len() * 64);
+    let mut copied = 0;
+    for (at, text) in inserts {
+        out.extend_from_slice(bytes.get(copied..at)?);
+        out.extend_from_slice(text.as_bytes());
+        copied = at;
+    }
+    out.extend_from_slice(bytes.get(copied..)?);
+    Some(out)
+}
+
+/// Namespaces feed-rs knows under one spelling only, declared as it knows
+/// them: RSS 2.0's (Userland's and Harvard's, from the years RSS 2.0 had a
+/// namespace) and RSS 0.90's as RSS 1.0's, whose elements are the same, and
+/// iTunes' with Apple's capitals (`DTDs/Podcast`), which feed-rs ignored with
+/// every podcast element under it. `None` when there is none.
+fn namespaces_as_feed_rs_knows_them(bytes: &[u8]) -> Option<Vec<u8>> {
+    const RSS: &str = "http://purl.org/rss/1.0/";
+    const ALIASES: &[(&str, &str)] = &[
+        ("http://backend.userland.com/rss2", RSS),
+        ("http://backend.userland.com/rss", RSS),
+        ("http://blogs.law.harvard.edu/tech/rss", RSS),
+        ("http://my.netscape.com/rdf/simple/0.9/", RSS),
+        (
+            "http://www.itunes.com/dtds/podcast-1.0.dtd",
+            "http://www.itunes.com/dtds/podcast-1.0.dtd",
+        ),
+    ];
+    if bytes.trim_ascii_start().starts_with(b"{") {
+        return None; // JSON Feed
+    }
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(at) = bytes.get(i..)?.windows(5).position(|w| w == b"xmlns") {
+        let start = i + at;
+        i = start + 5;
+        // `xmlns` or `xmlns:prefix`, `=`, a quoted value.
+        let mut j = i;
+        if bytes.get(j) == Some(&b':') {
+            j += 1;
+            while bytes
+                .get(j)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            {
+                j += 1;
+            }
+        }
+        while bytes.get(j).is_some_and(u8::is_ascii_whitespace) {
+            j += 1;
+        }
+        if bytes.get(j) != Some(&b'=') {
+            continue;
+        }
+        j += 1;
+        while bytes.get(j).is_some_and(u8::is_ascii_whitespace) {
+            j += 1;
+        }
+        let Some(&quote) = bytes.get(j).filter(|q| matches!(q, b'"' | b'\'')) else {
+            continue;
+        };
+        let value_start = j + 1;
+        let Some(len) = bytes.get(value_start..)?.iter().position(|&b| b == quote) else {
+            continue;
+        };
+        let value = &bytes[value_start..value_start + len];
+        let Some((_, to)) = ALIASES
+            .iter()
+            .find(|(from, to)| value.eq_ignore_ascii_case(from.as_bytes()) && value != to.as_bytes())
+        else {
+            continue;
+        };
+        let buf = out.get_or_insert_with(|| Vec::with_capacity(bytes.len() + 64));
+        buf.extend_from_slice(&bytes[copied..value_start]);
+        buf.extend_from_slice(to.as_bytes());
+        copied = value_start + len;
+        i = copied;
+    }
+    let mut out = out?;
+    out.extend_from_slice(&bytes[copied..]);
+    Some(out)
+}
+
+/// Microsoft's Channel Definition Format (a `CHANNEL` root, 1997, the
+/// first web feeds) written as the RSS 2.0 it maps onto: the channel's and
+/// each `ITEM`'s `HREF` (link), `LASTMOD` (date), `TITLE` and `ABSTRACT`
+/// (description). `None` for any other document.
+fn cdf_as_rss(bytes: &[u8]) -> Option<Vec<u8>> {
+    use quick_xml::escape::escape;
+    use quick_xml::events::{BytesStart, Event};
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let attr = |e: &BytesStart<'_>, name: &str| {
+        e.attributes()
+            .with_checks(false)
+            .flatten()
+            .find(|a| a.key.as_ref().eq_ignore_ascii_case(name))
+            .map(|a| {
+                let raw = a.value.as_ref().trim().to_string();
+                quick_xml::escape::unescape(&raw).map_or(raw.clone(), |v| v.into_owned())
+            })
+    };
+    let links = |e: &BytesStart<'_>, date: &str| {
+        let mut out = String::new();
+        if let Some(href) = attr(e, "HREF") {
+            out.push_str(&format!("<link>{}</link>", escape(href.as_str())));
+        }
+        if let Some(at) = attr(e, "LASTMOD") {
+            out.push_str(&format!("<{date}>{}</{date}>", escape(at.as_str())));
+        }
+        out
+    };
+    let mut out = String::from("<rss version=\"2.0\">");
+    let mut root = None;
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) if root.is_none() => {
+                if !e.name().as_ref().eq_ignore_ascii_case("channel") {
+                    return None;
+                }
+                out.push_str("<channel>");
+                out.push_str(&links(&e, "lastBuildDate"));
+                root = Some(e.name().as_ref().to_string());
+            }
+            Event::Start(e) => {
+                let name = e.name().as_ref().to_ascii_uppercase();
+                match name.as_str() {
+                    "ITEM" => {
+                        out.push_str("<item>");
+                        out.push_str(&links(&e, "updated"));
+                    }
+                    "TITLE" | "ABSTRACT" => {
+                        let text = reader.read_text(e.name()).ok()?;
+                        let text = quick_xml::escape::unescape(&text).map_or(text.to_string(), |t| t.into_owned());
+                        let tag = if name == "TITLE" { "title" } else { "description" };
+                        out.push_str(&format!("<{tag}>{}</{tag}>", escape(text.trim())));
+                    }
+                    _ => {}
+                }
+            }
+            Event::Empty(e) if e.name().as_ref().eq_ignore_ascii_case("item") => {
+                out.push_str("<item>");
+                out.push_str(&links(&e, "updated"));
+                out.push_str("</item>");
+            }
+            Event::End(e) if e.name().as_ref().eq_ignore_ascii_case("item") => out.push_str("</item>"),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    root?;
+    out.push_str("</channel></rss>");
+    Some(out.into_bytes())
+}
+
+/// A numeric character reference to a C1 control (`&#128;`–`&#159;`,
+/// `&#x80;`–`&#x9F;`) at the start of `bytes`: the windows-1252 character
+/// HTML reads it as (its table of replacements), and the reference's length.
+fn c1_reference(bytes: &[u8]) -> Option<(char, usize)> {
+    let rest = bytes.strip_prefix(b"&#")?;
+    let (hex, digits) = match rest.first()? {
+        b'x' | b'X' => (true, &rest[1..]),
+        _ => (false, rest),
+    };
+    let len = digits.iter().take(8).take_while(|b| b.is_ascii_hexdigit()).count();
+    if len == 0 || digits.get(len) != Some(&b';') {
+        return None;
+    }
+    let text = std::str::from_utf8(&digits[..len]).ok()?;
+    let n = if hex {
+        u32::from_str_radix(text, 16)
+    } else {
+        text.parse()
+    }
+    .ok()?;
+    let byte = u8::try_from(n).ok().filter(|b| (0x80..=0x9f).contains(b))?;
+    let one = [byte];
+    let (decoded, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&one);
+    let c = decoded.chars().next().filter(|c| u32::from(*c) > 0x9f)?;
+    Some((c, 2 + usize::from(hex) + len + 1))
+}
+
 /// An `<rss>` root whose `version` feed-rs does not know (none at all,
 /// "0.93", "0.94", "2.0.1", "2.00"), marked 2.0: feed-rs dispatches on that
 /// attribute and otherwise reads nothing, where every reader since RSS 0.91
-/// treats such a document as RSS 2.0 (feedparser does).
+/// treats such a document as RSS 2.0 (feedparser does). An `<rss>` without
+/// a `<channel>` gets one around its content (an empty one when it has
+/// none: a feed with nothing in it yet), where feed-rs refused it as no
+/// feed at all.
 fn rss_as_version_2(bytes: &[u8]) -> Option<Vec<u8>> {
     use quick_xml::events::{BytesStart, Event};
     let mut reader = quick_xml::Reader::from_reader(bytes);
@@ -236,16 +576,38 @@ fn rss_as_version_2(bytes: &[u8]) -> Option<Vec<u8>> {
             tag.push_attribute(attr);
         }
     }
-    if matches!(version.as_deref(), Some("2.0" | "" | "0.91" | "0.92")) {
+    // feed-rs refuses an `<rss>` without a channel; it is an empty feed.
+    let channel = bytes.get(end..)?.windows(7).any(|w| w == b"channel");
+    let known = matches!(version.as_deref(), Some("2.0" | "" | "0.91" | "0.92"));
+    if known && channel {
         return None;
     }
-    tag.push_attribute(("version", "2.0"));
-    let mut out = Vec::with_capacity(bytes.len() + 16);
+    tag.push_attribute(("version", if known { version.as_deref()? } else { "2.0" }));
+    let mut out = Vec::with_capacity(bytes.len() + 32);
     out.extend_from_slice(bytes.get(..start)?);
     let mut writer = quick_xml::Writer::new(&mut out);
-    writer
-        .write_event(if empty { Event::Empty(tag) } else { Event::Start(tag) })
-        .ok()?;
+    if channel {
+        writer
+            .write_event(if empty { Event::Empty(tag) } else { Event::Start(tag) })
+            .ok()?;
+    } else if empty {
+        let end_tag = tag.to_end().into_owned();
+        writer.write_event(Event::Start(tag)).ok()?;
+        writer.write_event(Event::Empty(BytesStart::new("channel"))).ok()?;
+        writer.write_event(Event::End(end_tag)).ok()?;
+    } else {
+        // Its items and channel elements are the channel's, as RSS 0.90
+        // without RDF wrote them: wrapped in one.
+        let close = format!("</{}", root.name().as_ref());
+        let rest = bytes.get(end..)?;
+        let at = rest.windows(close.len()).rposition(|w| w == close.as_bytes())?;
+        writer.write_event(Event::Start(tag)).ok()?;
+        out.extend_from_slice(b"<channel>");
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(b"</channel>");
+        out.extend_from_slice(&rest[at..]);
+        return Some(out);
+    }
     out.extend_from_slice(bytes.get(end..)?);
     Some(out)
 }
@@ -370,7 +732,7 @@ mod tests {
         assert!(rss_as_version_2(b"<feed/>").is_none());
         assert_eq!(
             rss_as_version_2(b"<rss/>").as_deref(),
-            Some(&br#"<rss version="2.0"/>"#[..])
+            Some(&br#"<rss version="2.0"><channel/></rss>"#[..])
         );
     }
 
@@ -426,6 +788,72 @@ mod tests {
         );
         let late = "\u{feff}-\n Copyright <?xml version='1.0' encoding='iso-8859-1'?>\n<rss version=\"2.0\"><channel><title>t</title></channel></rss>";
         let _ = parse_feed(late.as_bytes(), "https://x.example/");
+    }
+
+    #[test]
+    fn the_http_charset_is_read_before_the_declaration() {
+        let doc = b"<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss version=\"2.0\"><channel><title>caf\xc3\xa9</title></channel></rss>";
+        let plain = parse_feed(doc, "https://x.example/").unwrap();
+        assert_eq!(plain.title.as_deref(), Some("caf\u{c3}\u{a9}"));
+        let served = Served {
+            content_type: Some("application/rss+xml; charset=utf-8"),
+            ..Served::default()
+        };
+        let f = parse_feed_served(doc, "https://x.example/", served).unwrap();
+        assert_eq!(f.title.as_deref(), Some("caf\u{e9}"));
+        let d = parse_document_served(doc, "https://x.example/", served).unwrap();
+        assert_eq!(d.encoding, "UTF-8");
+    }
+
+    #[test]
+    fn old_and_odd_rss_documents_are_read() {
+        // Items straight under <rss>, a Windows-1252 byte as a reference.
+        let doc = b"<rss><item><title>don&#146;t</title><link>http://x.example/1</link></item></rss>";
+        let f = parse_feed(doc, "http://x.example/").unwrap();
+        assert_eq!(f.entries[0].title.as_deref(), Some("don\u{2019}t"));
+        assert_eq!(c1_reference(b"&#x80;"), Some(('\u{20ac}', 6)));
+        assert_eq!(c1_reference(b"&#129;"), None, "undefined in windows-1252");
+        // An empty <rss> is an empty feed.
+        assert!(
+            parse_feed(b"<rss version=\"0.91\">\n</rss>", "http://x.example/")
+                .unwrap()
+                .entries
+                .is_empty()
+        );
+        // RSS 1.0 items known by rdf:about; RSS 0.90's and Userland's namespaces.
+        let rdf = br#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://my.netscape.com/rdf/simple/0.9/">
+<channel><title>Old</title></channel><item rdf:about="http://x.example/a"><title>A</title></item></rdf:RDF>"#;
+        let f = parse_feed(rdf, "http://x.example/").unwrap();
+        assert_eq!(f.title.as_deref(), Some("Old"));
+        assert_eq!(f.entries[0].url.as_deref(), Some("http://x.example/a"));
+        assert_eq!(format_version(rdf), "rss090");
+        let userland = br#"<rss xmlns="http://backend.userland.com/rss2"><channel><title>U</title></channel></rss>"#;
+        assert_eq!(
+            parse_feed(userland, "http://x.example/").unwrap().title.as_deref(),
+            Some("U")
+        );
+        // Microsoft's CDF.
+        let cdf = br#"<CHANNEL HREF="http://x.example/" LASTMOD="2004-04-06T23:05:43-05:00"><TITLE>C</TITLE>
+<ITEM HREF="http://x.example/i"><ABSTRACT>About</ABSTRACT></ITEM></CHANNEL>"#;
+        let d = parse_document(cdf, "http://x.example/").unwrap();
+        assert_eq!(d.version, "cdf");
+        assert_eq!(d.feed.title.as_ref().unwrap().content, "C");
+        assert!(d.feed.updated.is_some());
+        assert_eq!(d.feed.entries[0].summary.as_ref().unwrap().content, "About");
+        assert_eq!(d.feed.entries[0].links[0].href, "http://x.example/i");
+        for (doc, version) in [
+            (
+                &br#"<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" "x"><rss version="0.91"/>"#[..],
+                "rss091n",
+            ),
+            (br#"<rss version="0.91"/>"#, "rss091u"),
+            (br#"<rss version="2.0.1"/>"#, "rss20"),
+            (b"<rss/>", "rss"),
+            (br#"<feed version="0.3" xmlns="http://purl.org/atom/ns#"/>"#, "atom03"),
+            (br#"<feed xmlns="http://www.w3.org/2005/Atom"/>"#, "atom10"),
+        ] {
+            assert_eq!(format_version(doc), version);
+        }
     }
 
     #[test]

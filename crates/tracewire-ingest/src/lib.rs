@@ -6,8 +6,10 @@
 //! private addresses unless configured to allow them.
 
 mod atom03;
+mod atom_text;
 pub mod conformance;
 pub mod crawl;
+pub mod extras;
 pub mod feed;
 pub mod fetch;
 pub mod opml_io;
@@ -16,5 +18,5 @@ pub mod sources;
 pub mod xml_encoding;
 
 pub use crawl::{CrawlConfig, CrawlEvent, CrawlReport, Crawler, FeedReport};
-pub use feed::{FeedEntry, ParsedFeed, parse_feed};
+pub use feed::{FeedEntry, ParsedFeed, Served, parse_feed, parse_feed_served};
 pub use fetch::{FetchConfig, FetchError, FetchedPage, Fetcher, Validators};

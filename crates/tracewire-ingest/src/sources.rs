@@ -121,11 +121,16 @@ fn atom_source(name: &str, element: &[u8], base: &str) -> Option<feed_rs::model:
     };
     let inner = text.get(open_end + 1..close)?;
     let doc = format!("<{feed_name}{xmlns}{attrs}>{inner}</{feed_name}>");
-    feed_rs::parser::Builder::new()
-        .base_uri(Some(base))
-        .build()
-        .parse(doc.as_bytes())
-        .ok()
+    // feed-rs may panic where it should fail (see `feed::parse_document`).
+    std::panic::catch_unwind(|| {
+        feed_rs::parser::Builder::new()
+            .base_uri(Some(base))
+            .build()
+            .parse(doc.as_bytes())
+            .ok()
+    })
+    .ok()
+    .flatten()
 }
 
 #[cfg(test)]

@@ -3,8 +3,18 @@
 //! before feed-rs reads it: feed-rs dropped the text of documents declared
 //! in windows-1252, windows-1251, KOI8-R, GB2312 or Big5. Labels are the
 //! WHATWG Encoding Standard's (encoding_rs), plus Python's spellings that
-//! feeds use (`windows_1251`); an encoding outside it is refused with a
+//! feeds use (`windows_1251`) and glibc's for the Windows code pages
+//! (`ms-ee`, `ms-cyrl`), plus the DOS code pages (437, 850, 852, …; the
+//! `oem_cp` crate's tables); an encoding outside these is refused with a
 //! clear error instead of read as garbage.
+//!
+//! The HTTP `Content-Type` charset, when the document was fetched with one,
+//! comes before the XML declaration, as RFC 7303 (which replaced RFC 3023)
+//! says for every XML media type, and HTTP says for any text: a byte-order
+//! mark still comes first. A `text/xml` response without a charset is read
+//! by its declaration like `application/xml` (RFC 7303 §3.2 dropped RFC
+//! 3023's US-ASCII default, which would garble every non-ASCII feed served
+//! that way; feedparser still follows RFC 3023 there).
 
 use std::borrow::Cow;
 
@@ -16,23 +26,58 @@ pub struct Decoded<'a> {
     /// The document as UTF-8 with its declaration saying so; the input
     /// itself when it is UTF-8 already.
     pub utf8: Cow<'a, [u8]>,
-    pub encoding: &'static Encoding,
+    /// The encoding's name: WHATWG's (`windows-1252`), or `cp437`,
+    /// `cp850`… for a DOS code page.
+    pub name: &'static str,
+}
+
+/// A character encoding we read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Charset {
+    Whatwg(&'static Encoding),
+    /// A DOS code page, by number (`oem_cp`'s tables).
+    Dos(u16),
 }
 
 fn decoded<'a>(utf8: Cow<'a, [u8]>, encoding: &'static Encoding) -> Decoded<'a> {
-    Decoded { utf8, encoding }
+    Decoded {
+        utf8,
+        name: encoding.name(),
+    }
 }
 
 /// The document as UTF-8. Errors name an encoding we cannot read.
 pub fn to_utf8(bytes: &[u8]) -> Result<Decoded<'_>, String> {
-    let (encoding, body) = detect(bytes)?;
+    to_utf8_served(bytes, None)
+}
+
+/// The document as UTF-8, served with the HTTP `Content-Type`
+/// `content_type`: its charset, when it has one we read, comes before the
+/// XML declaration (a byte-order mark still comes first).
+pub fn to_utf8_served<'a>(bytes: &'a [u8], content_type: Option<&str>) -> Result<Decoded<'a>, String> {
+    let http = content_type.and_then(charset_parameter).and_then(|l| encoding_for(&l));
+    let (charset, body) = detect(bytes, http)?;
+    let encoding = match charset {
+        Charset::Whatwg(e) => e,
+        Charset::Dos(page) => {
+            let text = oem_cp::code_table::DECODING_TABLE_CP_MAP
+                .get(&page)
+                .map(|table| table.decode_string_lossy(body))
+                .ok_or_else(|| format!("no table for code page {page}"))?;
+            return Ok(Decoded {
+                utf8: Cow::Owned(declared_utf8(&text).into_bytes()),
+                name: dos_name(page),
+            });
+        }
+    };
     if encoding == encoding_rs::UTF_8 {
         // Left as it is unless an XML declaration stands anywhere but at
         // the very start: quick-xml 0.42 panics on one that names another
         // encoding, and blank lines before it are a common server fault.
         // So does one naming another encoding than a UTF-8 byte-order mark.
         let misplaced = body.get(1..).and_then(find_declaration).is_some();
-        let says_utf8 = declared_label(body).is_none_or(|l| encoding_for(&l) == Some(encoding_rs::UTF_8));
+        let says_utf8 =
+            declared_label(body).is_none_or(|l| encoding_for(&l) == Some(Charset::Whatwg(encoding_rs::UTF_8)));
         if !misplaced && says_utf8 {
             return Ok(decoded(Cow::Borrowed(body), encoding));
         }
@@ -46,29 +91,32 @@ pub fn to_utf8(bytes: &[u8]) -> Result<Decoded<'_>, String> {
 }
 
 /// The document's encoding and its bytes after any byte-order mark: the
-/// mark, else UTF-16 known by how "<?" is spelled (the XML specification's
-/// appendix F; quick-xml 0.42 panics on it), else the declaration's label
-/// (after any leading blank lines), else UTF-8.
-fn detect(bytes: &[u8]) -> Result<(&'static Encoding, &[u8]), String> {
+/// mark, else the HTTP charset, else UTF-16 known by how "<?" is spelled
+/// (the XML specification's appendix F; quick-xml 0.42 panics on it), else
+/// the declaration's label (after any leading blank lines), else UTF-8.
+fn detect(bytes: &[u8], http: Option<Charset>) -> Result<(Charset, &[u8]), String> {
     if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
-        return Ok((encoding, &bytes[bom..]));
+        return Ok((Charset::Whatwg(encoding), &bytes[bom..]));
     }
     match bytes.get(..4) {
-        Some([0, b'<', 0, b'?']) => return Ok((encoding_rs::UTF_16BE, bytes)),
-        Some([b'<', 0, b'?', 0]) => return Ok((encoding_rs::UTF_16LE, bytes)),
+        Some([0, b'<', 0, b'?']) => return Ok((Charset::Whatwg(encoding_rs::UTF_16BE), bytes)),
+        Some([b'<', 0, b'?', 0]) => return Ok((Charset::Whatwg(encoding_rs::UTF_16LE), bytes)),
         _ => {}
+    }
+    if let Some(charset) = http {
+        return Ok((charset, bytes));
     }
     let start = bytes
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(bytes.len());
     let Some(label) = declared_label(&bytes[start..]) else {
-        return Ok((encoding_rs::UTF_8, bytes));
+        return Ok((Charset::Whatwg(encoding_rs::UTF_8), bytes));
     };
     let encoding = encoding_for(&label).ok_or_else(|| {
         format!(
             "the feed declares the character encoding {label:?}, which Tracewire cannot read \
-             (it reads the encodings of the WHATWG Encoding Standard)"
+             (it reads the encodings of the WHATWG Encoding Standard and the DOS code pages)"
         )
     })?;
     Ok((encoding, bytes))
@@ -100,15 +148,82 @@ fn find_declaration(bytes: &[u8]) -> Option<usize> {
     None
 }
 
-fn encoding_for(label: &str) -> Option<&'static Encoding> {
+fn encoding_for(label: &str) -> Option<Charset> {
     let label = label.trim().to_ascii_lowercase().replace('_', "-");
-    // Python's names for encodings the standard has under other labels.
+    // Python's and glibc's names for encodings the standard has under
+    // other labels.
     let label = match label.as_str() {
         "maccyrillic" | "mac-cyrillic" => "x-mac-cyrillic",
         "macroman" | "mac-roman" => "macintosh",
+        "ms-ee" => "windows-1250",
+        "ms-cyrl" => "windows-1251",
+        "ms-ansi" => "windows-1252",
+        "ms-greek" => "windows-1253",
+        "ms-turk" => "windows-1254",
+        "ms-hebr" => "windows-1255",
+        "ms-arab" => "windows-1256",
+        "winbaltrim" => "windows-1257",
         other => other,
     };
-    Encoding::for_label(label.as_bytes())
+    if let Some(e) = Encoding::for_label(label.as_bytes()) {
+        return Some(Charset::Whatwg(e));
+    }
+    dos_page(label).map(Charset::Dos)
+}
+
+/// A DOS code page's number from its label (`437`, `cp850`, `ibm852`,
+/// `csibm855`, `cspc775baltic`), when `oem_cp` has its table.
+fn dos_page(label: &str) -> Option<u16> {
+    let rest = ["csibm", "cspc", "ibm", "cp", "oem"]
+        .iter()
+        .find_map(|p| label.strip_prefix(p))
+        .unwrap_or(label)
+        .trim_start_matches('-');
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let after = &rest[digits.len()..];
+    if digits.len() != 3 || after.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let page = digits.parse().ok()?;
+    oem_cp::code_table::DECODING_TABLE_CP_MAP
+        .contains_key(&page)
+        .then_some(page)
+}
+
+/// Python's codec name for a DOS code page.
+fn dos_name(page: u16) -> &'static str {
+    match page {
+        437 => "cp437",
+        720 => "cp720",
+        737 => "cp737",
+        775 => "cp775",
+        850 => "cp850",
+        852 => "cp852",
+        855 => "cp855",
+        857 => "cp857",
+        858 => "cp858",
+        860 => "cp860",
+        861 => "cp861",
+        862 => "cp862",
+        863 => "cp863",
+        864 => "cp864",
+        865 => "cp865",
+        866 => "cp866",
+        869 => "cp869",
+        874 => "cp874",
+        _ => "dos",
+    }
+}
+
+/// The `charset` parameter of a `Content-Type` value.
+fn charset_parameter(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches(|c| c == '"' || c == '\'').trim().to_string())
+            .filter(|v| !v.is_empty())
+    })
 }
 
 /// The `encoding` of an XML declaration at the start of `bytes`.
@@ -226,12 +341,58 @@ mod tests {
 
         let plain = b"<rss version=\"2.0\"/>";
         assert!(matches!(to_utf8(plain).unwrap().utf8, Cow::Borrowed(_)));
-        assert_eq!(to_utf8(&be).unwrap().encoding, encoding_rs::UTF_16BE);
-        let dos = b"<?xml version=\"1.0\" encoding=\"850\"?><a/>";
-        assert!(to_utf8(dos).unwrap_err().contains("\"850\""));
+        assert_eq!(to_utf8(&be).unwrap().name, "UTF-16BE");
+        let mac = b"<?xml version=\"1.0\" encoding=\"maclatin2\"?><a/>";
+        assert!(to_utf8(mac).unwrap_err().contains("\"maclatin2\""));
         for known in ["cp1250", "windows_1255", "maccyrillic", "csmacintosh", "gb2312"] {
             assert!(encoding_for(known).is_some(), "{known}");
         }
         assert!(encoding_for("ebcdic-cp-us").is_none());
+    }
+
+    #[test]
+    fn dos_code_pages_and_glibc_names_are_read() {
+        let text = |doc: &[u8]| String::from_utf8(to_utf8(doc).unwrap().utf8.into_owned()).unwrap();
+        for label in ["850", "cp437", "ibm863", "csibm865"] {
+            // The one byte 0x80 is Ç in these pages.
+            let mut doc = format!("<?xml version='1.0' encoding='{label}'?><a>").into_bytes();
+            doc.push(0x80);
+            doc.extend_from_slice(b"</a>");
+            assert!(text(&doc).ends_with("<a>\u{c7}</a>"), "{label}: {}", text(&doc));
+        }
+        assert_eq!(
+            to_utf8(b"<?xml version='1.0' encoding='cp855'?><a/>").unwrap().name,
+            "cp855"
+        );
+        assert!(text(b"<?xml version='1.0' encoding='cspc775baltic'?><a>\x80</a>").ends_with("<a>\u{106}</a>"));
+        assert!(text(b"<?xml version='1.0' encoding='ms-cyrl'?><a>\x80</a>").ends_with("<a>\u{402}</a>"));
+        assert_eq!(dos_page("cp1252"), None);
+        assert_eq!(dos_page("8500"), None);
+    }
+
+    #[test]
+    fn the_http_charset_comes_before_the_declaration() {
+        let doc = b"<?xml version='1.0' encoding='iso-8859-1'?><a>\xc3\xa9</a>";
+        let utf8 = to_utf8_served(doc, Some("application/atom+xml; charset=\"UTF-8\"")).unwrap();
+        assert_eq!(utf8.name, "UTF-8");
+        assert!(std::str::from_utf8(&utf8.utf8).unwrap().ends_with("<a>\u{e9}</a>"));
+        // Without a charset, the declaration (text/xml too: RFC 7303).
+        assert_eq!(to_utf8_served(doc, Some("text/xml")).unwrap().name, "windows-1252");
+        // A charset we do not know is passed over.
+        assert_eq!(
+            to_utf8_served(doc, Some("text/xml; charset=bogus")).unwrap().name,
+            "windows-1252"
+        );
+        // A byte-order mark still comes first.
+        let bom = b"\xef\xbb\xbf<a>\xc3\xa9</a>";
+        assert_eq!(
+            to_utf8_served(bom, Some("text/xml; charset=iso-8859-2")).unwrap().name,
+            "UTF-8"
+        );
+        assert_eq!(
+            charset_parameter("text/xml;Charset='koi8-r' ").as_deref(),
+            Some("koi8-r")
+        );
+        assert_eq!(charset_parameter("text/xml"), None);
     }
 }

@@ -21,6 +21,7 @@ pub enum Expr {
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     Cmp(Box<Expr>, Op, Box<Expr>),
+    Add(Box<Expr>, Box<Expr>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -77,13 +78,18 @@ fn tokenize(src: &str) -> Result<Vec<Tok>, ExprError> {
         if prefix_len <= 2 && matches!(chars.get(i + prefix_len), Some('\'' | '"')) {
             let raw = chars[i..i + prefix_len].iter().any(|c| matches!(c, 'r' | 'R'));
             let quote = chars[i + prefix_len];
-            let mut j = i + prefix_len + 1;
+            // Triple-quoted: ends at three quotes, may hold single ones.
+            let triple = chars.get(i + prefix_len + 1) == Some(&quote) && chars.get(i + prefix_len + 2) == Some(&quote);
+            let mut j = i + prefix_len + if triple { 3 } else { 1 };
             let mut s = String::new();
             loop {
                 let Some(&c) = chars.get(j) else {
                     return Err(ExprError::Syntax("unterminated string".into()));
                 };
-                if c == quote {
+                if c == quote && (!triple || (chars.get(j + 1) == Some(&quote) && chars.get(j + 2) == Some(&quote))) {
+                    if triple {
+                        j += 2;
+                    }
                     break;
                 }
                 if c == '\\' && !raw {
@@ -148,6 +154,7 @@ fn tokenize(src: &str) -> Result<Vec<Tok>, ExprError> {
             '<' => "<",
             '>' => ">",
             ':' => ":",
+            '+' => "+",
             _ => return Err(ExprError::Unsupported(format!("the character {c:?}"))),
         };
         out.push(Tok::Sym(sym));
@@ -250,8 +257,34 @@ impl Parser {
         self.comparison()
     }
 
+    /// A comparison, chained as Python chains them (`a == b == c` is
+    /// `a == b and b == c`).
     fn comparison(&mut self) -> Result<Expr, ExprError> {
-        let left = self.postfix()?;
+        let left = self.sum()?;
+        let Some((op, right)) = self.compared()? else {
+            return Ok(left);
+        };
+        let mut e = Expr::Cmp(Box::new(left), op, Box::new(right.clone()));
+        let mut last = right;
+        while let Some((op, next)) = self.compared()? {
+            let more = Expr::Cmp(Box::new(last), op, Box::new(next.clone()));
+            e = Expr::And(Box::new(e), Box::new(more));
+            last = next;
+        }
+        Ok(e)
+    }
+
+    /// `+` between operands (string concatenation in the cases).
+    fn sum(&mut self) -> Result<Expr, ExprError> {
+        let mut e = self.postfix()?;
+        while self.eat_sym("+") {
+            e = Expr::Add(Box::new(e), Box::new(self.postfix()?));
+        }
+        Ok(e)
+    }
+
+    /// A comparison operator and its right operand, if one follows.
+    fn compared(&mut self) -> Result<Option<(Op, Expr)>, ExprError> {
         let symbol = [
             ("==", Op::Eq),
             ("!=", Op::Ne),
@@ -274,10 +307,9 @@ impl Parser {
             self.at += 2;
             Op::NotIn
         } else {
-            return Ok(left);
+            return Ok(None);
         };
-        let right = self.postfix()?;
-        Ok(Expr::Cmp(Box::new(left), op, Box::new(right)))
+        Ok(Some((op, self.sum()?)))
     }
 
     fn postfix(&mut self) -> Result<Expr, ExprError> {
@@ -401,7 +433,7 @@ pub fn names(e: &Expr) -> Names {
                 args.iter().for_each(|a| walk(a, out));
             }
             Expr::Not(a) => walk(a, out),
-            Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(a, _, b) => {
+            Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(a, _, b) | Expr::Add(a, b) => {
                 walk(a, out);
                 walk(b, out);
             }
@@ -426,6 +458,10 @@ pub fn eval(e: &Expr, scope: &Value) -> Result<Value, ExprError> {
         Expr::Attr(a, n) => index(&eval(a, scope)?, &Value::String(n.clone()))?,
         Expr::Call(f, args) => call(f, args, scope)?,
         Expr::Not(a) => Value::Bool(!truthy(&eval(a, scope)?)),
+        Expr::Add(a, b) => match (eval(a, scope)?, eval(b, scope)?) {
+            (Value::String(x), Value::String(y)) => Value::String(x + &y),
+            (x, y) => return Err(ExprError::Raised(format!("cannot add {x} and {y}"))),
+        },
         Expr::And(a, b) => {
             let left = eval(a, scope)?;
             if truthy(&left) { eval(b, scope)? } else { left }
@@ -434,8 +470,86 @@ pub fn eval(e: &Expr, scope: &Value) -> Result<Value, ExprError> {
             let left = eval(a, scope)?;
             if truthy(&left) { left } else { eval(b, scope)? }
         }
-        Expr::Cmp(a, op, b) => Value::Bool(compare(&eval(a, scope)?, *op, &eval(b, scope)?)?),
+        Expr::Cmp(a, op, b) => {
+            let (mut left, mut right) = (eval(a, scope)?, eval(b, scope)?);
+            if matches!(op, Op::Eq | Op::Ne) {
+                if is_encoding(a) {
+                    right = encoding_named(right);
+                    left = encoding_named(left);
+                } else if is_encoding(b) {
+                    left = encoding_named(left);
+                    right = encoding_named(right);
+                }
+                match (html_base(a, scope), html_base(b, scope)) {
+                    (Some(base), None) => right = as_we_would_store(right, &base),
+                    (None, Some(base)) => left = as_we_would_store(left, &base),
+                    _ => {}
+                }
+            }
+            Value::Bool(compare(&left, *op, &right)?)
+        }
     })
+}
+
+/// The document's `encoding`, at the top of the scope.
+fn is_encoding(e: &Expr) -> bool {
+    matches!(e, Expr::Name(n) if n == "encoding")
+}
+
+/// An encoding label as the WHATWG encoding it names (Python's `us-ascii`
+/// and `iso-8859-1` are labels of `windows-1252`, which decodes them; GBK
+/// decodes as gb18030); a label no encoding has stays as it is.
+fn encoding_named(v: Value) -> Value {
+    match &v {
+        Value::String(label) => encoding_rs::Encoding::for_label(label.trim().as_bytes())
+            // WHATWG's GBK decoder is its gb18030 decoder.
+            .map(|e| if e == encoding_rs::GBK { encoding_rs::GB18030 } else { e })
+            .map_or(v.clone(), |e| Value::String(e.name().to_ascii_lowercase())),
+        _ => v,
+    }
+}
+
+/// The base URL of a value that is HTML in our model: `x['value']` of a
+/// detail whose `type` is HTML (`content[0]`, `title_detail`), or `x['key']`
+/// beside an HTML `x['key_detail']` (`summary`, `title`, `description`).
+/// `None` for text and for anything else.
+fn html_base(e: &Expr, scope: &Value) -> Option<String> {
+    let (container, key) = match e {
+        Expr::Index(a, k) => (a.as_ref(), eval(k, scope).ok()?.as_str()?.to_string()),
+        Expr::Attr(a, k) => (a.as_ref(), k.clone()),
+        _ => return None,
+    };
+    let container = eval(container, scope).ok()?;
+    let detail = if key == "value" {
+        &container
+    } else {
+        container.get(format!("{key}_detail"))?
+    };
+    let kind = detail.get("type")?.as_str()?;
+    if !kind.contains("html") {
+        return None;
+    }
+    Some(
+        detail
+            .get("base")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
+/// An expected HTML value as we would store it: through our sanitizer, with
+/// the same base. Our sanitizer is stricter than feedparser's, so we compare
+/// our output with their safe output under our allowlist: we must remove at
+/// least what they removed and keep all the text (docs/CONFORMANCE.md).
+fn as_we_would_store(v: Value, base: &str) -> Value {
+    match v {
+        Value::String(s) => Value::String(match url::Url::parse(base) {
+            Ok(base) => tracewire_extract::sanitize_html_with_base(&s, &base),
+            Err(_) => tracewire_extract::sanitize_html(&s),
+        }),
+        other => other,
+    }
 }
 
 fn call(f: &Expr, args: &[Expr], scope: &Value) -> Result<Value, ExprError> {
@@ -631,6 +745,55 @@ mod tests {
             Err(ExprError::Unsupported(_))
         ));
         assert!(matches!(parse("feed['a'"), Err(ExprError::Syntax(_))));
+    }
+
+    #[test]
+    fn triple_quotes_chains_and_concatenation() {
+        let scope = json!({"entries": [{"id": "x"}, {"id": "x"}], "feed": {"title": "it's \"q\""}});
+        for (src, want) in [
+            ("feed['title'] == '''it's \"q\"'''", true),
+            ("feed['title'] != \"\"\"it's\"\"\"", true),
+            ("entries[0]['id'] == entries[1]['id'] == 'x'", true),
+            ("entries[0]['id'] == entries[1]['id'] == 'y'", false),
+            ("feed['title'] == 'it' + \"'s\" + ' \"q\"'", true),
+        ] {
+            assert_eq!(check(src, &scope), Ok(want), "{src}");
+        }
+    }
+
+    #[test]
+    fn expected_html_passes_through_our_sanitizer() {
+        let scope = json!({"entries": [{
+            "summary": "<b>bold</b>",
+            "summary_detail": {"type": "text/html", "base": "http://x.example/", "value": "<b>bold</b>"},
+            "title": "<b>bold</b>",
+            "title_detail": {"type": "text/plain", "base": "http://x.example/", "value": "<b>bold</b>"},
+            "content": [{"type": "text/html", "base": "http://x.example/", "value": "<a href=\"http://x.example/a\" rel=\"noopener noreferrer nofollow\">a</a>"}],
+        }], "encoding": "windows-1252"});
+        for (src, want) in [
+            // They keep <span> and style; we remove them and keep the text.
+            (
+                "entries[0]['summary'] == '<span style=\"color: red\"><b>bold</b></span>'",
+                true,
+            ),
+            (
+                "entries[0]['summary_detail']['value'] == '<b>bold</b><script>x()</script>'",
+                true,
+            ),
+            // Text lost, or something kept that they removed, still fails.
+            ("entries[0]['summary'] == '<b>bold</b> more'", false),
+            (
+                "entries[0]['summary'] == '<b>bold</b>' and entries[0]['summary'] != '<i>bold</i>'",
+                true,
+            ),
+            // Plain text is compared as it is.
+            ("entries[0]['title'] == '<span><b>bold</b></span>'", false),
+            ("entries[0]['content'][0]['value'] == '<a href=\"a\">a</a>'", true),
+            ("encoding == 'iso-8859-1' and encoding == 'us-ascii'", true),
+            ("encoding == 'utf-8'", false),
+        ] {
+            assert_eq!(check(src, &scope), Ok(want), "{src}");
+        }
     }
 
     #[test]

@@ -151,7 +151,7 @@ pub fn judge(case: &Case, document: &[u8], url: &str) -> Outcome {
             return Outcome::Skipped(format!("{name}: {reason}"));
         }
     }
-    let scope = scope(document, url);
+    let scope = scope_served(document, url, served(case));
     match expr::eval(&e, &scope) {
         Ok(v) if expr::truthy(&v) => Outcome::Passed,
         Ok(_) => Outcome::Failed(describe_failure(&e, &scope)),
@@ -160,10 +160,30 @@ pub fn judge(case: &Case, document: &[u8], url: &str) -> Outcome {
     }
 }
 
+/// The HTTP facts a case is served with (its `Header:` lines), as the
+/// crawler passes them to the parse.
+pub fn served(case: &Case) -> crate::feed::Served<'_> {
+    let header = |name: &str| {
+        case.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    crate::feed::Served {
+        content_type: header("Content-Type"),
+        content_language: header("Content-Language"),
+    }
+}
+
 /// The names an expectation can read: our parse as feedparser shows it, or
 /// `bozo` and empty results when the document does not parse.
 pub fn scope(document: &[u8], url: &str) -> Value {
-    match crate::feed::parse_document(document, url) {
+    scope_served(document, url, crate::feed::Served::default())
+}
+
+/// [`scope`] of a document served with the HTTP facts `served`.
+pub fn scope_served(document: &[u8], url: &str, served: crate::feed::Served<'_>) -> Value {
+    match crate::feed::parse_document_served(document, url, served) {
         Ok(doc) => view::view(&doc, url),
         Err(e) => json!({"bozo": true, "error": e.0, "feed": {}, "entries": []}),
     }

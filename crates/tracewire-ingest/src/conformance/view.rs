@@ -8,23 +8,25 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 use feed_rs::model::{Category, Entry, Feed, Link, Person, Text};
 use serde_json::{Map, Value, json};
 
+use crate::extras::{Facts, Scope};
 use crate::feed::Document;
 use crate::sources::EntrySource;
 
 /// The view of a parsed document fetched from `url`.
 pub fn view(doc: &Document, url: &str) -> Value {
     let feed = &doc.feed;
-    let f = feed_fields(feed, url);
+    let f = feed_fields(feed, &doc.extras.feed);
     let language = feed.language.clone();
     let entries: Vec<Value> = feed
         .entries
         .iter()
         .zip(&doc.sources)
-        .map(|(e, source)| {
-            let mut v = entry(e, language.as_deref(), url);
+        .zip(&doc.extras.entries)
+        .map(|((e, source), facts)| {
+            let mut v = entry(e, facts, language.as_deref());
             if let (Value::Object(m), Some(source)) = (&mut v, source) {
                 let shown = match source {
-                    EntrySource::Atom(feed) => Value::Object(feed_fields(feed, url)),
+                    EntrySource::Atom(feed) => Value::Object(feed_fields(feed, &outside(url))),
                     EntrySource::Rss { title, url } => json!({"title": title, "href": url, "url": url}),
                 };
                 m.insert("source".into(), shown);
@@ -36,25 +38,40 @@ pub fn view(doc: &Document, url: &str) -> Value {
         "bozo": false,
         "feed": Value::Object(f),
         "entries": entries,
-        "version": version(feed),
+        "version": match doc.version {
+            "" | "json" => version(feed),
+            declared => declared,
+        },
         // Python's codec names are the lowercase of most WHATWG names.
         "encoding": doc.encoding.to_ascii_lowercase(),
     })
 }
 
+/// Facts for what the one pass does not read (a `<source>`'s insides).
+fn outside(url: &str) -> Facts {
+    Facts {
+        scope: Scope {
+            base: url.to_string(),
+            lang: None,
+        },
+        ..Facts::default()
+    }
+}
+
 /// The feed-level keys (also a `<source>`'s).
-fn feed_fields(feed: &Feed, url: &str) -> Map<String, Value> {
+fn feed_fields(feed: &Feed, facts: &Facts) -> Map<String, Value> {
     let mut f = Map::new();
     let language = feed.language.clone();
+    let lang = language.as_deref();
     if let Some(t) = &feed.title {
-        text_fields(&mut f, "title", t, language.as_deref(), url);
+        text_fields(&mut f, "title", t, facts.scope_of("title"), lang);
     }
     if let Some(t) = &feed.description {
-        text_fields(&mut f, "subtitle", t, language.as_deref(), url);
+        text_fields(&mut f, "subtitle", t, facts.scope_of("subtitle"), lang);
         alias(&mut f, "subtitle", &["tagline", "description"]);
     }
     if let Some(t) = &feed.rights {
-        text_fields(&mut f, "rights", t, language.as_deref(), url);
+        text_fields(&mut f, "rights", t, facts.scope_of("rights"), lang);
         alias(&mut f, "rights", &["copyright"]);
     }
     links(&mut f, &feed.links);
@@ -73,11 +90,19 @@ fn feed_fields(feed: &Feed, url: &str) -> Map<String, Value> {
     } else {
         people(&mut f, "author", &feed.authors);
     }
-    people(&mut f, "publisher", &with_role("webMaster"));
+    let mut publishers = with_role("webMaster");
+    publishers.extend(with_role("publisher"));
+    publishers.extend(with_role("owner"));
+    people(&mut f, "publisher", &publishers);
     let contributors: Vec<Value> = feed
         .contributors
         .iter()
-        .filter(|p| !matches!(p.role.as_deref(), Some("managingEditor" | "webMaster")))
+        .filter(|p| {
+            !matches!(
+                p.role.as_deref(),
+                Some("managingEditor" | "webMaster" | "publisher" | "owner")
+            )
+        })
         .map(person)
         .collect();
     if !contributors.is_empty() {
@@ -88,7 +113,7 @@ fn feed_fields(feed: &Feed, url: &str) -> Map<String, Value> {
         f.insert("generator".into(), Value::String(g.content.clone()));
         f.insert(
             "generator_detail".into(),
-            json!({"name": g.content, "href": g.uri, "version": g.version}),
+            json!({"name": g.content, "href": g.uri, "url": g.uri, "version": g.version}),
         );
     }
     if let Some(l) = &language {
@@ -96,6 +121,7 @@ fn feed_fields(feed: &Feed, url: &str) -> Map<String, Value> {
     }
     if !feed.id.is_empty() {
         f.insert("id".into(), Value::String(feed.id.clone()));
+        f.insert("guid".into(), Value::String(feed.id.clone()));
     }
     if let Some(i) = &feed.icon {
         f.insert("icon".into(), Value::String(i.uri.clone()));
@@ -111,41 +137,51 @@ fn feed_fields(feed: &Feed, url: &str) -> Map<String, Value> {
     if let Some(ttl) = feed.ttl {
         f.insert("ttl".into(), Value::String(ttl.to_string()));
     }
-    dates(&mut f, "updated", feed.updated);
-    dates(&mut f, "published", feed.published);
+    dates(&mut f, "updated", feed.updated, facts);
+    dates(&mut f, "published", feed.published, facts);
     f
 }
 
-fn entry(e: &Entry, feed_language: Option<&str>, url: &str) -> Value {
+fn entry(e: &Entry, facts: &Facts, feed_language: Option<&str>) -> Value {
     let mut m = Map::new();
     let language = e.language.as_deref().or(feed_language);
-    let base = e.base.as_deref().unwrap_or(url);
+    if let Some(l) = &e.language {
+        m.insert("language".into(), Value::String(l.clone()));
+    }
     if !e.id.is_empty() {
         m.insert("id".into(), Value::String(e.id.clone()));
         m.insert("guid".into(), Value::String(e.id.clone()));
     }
     if let Some(t) = &e.title {
-        text_fields(&mut m, "title", t, language, base);
+        text_fields(&mut m, "title", t, facts.scope_of("title"), language);
     }
     if let Some(t) = &e.summary {
-        text_fields(&mut m, "summary", t, language, base);
+        text_fields(&mut m, "summary", t, facts.scope_of("summary"), language);
         alias(&mut m, "summary", &["description"]);
     }
     if let Some(c) = &e.content {
         let kind = c.content_type.to_string();
-        let value = c.body.as_deref().map(|b| shown(&kind, b, base)).unwrap_or_default();
-        m.insert(
-            "content".into(),
-            json!([{"type": essence(&kind), "value": value, "language": language, "base": base}]),
-        );
+        let scope = facts.scope_of("content");
+        let value = c
+            .body
+            .as_deref()
+            .map(|b| shown(&kind, b, &scope.base))
+            .unwrap_or_default();
+        let mut detail =
+            json!({"type": essence(&kind), "value": value, "language": scope.language(language), "base": scope.base});
+        if let (Some(src), Value::Object(d)) = (&c.src, &mut detail) {
+            d.insert("src".into(), Value::String(src.href.clone()));
+        }
+        m.insert("content".into(), json!([detail.clone()]));
         if !m.contains_key("summary") {
             // feedparser fills the summary from the content when there is none.
-            m.insert("summary".into(), Value::String(value.clone()));
-            m.insert("description".into(), Value::String(value));
+            m.insert("summary".into(), Value::String(value));
+            m.insert("summary_detail".into(), detail);
+            alias(&mut m, "summary", &["description"]);
         }
     }
     if let Some(t) = &e.rights {
-        text_fields(&mut m, "rights", t, language, base);
+        text_fields(&mut m, "rights", t, facts.scope_of("rights"), language);
         alias(&mut m, "rights", &["copyright"]);
     }
     if let Some(c) = e
@@ -158,10 +194,36 @@ fn entry(e: &Entry, feed_language: Option<&str>, url: &str) -> Value {
     let own: Vec<Link> = e.links.iter().filter(|l| l.target.is_none()).cloned().collect();
     links(&mut m, &own);
     people(&mut m, "author", &e.authors);
-    if !e.contributors.is_empty() {
-        m.insert("contributors".into(), e.contributors.iter().map(person).collect());
+    let publishers: Vec<Person> = e
+        .contributors
+        .iter()
+        .filter(|p| p.role.as_deref() == Some("publisher"))
+        .cloned()
+        .collect();
+    people(&mut m, "publisher", &publishers);
+    let contributors: Vec<Value> = e
+        .contributors
+        .iter()
+        .filter(|p| p.role.as_deref() != Some("publisher"))
+        .map(person)
+        .collect();
+    if !contributors.is_empty() {
+        m.insert("contributors".into(), Value::Array(contributors));
     }
     tags(&mut m, &e.categories);
+    if let Some(first) = e.categories.first() {
+        m.insert("category".into(), Value::String(first.term.clone()));
+    }
+    let image = facts.meta("image").next().map(String::from).or_else(|| {
+        e.media
+            .iter()
+            .flat_map(|mo| &mo.thumbnails)
+            .next()
+            .map(|t| t.image.uri.clone())
+    });
+    if let Some(href) = image {
+        m.insert("image".into(), json!({ "href": href }));
+    }
     let enclosures: Vec<Value> = e
         .links
         .iter()
@@ -179,19 +241,20 @@ fn entry(e: &Entry, feed_language: Option<&str>, url: &str) -> Value {
     if !enclosures.is_empty() {
         m.insert("enclosures".into(), Value::Array(enclosures));
     }
-    dates(&mut m, "updated", e.updated);
-    dates(&mut m, "published", e.published);
+    dates(&mut m, "updated", e.updated, facts);
+    dates(&mut m, "published", e.published, facts);
     Value::Object(m)
 }
 
-/// `key`, `key_detail` for a text construct.
-fn text_fields(m: &mut Map<String, Value>, key: &str, t: &Text, language: Option<&str>, base: &str) {
+/// `key`, `key_detail` for a text construct, read in `scope` (its language,
+/// else `inherited`).
+fn text_fields(m: &mut Map<String, Value>, key: &str, t: &Text, scope: &Scope, inherited: Option<&str>) {
     let kind = t.content_type.to_string();
-    let value = shown(&kind, &t.content, base);
+    let value = shown(&kind, &t.content, &scope.base);
     m.insert(key.into(), Value::String(value.clone()));
     m.insert(
         format!("{key}_detail"),
-        json!({"type": essence(&kind), "value": value, "language": language, "base": base}),
+        json!({"type": essence(&kind), "value": value, "language": scope.language(inherited), "base": scope.base}),
     );
 }
 
@@ -273,10 +336,14 @@ fn tags(m: &mut Map<String, Value>, categories: &[Category]) {
     }
 }
 
-/// `key` (RFC 3339) and `key_parsed` (Python's `time.struct_time` as a tuple).
-fn dates(m: &mut Map<String, Value>, key: &str, at: Option<DateTime<Utc>>) {
+/// `key` (as the document wrote it, else RFC 3339) and `key_parsed`
+/// (Python's `time.struct_time` as a tuple).
+fn dates(m: &mut Map<String, Value>, key: &str, at: Option<DateTime<Utc>>, facts: &Facts) {
+    let written = facts.dates.get(key);
+    let at = at.or_else(|| written.and_then(|w| crate::extras::parse_date(w)));
     if let Some(t) = at {
-        m.insert(key.into(), Value::String(t.to_rfc3339()));
+        let shown = written.cloned().unwrap_or_else(|| t.to_rfc3339());
+        m.insert(key.into(), Value::String(shown));
         m.insert(
             format!("{key}_parsed"),
             json!([
