@@ -27,7 +27,7 @@ use url::Url;
 pub use attribution::{classify_attribution, pick_source_url};
 pub use encoding::decode_html;
 pub use metadata::{FeedLink, feed_links, parse_date};
-pub use sanitize::{canonical_html, sanitize_html, sanitize_html_with_base};
+pub use sanitize::{audit_html, canonical_html, sanitize_html, sanitize_html_with_base};
 
 /// `href` made absolute against `base` (or parsed as is without one);
 /// `None` for an empty link, a fragment-only link, or one that does not parse.
