@@ -10,14 +10,17 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 use tracewire_extract::canonical_url::canonical_url;
 use tracewire_extract::{Extracted, decode_html, extract, extract_fragment, feed_links};
-use tracewire_model::{Feed, NewArticle};
+use tracewire_model::{Feed, LastFetch, NewArticle, WebSubState};
 use tracewire_store::{FetchOutcome, FetchResult, Store, StoreError};
 use url::Url;
 
-use crate::feed::{FeedEntry, ParsedFeed, looks_like_html, parse_feed};
-use crate::fetch::{Fetcher, Validators};
+use crate::feed::{FeedEntry, ParsedFeed, Served, looks_like_html, parse_feed_served};
+use crate::fetch::{FetchError, Fetcher, Validators};
+use crate::robots::{self, Rules};
+use crate::websub;
 
 #[derive(Debug, Clone)]
 pub struct CrawlConfig {
@@ -31,8 +34,21 @@ pub struct CrawlConfig {
     pub page_concurrency: usize,
     /// Requests in flight to one host, feeds and pages together.
     pub per_host_concurrency: usize,
+    /// Least time between the starts of two requests to one host (raised
+    /// to the host's robots.txt Crawl-delay, up to 30 s).
+    pub per_host_interval: Duration,
+    /// Ask each site's robots.txt before fetching an article page from it.
+    pub respect_robots_txt: bool,
+    /// This instance's public base URL, when hubs can reach it: feeds that
+    /// name a WebSub hub are then subscribed, with the callback
+    /// `{base}/websub/{feed_id}`. `None`: no WebSub.
+    pub websub_base: Option<String>,
     /// Fetch each entry's page (otherwise only the feed's own content is used).
     pub fetch_pages: bool,
+    /// New entries read from one fetch of a feed; the rest wait for the
+    /// next fetches (the feed's body hash is not kept, so it is read again).
+    /// Bounds a feed of 100,000 tiny entries to a day's politeness budget.
+    pub max_new_entries: usize,
     /// A page whose extracted text is shorter than this loses to longer feed content.
     pub min_page_text_chars: usize,
     /// How often the scheduler looks for due feeds.
@@ -47,7 +63,11 @@ impl Default for CrawlConfig {
             feed_concurrency: 8,
             page_concurrency: 4,
             per_host_concurrency: 2,
+            per_host_interval: Duration::from_secs(1),
+            respect_robots_txt: true,
+            websub_base: None,
             fetch_pages: true,
+            max_new_entries: 200,
             min_page_text_chars: 200,
             tick: Duration::from_secs(30),
         }
@@ -76,7 +96,14 @@ pub struct FeedReport {
     pub feed_id: i64,
     pub url: String,
     pub new_articles: usize,
+    /// The server answered 304 Not Modified.
     pub not_modified: bool,
+    /// The body was the one read last time.
+    pub unchanged: bool,
+    /// Not fetched: the host asked us to wait.
+    pub deferred: bool,
+    /// The feed moved for good to this URL (stored as its new URL).
+    pub moved_to: Option<String>,
     /// Why the feed failed, as stored on the feed.
     pub error: Option<String>,
     /// Entries whose page failed to fetch (their feed content was used instead).
@@ -116,20 +143,114 @@ pub struct Crawler {
     store: Arc<dyn Store>,
     fetcher: Fetcher,
     config: CrawlConfig,
-    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    hosts: Mutex<HashMap<String, Arc<HostGate>>>,
+    /// Each site's robots.txt rules and when they were read; one lock per
+    /// site, so concurrent pages wait for one fetch of it.
+    robots: Mutex<HashMap<String, RobotsSlot>>,
     events: Option<EventSink>,
+}
+
+/// One site's robots.txt rules and when they were read, behind the lock
+/// its readers wait on.
+type RobotsSlot = Arc<tokio::sync::Mutex<Option<(Instant, Arc<Rules>)>>>;
+
+/// A host asks for a wait longer than this (Retry-After): its feeds are
+/// deferred and its pages left for later instead of holding a worker.
+const MAX_INLINE_WAIT: Duration = Duration::from_secs(10);
+
+/// How long a site's robots.txt is kept before it is read again (RFC 9309
+/// asks for no more than a day), and how soon one that could not be read
+/// is tried again.
+const ROBOTS_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+const ROBOTS_RETRY: Duration = Duration::from_secs(30 * 60);
+
+/// Longest Retry-After honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// Politeness towards one host: requests in flight, and when the next one
+/// may start.
+struct HostGate {
+    permits: Arc<Semaphore>,
+    schedule: Mutex<HostSchedule>,
+}
+
+struct HostSchedule {
+    interval: Duration,
+    next_start: Instant,
+    /// The host asked us to wait (429/503 with Retry-After) until then.
+    blocked_until: Option<Instant>,
+}
+
+/// The host asked us to wait this long before asking again.
+#[derive(Debug, Clone, Copy)]
+struct HostBusy(Duration);
+
+impl HostBusy {
+    fn reason(self) -> String {
+        format!(
+            "not fetched: the server asked us to wait (Retry-After), {} s more",
+            self.0.as_secs()
+        )
+    }
+}
+
+/// Why a fetch failed, and what that means for the next attempt.
+#[derive(Debug, Clone)]
+struct Failure {
+    message: String,
+    /// Added to the feed's failure weight (see `FetchError::weight`).
+    weight: f64,
+    retry_after: Option<Duration>,
+    /// The server said 410 Gone.
+    gone: bool,
+}
+
+impl Failure {
+    fn hard(message: String) -> Failure {
+        Failure {
+            message,
+            weight: 1.0,
+            retry_after: None,
+            gone: false,
+        }
+    }
+}
+
+impl From<FetchError> for Failure {
+    fn from(e: FetchError) -> Failure {
+        Failure {
+            weight: e.weight(),
+            retry_after: e.retry_after(),
+            gone: e.is_gone(),
+            message: e.to_string(),
+        }
+    }
 }
 
 /// What a feed URL gave.
 enum FeedDocument {
-    NotModified,
+    NotModified {
+        moved_to: Option<String>,
+    },
+    /// The same body as last time (by content hash): not parsed again.
+    Unchanged {
+        validators: Validators,
+        moved_to: Option<String>,
+    },
     Parsed {
         feed: ParsedFeed,
         /// The URL the feed was read from: the one asked for, or the feed
         /// its HTML page advertised.
         feed_url: String,
         validators: Validators,
+        moved_to: Option<String>,
+        content_hash: String,
+        /// The WebSub hub the document names (looked for only when this
+        /// instance has a public URL).
+        hub: Option<websub::Advertised>,
     },
+    /// Not fetched: the host asked us to wait this long.
+    Deferred(Duration),
 }
 
 /// Where a subscription URL leads: the feed document itself, after discovery.
@@ -149,6 +270,7 @@ impl Crawler {
             fetcher,
             config,
             hosts: Mutex::new(HashMap::new()),
+            robots: Mutex::new(HashMap::new()),
             events: None,
         }
     }
@@ -171,6 +293,12 @@ impl Crawler {
 
     /// Fetches every due feed (every feed when `force`), once.
     pub async fn crawl_once(&self, force: bool) -> Result<CrawlReport, StoreError> {
+        // Articles an interrupted crawl stored but did not relate, first.
+        match crate::provenance::relate_unfinished(self.store.as_ref()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(articles = n, "related the articles an interrupted crawl left unrelated"),
+            Err(e) => tracing::warn!(error = %e, "could not relate the articles an interrupted crawl left"),
+        }
         let now = Utc::now();
         let feeds = if force {
             self.store.feeds().await?
@@ -218,43 +346,102 @@ impl Crawler {
             ..FeedReport::default()
         };
         let fetched_at = Utc::now();
-        let validators = Validators {
-            etag: feed.etag.clone(),
-            last_modified: feed.last_modified.clone(),
-        };
-        let result = match self.fetch_feed_document(&feed.url, &validators).await {
-            Err(error) => {
-                tracing::warn!(feed = %feed.url, %error, "feed fetch failed");
-                report.error = Some(error.clone());
-                FetchResult::Failed { error }
+        // A 304 is believed once: the fetch after one asks without
+        // validators, so a server whose ETag does not change with its
+        // content costs at most one interval of delay, and the content
+        // hash keeps the unconditional fetch from re-reading an unchanged
+        // body.
+        let validators = if feed.last_result == Some(LastFetch::NotModified) {
+            Validators::default()
+        } else {
+            Validators {
+                etag: feed.etag.clone(),
+                last_modified: feed.last_modified.clone(),
             }
-            Ok(FeedDocument::NotModified) => {
+        };
+        let mut retry_after = None;
+        let mut moved = None;
+        let result = match self
+            .fetch_feed_document(&feed.url, &validators, feed.content_hash.as_deref())
+            .await
+        {
+            Err(failure) => {
+                tracing::warn!(feed = %feed.url, error = %failure.message, "feed fetch failed");
+                report.error = Some(failure.message.clone());
+                retry_after = failure.retry_after;
+                if failure.gone {
+                    FetchResult::Stopped {
+                        reason: failure.message,
+                    }
+                } else {
+                    FetchResult::Failed {
+                        error: failure.message,
+                        weight: failure.weight,
+                    }
+                }
+            }
+            Ok(FeedDocument::Deferred(wait)) => {
+                report.deferred = true;
+                retry_after = Some(wait);
+                FetchResult::Deferred
+            }
+            Ok(FeedDocument::NotModified { moved_to }) => {
                 report.not_modified = true;
+                moved = moved_to;
                 FetchResult::NotModified
+            }
+            Ok(FeedDocument::Unchanged { validators, moved_to }) => {
+                report.unchanged = true;
+                moved = moved_to;
+                FetchResult::Unchanged {
+                    etag: validators.etag,
+                    last_modified: validators.last_modified,
+                }
             }
             Ok(FeedDocument::Parsed {
                 feed: parsed,
                 validators,
+                moved_to,
+                content_hash,
+                hub,
                 ..
-            }) => match self.store_new_entries(feed, &parsed, &mut report).await {
-                Ok(()) => FetchResult::Updated {
-                    title: parsed.title.clone(),
-                    site_url: parsed.site_url.clone(),
-                    etag: validators.etag,
-                    last_modified: validators.last_modified,
-                },
-                Err(e) => {
-                    let error = format!("storing entries failed: {e}");
-                    report.error = Some(error.clone());
-                    FetchResult::Failed { error }
+            }) => {
+                moved = moved_to;
+                if let Some(hub) = hub {
+                    self.keep_subscribed(feed, &hub).await;
                 }
-            },
+                match self.store_new_entries(feed, &parsed, &mut report).await {
+                    // Entries left for a retry must be read again: forget
+                    // what would let the next fetch skip this body.
+                    Ok(()) if !report.skipped_entries.is_empty() => FetchResult::Updated {
+                        title: parsed.title.clone(),
+                        site_url: parsed.site_url.clone(),
+                        etag: None,
+                        last_modified: None,
+                        content_hash: None,
+                    },
+                    Ok(()) => FetchResult::Updated {
+                        title: parsed.title.clone(),
+                        site_url: parsed.site_url.clone(),
+                        etag: validators.etag,
+                        last_modified: validators.last_modified,
+                        content_hash: Some(content_hash),
+                    },
+                    Err(e) => {
+                        let error = format!("storing entries failed: {e}");
+                        report.error = Some(error.clone());
+                        FetchResult::Failed { error, weight: 0.5 }
+                    }
+                }
+            }
         };
-        let next_fetch_at = self.next_fetch(feed, &result, fetched_at);
+        report.moved_to = moved.clone();
+        let next_fetch_at = self.next_fetch(feed, &result, retry_after, fetched_at);
         let outcome = FetchOutcome {
             fetched_at,
             next_fetch_at,
             result,
+            moved_to: moved,
         };
         if let Err(e) = self.store.record_fetch(feed.id, outcome).await {
             tracing::error!(feed = %feed.url, error = %e, "could not record the fetch outcome");
@@ -266,21 +453,108 @@ impl Crawler {
         report
     }
 
-    fn next_fetch(&self, feed: &Feed, result: &FetchResult, now: DateTime<Utc>) -> DateTime<Utc> {
+    /// Asks the feed's hub to notify us, unless a subscription for this hub
+    /// and topic is live, or was asked for recently. A failure is logged
+    /// and recorded on the subscription; polling goes on regardless.
+    async fn keep_subscribed(&self, feed: &Feed, advertised: &websub::Advertised) {
+        let Some(base) = &self.config.websub_base else {
+            return;
+        };
+        let topic = advertised.topic.clone().unwrap_or_else(|| feed.url.clone());
+        let now = Utc::now();
+        let current = match self.store.websub(feed.id).await {
+            Ok(current) => current,
+            Err(e) => {
+                tracing::warn!(feed = %feed.url, error = %e, "cannot read the WebSub subscription");
+                return;
+            }
+        };
+        let settled = current.as_ref().is_some_and(|s| {
+            s.hub == advertised.hub
+                && s.topic == topic
+                && match s.state {
+                    WebSubState::Active => s.lease_expires.is_some_and(|l| l > now + chrono::Duration::days(1)),
+                    // A hub gets a day to verify; one that refused is asked weekly.
+                    WebSubState::Requested => s.requested_at > now - chrono::Duration::days(1),
+                    WebSubState::Denied => s.requested_at > now - chrono::Duration::days(7),
+                }
+        });
+        if settled {
+            return;
+        }
+        let secret = match websub::new_secret() {
+            Ok(secret) => secret,
+            Err(e) => {
+                tracing::warn!(feed = %feed.url, error = %e, "no WebSub subscription");
+                return;
+            }
+        };
+        let callback = format!("{}/websub/{}", base.trim_end_matches('/'), feed.id);
+        // Recorded first: the hub may verify before its answer reaches us.
+        if let Err(e) = self
+            .store
+            .put_websub_request(feed.id, &advertised.hub, &topic, &secret)
+            .await
+        {
+            tracing::warn!(feed = %feed.url, error = %e, "cannot record the WebSub request");
+            return;
+        }
+        let form = websub::subscribe_form(&topic, &callback, &secret);
+        let gate = self.host_gate(&advertised.hub);
+        let _permit = match &gate {
+            Some(gate) => gate.enter().await.ok().flatten(),
+            None => None,
+        };
+        let refusal = match self.fetcher.post_form(&advertised.hub, &form).await {
+            Ok(status) if (200..300).contains(&status) => {
+                tracing::info!(feed = %feed.url, hub = %advertised.hub, "asked the hub for WebSub notifications");
+                return;
+            }
+            Ok(status) => format!(
+                "the hub {} answered HTTP {status} to the subscription request",
+                advertised.hub
+            ),
+            Err(e) => format!("the subscription request could not be sent: {e}"),
+        };
+        tracing::warn!(feed = %feed.url, reason = %refusal, "WebSub subscription refused; polling goes on");
+        let denied = tracewire_store::WebSubOutcome::Denied { reason: refusal };
+        if let Err(e) = self.store.confirm_websub(feed.id, &topic, denied).await {
+            tracing::warn!(feed = %feed.url, error = %e, "cannot record the WebSub refusal");
+        }
+    }
+
+    /// When to fetch again: the feed's interval; after failures, longer by
+    /// 2^(weight - 1) (the failure weight counts a timeout as half a 404),
+    /// up to `max_backoff`; never sooner than the server's Retry-After (up
+    /// to a week). Every wait is spread by ±10 % so feeds that fail or
+    /// fall due together do not stay together.
+    fn next_fetch(
+        &self,
+        feed: &Feed,
+        result: &FetchResult,
+        retry_after: Option<Duration>,
+        now: DateTime<Utc>,
+    ) -> DateTime<Utc> {
         let interval = if feed.interval_secs > 0 {
             Duration::from_secs(feed.interval_secs as u64)
         } else {
             self.config.default_interval
         };
-        let wait = match result {
-            FetchResult::Failed { .. } => {
-                // Exponential backoff on consecutive failures: 1, 2, 4, ... intervals.
-                let failures = (feed.error_count + 1).clamp(1, 16) as u32;
+        let base = match result {
+            FetchResult::Failed { weight, .. } => {
+                let total = (feed.failure_weight + weight).max(1.0);
                 interval
-                    .saturating_mul(1 << (failures - 1).min(10))
+                    .mul_f64(2f64.powf((total - 1.0).min(20.0)))
                     .min(self.config.max_backoff)
             }
+            FetchResult::Stopped { .. } => self.config.max_backoff,
+            FetchResult::Deferred => Duration::ZERO,
             _ => interval,
+        };
+        let wait = base.mul_f64(0.9 + 0.2 * fastrand::f64());
+        let wait = match retry_after {
+            Some(asked) => wait.max(asked.min(MAX_RETRY_AFTER)),
+            None => wait,
         };
         now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1))
     }
@@ -288,8 +562,15 @@ impl Crawler {
     /// What a subscription URL leads to: the URL itself when it is a feed, or
     /// the first feed its page advertises.
     pub async fn resolve_subscription(&self, url: &str) -> Result<ResolvedFeed, String> {
-        match self.fetch_feed_document(url, &Validators::default()).await? {
-            FeedDocument::NotModified => Err(format!("{url} answered 304 Not Modified to a plain GET")),
+        match self
+            .fetch_feed_document(url, &Validators::default(), None)
+            .await
+            .map_err(|f| f.message)?
+        {
+            FeedDocument::NotModified { .. } | FeedDocument::Unchanged { .. } => {
+                Err(format!("{url} answered 304 Not Modified to a plain GET"))
+            }
+            FeedDocument::Deferred(wait) => Err(HostBusy(wait).reason()),
             FeedDocument::Parsed { feed, feed_url, .. } => {
                 let discovered = feed_url != url;
                 Ok(ResolvedFeed {
@@ -306,7 +587,17 @@ impl Crawler {
     /// page, `None` if it is a page without one, an error if it is neither.
     fn advertised_feed(&self, page: &crate::fetch::FetchedPage, parse_error: &str) -> Result<Option<String>, String> {
         if !looks_like_html(page.content_type.as_deref(), &page.body) {
-            return Err(format!("cannot parse the feed at {}: {parse_error}", page.final_url));
+            let served_as = page.content_type.as_deref().unwrap_or("no Content-Type");
+            let feed_type = ["xml", "rss", "atom", "json"].iter().any(|t| served_as.contains(t));
+            let hint = if feed_type {
+                "the feed is broken; only its publisher can mend it"
+            } else {
+                "check that this is the address of the feed itself"
+            };
+            return Err(format!(
+                "cannot parse the feed at {} (served as {served_as}): {parse_error}; {hint}",
+                page.final_url
+            ));
         }
         let html = decode_html(&page.body, page.content_type.as_deref());
         Ok(feed_links(&html, Some(&page.final_url))
@@ -315,52 +606,155 @@ impl Crawler {
             .map(|l| l.url))
     }
 
-    async fn fetch_feed_document(&self, url: &str, validators: &Validators) -> Result<FeedDocument, String> {
-        let page = self.fetch(url, validators).await?;
+    async fn fetch_feed_document(
+        &self,
+        url: &str,
+        validators: &Validators,
+        known_hash: Option<&str>,
+    ) -> Result<FeedDocument, Failure> {
+        let page = match self.fetch(url, validators).await {
+            Ok(page) => page,
+            Err(FetchFailure::Busy(busy)) => return Ok(FeedDocument::Deferred(busy.0)),
+            Err(FetchFailure::Failed(e)) => return Err(e.into()),
+        };
+        let moved_to = page
+            .moved_permanently()
+            .map(Url::to_string)
+            .filter(|moved| moved != url);
         if page.not_modified {
-            return Ok(FeedDocument::NotModified);
+            return Ok(FeedDocument::NotModified { moved_to });
         }
-        match parse_feed(&page.body, page.final_url.as_str()) {
+        let content_hash = sha256_hex(&page.body);
+        if known_hash == Some(content_hash.as_str()) {
+            return Ok(FeedDocument::Unchanged {
+                validators: page.validators,
+                moved_to,
+            });
+        }
+        match parse_feed_served(&page.body, page.final_url.as_str(), served(&page)) {
             Ok(feed) => Ok(FeedDocument::Parsed {
                 feed,
                 feed_url: url.to_string(),
                 validators: page.validators,
+                moved_to,
+                content_hash,
+                hub: self
+                    .config
+                    .websub_base
+                    .as_ref()
+                    .and_then(|_| websub::discover(&page.body)),
             }),
             Err(parse_error) => {
-                let Some(link) = self.advertised_feed(&page, &parse_error.0)? else {
-                    return Err(format!(
+                let link = self.advertised_feed(&page, &parse_error.0).map_err(Failure::hard)?;
+                let Some(link) = link else {
+                    return Err(Failure::hard(format!(
                         "{url} is an HTML page, not a feed, and advertises no feed (no <link rel=\"alternate\">); \
                          subscribe to the site's feed URL instead"
-                    ));
+                    )));
                 };
-                let linked = self.fetch(&link, &Validators::default()).await?;
-                let feed = parse_feed(&linked.body, linked.final_url.as_str())
-                    .map_err(|e| format!("{url} advertises the feed {link}, but it cannot be parsed: {e}"))?;
+                let linked = match self.fetch(&link, &Validators::default()).await {
+                    Ok(linked) => linked,
+                    Err(FetchFailure::Busy(busy)) => return Ok(FeedDocument::Deferred(busy.0)),
+                    Err(FetchFailure::Failed(e)) => return Err(e.into()),
+                };
+                let feed =
+                    parse_feed_served(&linked.body, linked.final_url.as_str(), served(&linked)).map_err(|e| {
+                        Failure::hard(format!(
+                            "{url} advertises the feed {link}, but it cannot be parsed: {e}"
+                        ))
+                    })?;
                 // Validators of the page would not match the feed; send none next time.
                 Ok(FeedDocument::Parsed {
                     feed,
                     feed_url: link,
                     validators: Validators::default(),
+                    moved_to: None,
+                    content_hash,
+                    hub: self
+                        .config
+                        .websub_base
+                        .as_ref()
+                        .and_then(|_| websub::discover(&linked.body)),
                 })
             }
         }
     }
 
-    async fn fetch(&self, url: &str, validators: &Validators) -> Result<crate::fetch::FetchedPage, String> {
-        let _permit = self.host_permit(url).await;
-        self.fetcher.get(url, validators).await.map_err(|e| e.to_string())
+    /// One request through the host's gate. A 429 or 503 with Retry-After
+    /// holds back every later request to that host.
+    async fn fetch(&self, url: &str, validators: &Validators) -> Result<crate::fetch::FetchedPage, FetchFailure> {
+        let gate = self.host_gate(url);
+        let _permit = match &gate {
+            Some(gate) => Some(gate.enter().await.map_err(FetchFailure::Busy)?),
+            None => None,
+        };
+        let result = self.fetcher.get(url, validators).await;
+        if let (Err(e), Some(gate)) = (&result, &gate)
+            && let Some(wait) = e.retry_after()
+        {
+            gate.block_for(wait.min(MAX_RETRY_AFTER));
+        }
+        result.map_err(FetchFailure::Failed)
     }
 
-    async fn host_permit(&self, url: &str) -> Option<OwnedSemaphorePermit> {
+    fn host_gate(&self, url: &str) -> Option<Arc<HostGate>> {
         let host = Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();
-        let semaphore = {
-            let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        Some(
             hosts
                 .entry(host)
-                .or_insert_with(|| Arc::new(Semaphore::new(self.config.per_host_concurrency.max(1))))
-                .clone()
+                .or_insert_with(|| {
+                    Arc::new(HostGate::new(
+                        self.config.per_host_concurrency.max(1),
+                        self.config.per_host_interval,
+                    ))
+                })
+                .clone(),
+        )
+    }
+
+    /// `Err` with the reason when the site's robots.txt keeps us from
+    /// fetching `url` (or cannot be read). Fetched once per site per crawler.
+    async fn robots_allows(&self, url: &str) -> Result<(), String> {
+        if !self.config.respect_robots_txt {
+            return Ok(());
+        }
+        let Ok(parsed) = Url::parse(url) else {
+            return Ok(());
         };
-        semaphore.acquire_owned().await.ok()
+        let Some(robots_url) = robots::robots_url(&parsed) else {
+            return Ok(());
+        };
+        let slot = {
+            let mut robots = self.robots.lock().unwrap_or_else(|e| e.into_inner());
+            robots.entry(robots_url.clone()).or_default().clone()
+        };
+        let mut cached = slot.lock().await;
+        let fresh = cached.as_ref().filter(|(read, rules)| {
+            let ttl = match rules.as_ref() {
+                Rules::Unreachable(_) => ROBOTS_RETRY,
+                _ => ROBOTS_TTL,
+            };
+            read.elapsed() < ttl
+        });
+        let rules = match fresh {
+            Some((_, rules)) => rules.clone(),
+            None => {
+                let fetched = match self.fetch(&robots_url, &Validators::default()).await {
+                    Ok(page) => Ok(page),
+                    Err(FetchFailure::Failed(e)) => Err(e),
+                    // Not remembered: the next page asks again.
+                    Err(FetchFailure::Busy(busy)) => return Err(busy.reason()),
+                };
+                let rules = Arc::new(Rules::from_fetch(&robots_url, fetched));
+                if let (Some(delay), Some(gate)) = (rules.crawl_delay(), self.host_gate(url)) {
+                    gate.slow_to(delay);
+                }
+                *cached = Some((Instant::now(), rules.clone()));
+                rules
+            }
+        };
+        rules.check(&robots_url, &parsed)
     }
 
     async fn store_new_entries(
@@ -383,13 +777,23 @@ impl Crawler {
         );
         let known = self.store.known_guids(feed.id, &guids).await?;
         let mut seen = std::collections::HashSet::new();
-        let fresh: Vec<FeedEntry> = parsed
+        let mut fresh: Vec<FeedEntry> = parsed
             .entries
             .iter()
             .zip(identities)
             .filter(|(e, id)| !known.contains(&e.guid) && !known.contains(id) && seen.insert(id.clone()))
             .map(|(e, id)| FeedEntry { guid: id, ..e.clone() })
             .collect();
+        // Feeds list newest first: the newest are read now, the rest at the
+        // next fetches (a skipped entry keeps the body hash from being kept).
+        let cap = self.config.max_new_entries.max(1);
+        if fresh.len() > cap {
+            report.skipped_entries.push(format!(
+                "{} new entries beyond the {cap} read per fetch; left for the next fetches",
+                fresh.len() - cap
+            ));
+            fresh.truncate(cap);
+        }
         self.emit(CrawlEvent::EntriesFound {
             feed_id: feed.id,
             count: fresh.len(),
@@ -453,12 +857,17 @@ impl Crawler {
         let mut page: Option<(Extracted, Url)> = None;
         let mut page_error = None;
         if let Some(url) = entry.url.as_deref().filter(|_| self.config.fetch_pages) {
-            match self.fetch(url, &Validators::default()).await {
-                Ok(fetched) => {
-                    let html = decode_html(&fetched.body, fetched.content_type.as_deref());
-                    page = Some((extract(&html, Some(&fetched.final_url)), fetched.final_url));
+            if let Err(why) = self.robots_allows(url).await {
+                page_error = Some(format!("{url}: {why}"));
+            } else {
+                match self.fetch(url, &Validators::default()).await {
+                    Ok(fetched) => {
+                        let html = decode_html(&fetched.body, fetched.content_type.as_deref());
+                        page = Some((extract(&html, Some(&fetched.final_url)), fetched.final_url));
+                    }
+                    Err(FetchFailure::Failed(e)) => page_error = Some(e.to_string()),
+                    Err(FetchFailure::Busy(busy)) => page_error = Some(format!("{url}: {}", busy.reason())),
                 }
-                Err(e) => page_error = Some(e),
             }
         }
         let entry_base = entry.url.as_deref().and_then(|u| Url::parse(u).ok());
@@ -538,6 +947,73 @@ impl Crawler {
     }
 }
 
+/// Why a request through a host's gate did not give a page.
+enum FetchFailure {
+    Failed(FetchError),
+    Busy(HostBusy),
+}
+
+impl HostGate {
+    fn new(concurrency: usize, interval: Duration) -> HostGate {
+        HostGate {
+            permits: Arc::new(Semaphore::new(concurrency)),
+            schedule: Mutex::new(HostSchedule {
+                interval,
+                next_start: Instant::now(),
+                blocked_until: None,
+            }),
+        }
+    }
+
+    /// Waits for a free slot and this host's next start time; `Err` when
+    /// the host asked for a wait longer than we hold a worker for.
+    async fn enter(&self) -> Result<Option<OwnedSemaphorePermit>, HostBusy> {
+        let permit = self.permits.clone().acquire_owned().await.ok();
+        let start = {
+            let mut s = self.schedule.lock().unwrap_or_else(|e| e.into_inner());
+            let now = Instant::now();
+            let blocked = s.blocked_until.filter(|until| *until > now);
+            if let Some(until) = blocked
+                && until - now > MAX_INLINE_WAIT
+            {
+                return Err(HostBusy(until - now));
+            }
+            let start = s.next_start.max(now).max(blocked.unwrap_or(now));
+            s.next_start = start + s.interval;
+            start
+        };
+        tokio::time::sleep_until(start).await;
+        Ok(permit)
+    }
+
+    fn block_for(&self, wait: Duration) {
+        let mut s = self.schedule.lock().unwrap_or_else(|e| e.into_inner());
+        let until = Instant::now() + wait;
+        s.blocked_until = Some(s.blocked_until.map_or(until, |b| b.max(until)));
+    }
+
+    /// Raises the gap between requests (a robots.txt Crawl-delay).
+    fn slow_to(&self, interval: Duration) {
+        let mut s = self.schedule.lock().unwrap_or_else(|e| e.into_inner());
+        s.interval = s.interval.max(interval);
+    }
+}
+
+/// What the response said that bears on reading the document: the
+/// charset of its Content-Type comes before the XML declaration.
+fn served(page: &crate::fetch::FetchedPage) -> Served<'_> {
+    Served {
+        content_type: page.content_type.as_deref(),
+        content_language: None,
+    }
+}
+
+/// SHA-256 of a body, in hex.
+fn sha256_hex(body: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The identity an entry is stored under: a GUID that is an http(s) URL (a
 /// permalink, or the link of an entry without a GUID) in its canonical form,
 /// so links that differ only by tracking parameters, fragment, case or
@@ -588,7 +1064,11 @@ mod tests {
             ..FetchConfig::default()
         })
         .unwrap();
-        (store.clone(), Crawler::new(store, fetcher, CrawlConfig::default()))
+        let config = CrawlConfig {
+            per_host_interval: Duration::ZERO,
+            ..CrawlConfig::default()
+        };
+        (store.clone(), Crawler::new(store, fetcher, config))
     }
 
     #[tokio::test]
@@ -639,6 +1119,277 @@ mod tests {
         assert_eq!(report.new_articles, 0, "{report:?}");
         assert_eq!(store.count_articles().await.unwrap(), 1);
         assert_eq!(site.hits(later), 0, "a known entry's page is not fetched again");
+    }
+
+    /// A crawler that may fetch from loopback, with `config`.
+    async fn crawler_with(dir: &std::path::Path, config: CrawlConfig, fetch: FetchConfig) -> (Arc<dyn Store>, Crawler) {
+        let store = tracewire_store::open_embedded(dir).await.unwrap();
+        let fetcher = Fetcher::new(FetchConfig {
+            allow_private_networks: true,
+            ..fetch
+        })
+        .unwrap();
+        (store.clone(), Crawler::new(store, fetcher, config))
+    }
+
+    async fn subscribe(store: &Arc<dyn Store>, url: String) -> Feed {
+        store
+            .add_feed(NewFeed {
+                url,
+                title: None,
+                site_url: None,
+                interval_secs: 1800,
+            })
+            .await
+            .unwrap()
+    }
+
+    /// An RSS item with a link and a description long enough to stand in
+    /// for its page.
+    fn item(guid: &str, link: &str) -> String {
+        format!(
+            "<item><guid>{guid}</guid><title>Story {guid}</title><link>{link}</link>\
+             <description>Officials said on Tuesday that story {guid} had been confirmed by three \
+             separate delegations after a week of talks in Geneva about the ceasefire.</description></item>"
+        )
+    }
+
+    fn channel(items: &[String]) -> String {
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Wire</title>\
+             <link>http://wire.example/</link>{}</channel></rss>",
+            items.concat()
+        )
+    }
+
+    #[tokio::test]
+    async fn one_host_sees_at_most_its_concurrency_and_a_pause_between_requests() {
+        let site = FixtureServer::start().await.unwrap();
+        let items: Vec<String> = (0..8)
+            .map(|i| {
+                let path = format!("/story/{i}");
+                site.route(
+                    &path,
+                    FixtureResponse::html(PAGE).with_delay(Duration::from_millis(150)),
+                );
+                item(&i.to_string(), &site.url(&path))
+            })
+            .collect();
+        site.route("/feed.xml", FixtureResponse::rss(channel(&items)));
+        let dir = tempfile::tempdir().unwrap();
+        let config = CrawlConfig {
+            per_host_concurrency: 2,
+            per_host_interval: Duration::from_millis(100),
+            page_concurrency: 8,
+            ..CrawlConfig::default()
+        };
+        let (store, crawler) = crawler_with(dir.path(), config, FetchConfig::default()).await;
+        let feed = subscribe(&store, site.url("/feed.xml")).await;
+        let report = crawler.crawl_feed(&feed).await;
+        assert_eq!((report.error, report.new_articles), (None, 8));
+        assert_eq!(site.max_in_flight(), 2, "the host's limit is used, never exceeded");
+        let arrivals = site.arrivals();
+        assert_eq!(arrivals.len(), 10, "feed, robots.txt, eight pages: {arrivals:?}");
+        for pair in arrivals.windows(2) {
+            let gap = pair[1].1 - pair[0].1;
+            assert!(
+                gap >= Duration::from_millis(95),
+                "{} then {} after {gap:?}",
+                pair[0].0,
+                pair[1].0
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn robots_txt_keeps_pages_out_and_the_feed_text_stands_in() {
+        let site = FixtureServer::start().await.unwrap();
+        site.route(
+            "/robots.txt",
+            FixtureResponse::ok("text/plain", "User-agent: *\nDisallow: /private/\n"),
+        );
+        site.route("/private/a", FixtureResponse::html(PAGE));
+        site.route("/public/b", FixtureResponse::html(PAGE));
+        let items = [item("a", &site.url("/private/a")), item("b", &site.url("/public/b"))];
+        site.route("/feed.xml", FixtureResponse::rss(channel(&items)));
+        let dir = tempfile::tempdir().unwrap();
+        let config = CrawlConfig {
+            per_host_interval: Duration::ZERO,
+            ..CrawlConfig::default()
+        };
+        let (store, crawler) = crawler_with(dir.path(), config, FetchConfig::default()).await;
+        let feed = subscribe(&store, site.url("/feed.xml")).await;
+        let report = crawler.crawl_feed(&feed).await;
+        assert_eq!((report.error.as_deref(), report.new_articles), (None, 2));
+        assert_eq!(report.page_fallbacks, 1, "{report:?}");
+        assert_eq!(site.hits("/private/a"), 0, "a disallowed page is never requested");
+        assert_eq!(site.hits("/public/b"), 1);
+        assert_eq!(site.hits("/robots.txt"), 1, "robots.txt is read once per site");
+        assert_eq!(store.count_articles().await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_lying_etag_costs_at_most_one_interval_and_an_unchanged_body_is_not_reread() {
+        let site = FixtureServer::start().await.unwrap();
+        let page = |i: usize| {
+            site.route(&format!("/s/{i}"), FixtureResponse::html(PAGE));
+            item(&i.to_string(), &site.url(&format!("/s/{i}")))
+        };
+        let first = [page(1)];
+        site.route("/feed.xml", FixtureResponse::rss(channel(&first)).with_etag("\"v1\""));
+        let dir = tempfile::tempdir().unwrap();
+        let config = CrawlConfig {
+            per_host_interval: Duration::ZERO,
+            ..CrawlConfig::default()
+        };
+        let (store, crawler) = crawler_with(dir.path(), config, FetchConfig::default()).await;
+        let feed = subscribe(&store, site.url("/feed.xml")).await;
+        let crawl = || async {
+            let feed = store.feed(feed.id).await.unwrap().unwrap();
+            crawler.crawl_feed(&feed).await
+        };
+        assert_eq!(crawl().await.new_articles, 1);
+        // New content under the same ETag: the server answers 304 to it.
+        let second = [page(2), page(1)];
+        site.route("/feed.xml", FixtureResponse::rss(channel(&second)).with_etag("\"v1\""));
+        let lied = crawl().await;
+        assert!(lied.not_modified && lied.new_articles == 0, "{lied:?}");
+        // The fetch after a 304 asks without validators and sees the entry.
+        let caught = crawl().await;
+        assert!(!caught.not_modified && caught.new_articles == 1, "{caught:?}");
+        assert_eq!(site.not_modified("/feed.xml"), 1);
+        // Validators are used again after a full read.
+        assert!(crawl().await.not_modified);
+
+        // A server that ignores validators: the same body is recognised by
+        // its hash and not parsed again.
+        site.route("/plain.xml", FixtureResponse::rss(channel(&first)));
+        let plain = subscribe(&store, site.url("/plain.xml")).await;
+        assert_eq!(crawler.crawl_feed(&plain).await.new_articles, 1);
+        let plain = store.feed(plain.id).await.unwrap().unwrap();
+        assert!(plain.content_hash.is_some());
+        let again = crawler.crawl_feed(&plain).await;
+        assert!(again.unchanged && again.error.is_none(), "{again:?}");
+        let plain = store.feed(plain.id).await.unwrap().unwrap();
+        assert_eq!(plain.last_result, Some(LastFetch::Unchanged));
+    }
+
+    #[tokio::test]
+    async fn a_permanent_move_updates_the_feed_url_and_a_gone_feed_stops() {
+        let site = FixtureServer::start().await.unwrap();
+        site.route("/s/1", FixtureResponse::html(PAGE));
+        let body = channel(&[item("1", &site.url("/s/1"))]);
+        site.route("/old.xml", FixtureResponse::redirect(301, "/middle.xml"));
+        site.route("/middle.xml", FixtureResponse::redirect(308, "/new.xml"));
+        site.route("/new.xml", FixtureResponse::rss(body.clone()));
+        site.route("/temporary.xml", FixtureResponse::redirect(302, "/elsewhere.xml"));
+        site.route("/elsewhere.xml", FixtureResponse::rss(body));
+        site.route("/gone.xml", FixtureResponse::status(410));
+        let dir = tempfile::tempdir().unwrap();
+        let config = CrawlConfig {
+            per_host_interval: Duration::ZERO,
+            ..CrawlConfig::default()
+        };
+        let (store, crawler) = crawler_with(dir.path(), config, FetchConfig::default()).await;
+
+        let moved = subscribe(&store, site.url("/old.xml")).await;
+        let report = crawler.crawl_feed(&moved).await;
+        assert_eq!(report.moved_to.as_deref(), Some(site.url("/new.xml").as_str()));
+        assert_eq!(store.feed(moved.id).await.unwrap().unwrap().url, site.url("/new.xml"));
+
+        let temporary = subscribe(&store, site.url("/temporary.xml")).await;
+        let report = crawler.crawl_feed(&temporary).await;
+        assert_eq!((report.error, report.moved_to), (None, None));
+        assert_eq!(
+            store.feed(temporary.id).await.unwrap().unwrap().url,
+            site.url("/temporary.xml")
+        );
+
+        let gone = subscribe(&store, site.url("/gone.xml")).await;
+        crawler.crawl_feed(&gone).await;
+        let gone = store.feed(gone.id).await.unwrap().unwrap();
+        assert_eq!(gone.status, tracewire_model::FeedStatus::Stopped);
+        let reason = gone.last_error.unwrap();
+        assert!(reason.contains("410") && reason.contains("feeds resume"), "{reason}");
+        let far = Utc::now() + chrono::Duration::days(400);
+        assert!(!store.due_feeds(far).await.unwrap().iter().any(|f| f.id == gone.id));
+    }
+
+    #[tokio::test]
+    async fn retry_after_holds_back_the_host_and_failures_count_by_kind() {
+        let site = FixtureServer::start().await.unwrap();
+        site.route(
+            "/busy.xml",
+            FixtureResponse::status(429).with_header("Retry-After", "3600"),
+        );
+        site.route("/other.xml", FixtureResponse::rss(channel(&[])));
+        site.route(
+            "/slow.xml",
+            FixtureResponse::rss(channel(&[])).with_delay(Duration::from_secs(5)),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let config = CrawlConfig {
+            per_host_interval: Duration::ZERO,
+            ..CrawlConfig::default()
+        };
+        let fetch = FetchConfig {
+            timeout: Duration::from_secs(1),
+            ..FetchConfig::default()
+        };
+        let (store, crawler) = crawler_with(dir.path(), config, fetch).await;
+        // Stored times have whole seconds.
+        let hour = chrono::Duration::seconds(3599);
+
+        let busy = subscribe(&store, site.url("/busy.xml")).await;
+        let before = Utc::now();
+        let report = crawler.crawl_feed(&busy).await;
+        assert!(report.error.as_deref().is_some_and(|e| e.contains("429")), "{report:?}");
+        let busy = store.feed(busy.id).await.unwrap().unwrap();
+        assert_eq!(busy.failure_weight, 0.0, "being asked to slow down is not a failure");
+        assert!(busy.next_fetch_at >= before + hour, "{:?}", busy.next_fetch_at);
+
+        // Another feed on the host waits too, without a request.
+        let other = subscribe(&store, site.url("/other.xml")).await;
+        let report = crawler.crawl_feed(&other).await;
+        assert!(report.deferred && report.error.is_none(), "{report:?}");
+        assert_eq!(site.hits("/other.xml"), 0);
+        let other = store.feed(other.id).await.unwrap().unwrap();
+        assert_eq!(other.last_result, Some(LastFetch::Deferred));
+        assert!(other.next_fetch_at >= before + hour - chrono::Duration::seconds(5));
+
+        // A timeout counts half as much as a 404; the backoff grows with the
+        // weight, spread by ±10 %.
+        let fresh = Crawler::new(
+            store.clone(),
+            Fetcher::new(FetchConfig {
+                allow_private_networks: true,
+                timeout: Duration::from_secs(1),
+                ..FetchConfig::default()
+            })
+            .unwrap(),
+            CrawlConfig {
+                per_host_interval: Duration::ZERO,
+                ..CrawlConfig::default()
+            },
+        );
+        let slow = subscribe(&store, site.url("/slow.xml")).await;
+        let missing = subscribe(&store, site.url("/missing.xml")).await;
+        for _ in 0..3 {
+            for id in [slow.id, missing.id] {
+                let feed = store.feed(id).await.unwrap().unwrap();
+                fresh.crawl_feed(&feed).await;
+            }
+        }
+        let slow = store.feed(slow.id).await.unwrap().unwrap();
+        let missing = store.feed(missing.id).await.unwrap().unwrap();
+        assert_eq!((slow.error_count, slow.failure_weight), (3, 1.5));
+        assert_eq!((missing.error_count, missing.failure_weight), (3, 3.0));
+        assert!(slow.last_error.as_deref().unwrap().contains("timed out"));
+        assert!(missing.last_error.as_deref().unwrap().contains("404"));
+        let wait = |f: &Feed| (f.next_fetch_at - f.last_fetched.unwrap()).num_seconds() as f64;
+        // 1800 s × 2^(1.5 − 1) ≈ 2,546 s and 1800 s × 2^(3 − 1) = 7,200 s, ±10 %.
+        assert!((2290.0..=2801.0).contains(&wait(&slow)), "{}", wait(&slow));
+        assert!((6480.0..=7921.0).contains(&wait(&missing)), "{}", wait(&missing));
     }
 
     #[test]

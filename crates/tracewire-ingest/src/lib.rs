@@ -7,6 +7,7 @@
 
 mod atom03;
 mod atom_text;
+pub mod check;
 pub mod conformance;
 pub mod crawl;
 pub mod extras;
@@ -14,7 +15,9 @@ pub mod feed;
 pub mod fetch;
 pub mod opml_io;
 pub mod provenance;
+pub mod robots;
 pub mod sources;
+pub mod websub;
 pub mod xml_encoding;
 
 pub use crawl::{CrawlConfig, CrawlEvent, CrawlReport, Crawler, FeedReport};

@@ -266,7 +266,50 @@ pub async fn relate_new_article(store: &dyn Store, id: ArticleId, a: &NewArticle
 
     let relations: Vec<ArticleRelation> = found.into_iter().map(stored).collect();
     store.put_relations(&relations).await?;
+    // Last: until here a crash leaves the article to `relate_unfinished`.
+    store.mark_related(id).await?;
     Ok(relations)
+}
+
+/// Unrelated articles taken up per crawl (a crash leaves at most a few per
+/// feed being crawled; failures that recur do not hold up the crawl).
+const MAX_UNFINISHED: i64 = 1000;
+
+/// Relates the articles stored but never related: the store marks each
+/// article with its insert and `relate_new_article` clears the mark last,
+/// so a crawl killed between the two (or a relating that failed) leaves
+/// the article here. Every step of relating replaces what it wrote before
+/// or ignores a repeat, except the site's paragraph counts, which a crash
+/// in the middle of relating may count twice. Returns how many were related.
+pub async fn relate_unfinished(store: &dyn Store) -> Result<usize> {
+    let mut related = 0;
+    for id in store.unrelated_articles(MAX_UNFINISHED).await? {
+        let Some(a) = store.article(id).await? else {
+            continue;
+        };
+        let article = NewArticle {
+            feed_id: a.feed_id,
+            guid: a.guid,
+            url: a.url,
+            site: a.site,
+            canonical_url: a.canonical_url,
+            title: a.title,
+            byline: a.byline,
+            published: a.published,
+            site_name: a.site_name,
+            language: a.language,
+            source_url: a.source_url,
+            attributions: a.attributions,
+            text: a.text,
+            html: a.html,
+            fetched_at: a.fetched_at,
+        };
+        match relate_new_article(store, id, &article).await {
+            Ok(_) => related += 1,
+            Err(e) => tracing::warn!(article = id, error = %e, "provenance still not computed for this article"),
+        }
+    }
+    Ok(related)
 }
 
 #[cfg(test)]
@@ -414,6 +457,49 @@ mod tests {
             cites.iter().any(|c| c.who == "Reuters" && c.kind == "outlet"),
             "{cites:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn an_article_a_crash_left_unrelated_is_related_by_the_next_crawl() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = tracewire_store::open_embedded(dir.path()).await.unwrap();
+        let feed = store
+            .add_feed(tracewire_store::NewFeed {
+                url: "https://feeds.example/x".into(),
+                title: None,
+                site_url: None,
+                interval_secs: 60,
+            })
+            .await
+            .unwrap();
+        let text = format!(
+            "{}\nOil prices rose on Monday, according to a Reuters report.",
+            story(7)
+        );
+        let mut origin = article("https://origin.example/s", None, None);
+        let mut copy = article("https://copier.example/c", None, None);
+        for a in [&mut origin, &mut copy] {
+            a.feed_id = feed.id;
+            a.text = text.clone();
+        }
+        let first = store.insert_article(&origin).await.unwrap().unwrap();
+        assert_eq!(store.unrelated_articles(10).await.unwrap(), vec![first]);
+        relate_new_article(store.as_ref(), first, &origin).await.unwrap();
+        assert!(store.unrelated_articles(10).await.unwrap().is_empty());
+        // Stored, then the process dies before relating it.
+        let second = store.insert_article(&copy).await.unwrap().unwrap();
+        assert_eq!(store.unrelated_articles(10).await.unwrap(), vec![second]);
+
+        assert_eq!(relate_unfinished(store.as_ref()).await.unwrap(), 1);
+        assert!(store.unrelated_articles(10).await.unwrap().is_empty());
+        let rels = store.relations_of(second).await.unwrap();
+        assert!(
+            rels.iter()
+                .any(|r| (r.from, r.to) == (first, second) && r.kind == "duplicate"),
+            "{rels:?}"
+        );
+        assert!(!store.citations_of(second).await.unwrap().is_empty());
+        assert_eq!(relate_unfinished(store.as_ref()).await.unwrap(), 0);
     }
 
     #[test]

@@ -20,8 +20,11 @@ pub enum FeedStatus {
     New,
     /// The last fetch succeeded (or the server said "not modified").
     Ok,
-    /// The last fetch failed; `Feed::last_error` says why.
+    /// The last fetch failed; `Feed::last_error` says why. Retried with backoff.
     Error,
+    /// The server said the feed is gone for good (HTTP 410); it is not
+    /// fetched again until resumed. `Feed::last_error` says why.
+    Stopped,
 }
 
 impl FeedStatus {
@@ -30,6 +33,7 @@ impl FeedStatus {
             FeedStatus::New => "new",
             FeedStatus::Ok => "ok",
             FeedStatus::Error => "error",
+            FeedStatus::Stopped => "stopped",
         }
     }
 
@@ -39,6 +43,7 @@ impl FeedStatus {
         match s {
             "new" => FeedStatus::New,
             "ok" => FeedStatus::Ok,
+            "stopped" => FeedStatus::Stopped,
             _ => FeedStatus::Error,
         }
     }
@@ -57,13 +62,107 @@ pub struct Feed {
     pub last_error: Option<String>,
     pub last_fetched: Option<DateTime<Utc>>,
     pub next_fetch_at: DateTime<Utc>,
-    /// Consecutive failed fetches; drives the backoff.
+    /// Consecutive failed fetches.
     pub error_count: i64,
+    /// Failures since the last success, weighted by kind (a timeout counts
+    /// less than a 404); drives the backoff.
+    pub failure_weight: f64,
+    /// How the last fetch ended.
+    pub last_result: Option<LastFetch>,
+    /// SHA-256 (hex) of the last feed body read in full.
+    pub content_hash: Option<String>,
     /// Normal polling interval in seconds.
     pub interval_secs: i64,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+/// How a feed's last fetch ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LastFetch {
+    /// A new version was read.
+    Updated,
+    /// The body was the same as last time (same content hash).
+    Unchanged,
+    /// The server answered 304 Not Modified.
+    NotModified,
+    /// The fetch failed.
+    Failed,
+    /// Not fetched: the host asked us to wait (Retry-After).
+    Deferred,
+}
+
+impl LastFetch {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LastFetch::Updated => "updated",
+            LastFetch::Unchanged => "unchanged",
+            LastFetch::NotModified => "not_modified",
+            LastFetch::Failed => "failed",
+            LastFetch::Deferred => "deferred",
+        }
+    }
+
+    /// Parses the stored form; `None` for strings a newer schema may write.
+    pub fn parse(s: &str) -> Option<LastFetch> {
+        Some(match s {
+            "updated" => LastFetch::Updated,
+            "unchanged" => LastFetch::Unchanged,
+            "not_modified" => LastFetch::NotModified,
+            "failed" => LastFetch::Failed,
+            "deferred" => LastFetch::Deferred,
+            _ => return None,
+        })
+    }
+}
+
+/// A feed's WebSub subscription, as requested from its hub.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebSubSubscription {
+    pub feed_id: FeedId,
+    pub hub: String,
+    pub topic: String,
+    /// Shared with the hub, which signs each notification with it.
+    pub secret: String,
+    pub state: WebSubState,
+    pub requested_at: DateTime<Utc>,
+    /// Until when the hub said it keeps the subscription (once verified).
+    pub lease_expires: Option<DateTime<Utc>>,
+    /// The last notification with a valid signature.
+    pub last_push: Option<DateTime<Utc>>,
+    /// Why the hub refused, when it did.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebSubState {
+    /// Asked; the hub has not verified it yet.
+    Requested,
+    /// Verified by the hub: notifications come.
+    Active,
+    /// The hub refused.
+    Denied,
+}
+
+impl WebSubState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebSubState::Requested => "requested",
+            WebSubState::Active => "active",
+            WebSubState::Denied => "denied",
+        }
+    }
+
+    pub fn parse(s: &str) -> WebSubState {
+        match s {
+            "active" => WebSubState::Active,
+            "denied" => WebSubState::Denied,
+            _ => WebSubState::Requested,
+        }
+    }
 }
 
 /// What kind of attribution line an article carried.

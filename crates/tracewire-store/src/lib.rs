@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tracewire_model::{
     Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Citation, Feed, FeedId, NewArticle, SiteStats,
+    WebSubSubscription,
 };
 
 pub use sqlite::SqliteStore;
@@ -58,21 +59,51 @@ pub struct FetchOutcome {
     pub fetched_at: DateTime<Utc>,
     pub next_fetch_at: DateTime<Utc>,
     pub result: FetchResult,
+    /// The feed moved for good (every redirect was a 301 or 308): its new
+    /// URL, stored unless another subscription already has it.
+    pub moved_to: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub enum FetchResult {
-    /// A new version of the feed was read.
+    /// A new version of the feed was read. `content_hash` is `None` when
+    /// some entries must be read again next time (they were left for a retry).
     Updated {
         title: Option<String>,
         site_url: Option<String>,
         etag: Option<String>,
         last_modified: Option<String>,
+        content_hash: Option<String>,
+    },
+    /// The body was the one read last time (same content hash).
+    Unchanged {
+        etag: Option<String>,
+        last_modified: Option<String>,
     },
     /// The server answered 304 Not Modified.
     NotModified,
-    /// The fetch or parse failed; the message says what and why.
-    Failed { error: String },
+    /// The fetch or parse failed; the message says what and why. `weight`
+    /// is added to the feed's failure weight (1.0 for a hard failure such
+    /// as a 404, less for a transient one such as a timeout).
+    Failed { error: String, weight: f64 },
+    /// The server said the feed is gone for good: stop polling it.
+    Stopped { reason: String },
+    /// Not fetched this time (the host asked us to wait); only the next
+    /// attempt moves.
+    Deferred,
+}
+
+/// What a hub said of a subscription request.
+#[derive(Debug, Clone)]
+pub enum WebSubOutcome {
+    Verified {
+        lease_expires: DateTime<Utc>,
+    },
+    Denied {
+        reason: String,
+    },
+    /// The hub confirmed an unsubscription: the row goes.
+    Unsubscribed,
 }
 
 /// Everything Tracewire keeps. One trait, several backends, one conformance
@@ -90,11 +121,31 @@ pub trait Store: Send + Sync {
     /// Feeds whose next fetch time has come, earliest first.
     async fn due_feeds(&self, now: DateTime<Utc>) -> Result<Vec<Feed>>;
     async fn record_fetch(&self, id: FeedId, outcome: FetchOutcome) -> Result<()>;
+    /// Records that a WebSub subscription was asked of `hub` for `topic`
+    /// (replacing any earlier one of the feed's).
+    async fn put_websub_request(&self, feed_id: FeedId, hub: &str, topic: &str, secret: &str) -> Result<()>;
+    async fn websub(&self, feed_id: FeedId) -> Result<Option<WebSubSubscription>>;
+    /// The hub verified (`lease` set) or refused (`denied` with the reason)
+    /// the subscription for `topic`. False when the feed has no such request
+    /// (then the hub must be told no).
+    async fn confirm_websub(&self, feed_id: FeedId, topic: &str, outcome: WebSubOutcome) -> Result<bool>;
+    /// A notification with a valid signature came: the feed is due at once.
+    async fn websub_pushed(&self, feed_id: FeedId, at: DateTime<Utc>) -> Result<()>;
+    /// Polls a stopped or failing feed again at once, its failures forgiven.
+    /// False when there is no such feed.
+    async fn resume_feed(&self, id: FeedId) -> Result<bool>;
     /// Which of these entry GUIDs this feed already has articles for.
     async fn known_guids(&self, feed_id: FeedId, guids: &[String]) -> Result<HashSet<String>>;
     /// Stores an article unless the feed already has one with its GUID;
-    /// returns the new id, or `None` for a duplicate.
+    /// returns the new id, or `None` for a duplicate. The article is marked
+    /// unrelated in the same transaction (see [`Store::unrelated_articles`]).
     async fn insert_article(&self, article: &NewArticle) -> Result<Option<ArticleId>>;
+    /// Articles stored whose provenance never finished (a crash, or a
+    /// failure, between storing and [`Store::mark_related`]), oldest first,
+    /// at most `limit`.
+    async fn unrelated_articles(&self, limit: i64) -> Result<Vec<ArticleId>>;
+    /// Records that an article's provenance is complete.
+    async fn mark_related(&self, article: ArticleId) -> Result<()>;
     /// Newest first (by publication time, else fetch time).
     async fn articles(&self, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>>;
     async fn article(&self, id: ArticleId) -> Result<Option<Article>>;

@@ -13,10 +13,13 @@ use sqlx::sqlite::{
 use sqlx::{FromRow, QueryBuilder};
 use tracewire_model::{
     Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Attribution, Citation, Feed, FeedId, FeedStatus,
-    NewArticle, SiteStats,
+    LastFetch, NewArticle, SiteStats, WebSubState, WebSubSubscription,
 };
 
-use crate::{BAND_KEY_BIT, Candidate, EdgeNeighbour, FetchOutcome, FetchResult, NewFeed, Result, Store, StoreError};
+use crate::{
+    BAND_KEY_BIT, Candidate, EdgeNeighbour, FetchOutcome, FetchResult, NewFeed, Result, Store, StoreError,
+    WebSubOutcome,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -163,6 +166,9 @@ struct FeedRow {
     etag: Option<String>,
     last_modified: Option<String>,
     created_at: i64,
+    failure_weight: f64,
+    content_hash: Option<String>,
+    last_result: Option<String>,
 }
 
 impl From<FeedRow> for Feed {
@@ -177,6 +183,9 @@ impl From<FeedRow> for Feed {
             last_fetched: r.last_fetched.map(from_secs),
             next_fetch_at: from_secs(r.next_fetch_at),
             error_count: r.error_count,
+            failure_weight: r.failure_weight,
+            last_result: r.last_result.as_deref().and_then(LastFetch::parse),
+            content_hash: r.content_hash,
             interval_secs: r.interval_secs,
             etag: r.etag,
             last_modified: r.last_modified,
@@ -288,7 +297,8 @@ macro_rules! summary_columns {
 macro_rules! feed_columns {
     () => {
         "id, url, title, site_url, status, last_error, last_fetched, next_fetch_at, \
-         error_count, interval_secs, etag, last_modified, created_at"
+         error_count, interval_secs, etag, last_modified, created_at, failure_weight, content_hash, \
+         last_result"
     };
 }
 
@@ -347,7 +357,7 @@ impl Store for SqliteStore {
         let rows: Vec<FeedRow> = sqlx::query_as(concat!(
             "SELECT ",
             feed_columns!(),
-            " FROM feeds WHERE next_fetch_at <= ? ORDER BY next_fetch_at, id"
+            " FROM feeds WHERE next_fetch_at <= ? AND status != 'stopped' ORDER BY next_fetch_at, id"
         ))
         .bind(to_secs(now))
         .fetch_all(&self.pool)
@@ -358,39 +368,174 @@ impl Store for SqliteStore {
     async fn record_fetch(&self, id: FeedId, outcome: FetchOutcome) -> Result<()> {
         let fetched = to_secs(outcome.fetched_at);
         let next = to_secs(outcome.next_fetch_at);
+        let mut tx = self.pool.begin().await?;
         let query = match &outcome.result {
             FetchResult::Updated {
                 title,
                 site_url,
                 etag,
                 last_modified,
+                content_hash,
             } => sqlx::query(
-                "UPDATE feeds SET status = 'ok', last_error = NULL, error_count = 0, last_fetched = ?, \
-                 next_fetch_at = ?, title = COALESCE(?, title), site_url = COALESCE(?, site_url), \
-                 etag = ?, last_modified = ? WHERE id = ?",
+                "UPDATE feeds SET status = 'ok', last_error = NULL, error_count = 0, failure_weight = 0, \
+                 last_result = 'updated', last_fetched = ?, next_fetch_at = ?, title = COALESCE(?, title), \
+                 site_url = COALESCE(?, site_url), etag = ?, last_modified = ?, content_hash = ? WHERE id = ?",
             )
             .bind(fetched)
             .bind(next)
             .bind(title)
             .bind(site_url)
             .bind(etag)
+            .bind(last_modified)
+            .bind(content_hash),
+            FetchResult::Unchanged { etag, last_modified } => sqlx::query(
+                "UPDATE feeds SET status = 'ok', last_error = NULL, error_count = 0, failure_weight = 0, \
+                 last_result = 'unchanged', last_fetched = ?, next_fetch_at = ?, etag = ?, last_modified = ? \
+                 WHERE id = ?",
+            )
+            .bind(fetched)
+            .bind(next)
+            .bind(etag)
             .bind(last_modified),
             FetchResult::NotModified => sqlx::query(
-                "UPDATE feeds SET status = 'ok', last_error = NULL, error_count = 0, last_fetched = ?, \
+                "UPDATE feeds SET status = 'ok', last_error = NULL, error_count = 0, failure_weight = 0, \
+                 last_result = 'not_modified', last_fetched = ?, next_fetch_at = ? WHERE id = ?",
+            )
+            .bind(fetched)
+            .bind(next),
+            FetchResult::Failed { error, weight } => sqlx::query(
+                "UPDATE feeds SET status = 'error', last_error = ?, error_count = error_count + 1, \
+                 failure_weight = failure_weight + ?, last_result = 'failed', last_fetched = ?, \
                  next_fetch_at = ? WHERE id = ?",
             )
-            .bind(fetched)
-            .bind(next),
-            FetchResult::Failed { error } => sqlx::query(
-                "UPDATE feeds SET status = 'error', last_error = ?, error_count = error_count + 1, \
-                 last_fetched = ?, next_fetch_at = ? WHERE id = ?",
-            )
             .bind(error)
+            .bind(weight)
             .bind(fetched)
             .bind(next),
+            FetchResult::Stopped { reason } => sqlx::query(
+                "UPDATE feeds SET status = 'stopped', last_error = ?, error_count = error_count + 1, \
+                 last_result = 'failed', last_fetched = ?, next_fetch_at = ? WHERE id = ?",
+            )
+            .bind(reason)
+            .bind(fetched)
+            .bind(next),
+            FetchResult::Deferred => {
+                sqlx::query("UPDATE feeds SET last_result = 'deferred', next_fetch_at = ? WHERE id = ?").bind(next)
+            }
         };
-        query.bind(id).execute(&self.pool).await?;
+        query.bind(id).execute(&mut *tx).await?;
+        if let Some(url) = &outcome.moved_to {
+            // Another subscription may already have the new URL: then both
+            // stay as they are, and the redirect is followed each time.
+            sqlx::query("UPDATE feeds SET url = ?1 WHERE id = ?2 AND NOT EXISTS (SELECT 1 FROM feeds WHERE url = ?1)")
+                .bind(url)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
+    }
+
+    async fn put_websub_request(&self, feed_id: FeedId, hub: &str, topic: &str, secret: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO websub (feed_id, hub, topic, secret, state, requested_at) VALUES (?, ?, ?, ?, 'requested', ?) \
+             ON CONFLICT (feed_id) DO UPDATE SET hub = excluded.hub, topic = excluded.topic, \
+             secret = excluded.secret, state = 'requested', requested_at = excluded.requested_at, reason = NULL",
+        )
+        .bind(feed_id)
+        .bind(hub)
+        .bind(topic)
+        .bind(secret)
+        .bind(to_secs(Utc::now()))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn websub(&self, feed_id: FeedId) -> Result<Option<WebSubSubscription>> {
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+        );
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT feed_id, hub, topic, secret, state, requested_at, lease_expires, last_push, reason \
+             FROM websub WHERE feed_id = ?",
+        )
+        .bind(feed_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(
+            |(feed_id, hub, topic, secret, state, requested_at, lease_expires, last_push, reason)| WebSubSubscription {
+                feed_id,
+                hub,
+                topic,
+                secret,
+                state: WebSubState::parse(&state),
+                requested_at: from_secs(requested_at),
+                lease_expires: lease_expires.map(from_secs),
+                last_push: last_push.map(from_secs),
+                reason,
+            },
+        ))
+    }
+
+    async fn confirm_websub(&self, feed_id: FeedId, topic: &str, outcome: WebSubOutcome) -> Result<bool> {
+        let done = match outcome {
+            WebSubOutcome::Verified { lease_expires } => sqlx::query(
+                "UPDATE websub SET state = 'active', lease_expires = ?, reason = NULL WHERE feed_id = ? AND topic = ?",
+            )
+            .bind(to_secs(lease_expires))
+            .bind(feed_id)
+            .bind(topic),
+            WebSubOutcome::Denied { reason } => {
+                sqlx::query("UPDATE websub SET state = 'denied', reason = ? WHERE feed_id = ? AND topic = ?")
+                    .bind(reason)
+                    .bind(feed_id)
+                    .bind(topic)
+            }
+            WebSubOutcome::Unsubscribed => sqlx::query("DELETE FROM websub WHERE feed_id = ? AND topic = ?")
+                .bind(feed_id)
+                .bind(topic),
+        }
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn websub_pushed(&self, feed_id: FeedId, at: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE websub SET last_push = ? WHERE feed_id = ?")
+            .bind(to_secs(at))
+            .bind(feed_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE feeds SET next_fetch_at = MIN(next_fetch_at, ?) WHERE id = ? AND status != 'stopped'")
+            .bind(to_secs(at))
+            .bind(feed_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn resume_feed(&self, id: FeedId) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE feeds SET status = CASE WHEN status = 'stopped' THEN 'error' ELSE status END, \
+             error_count = 0, failure_weight = 0, next_fetch_at = ? WHERE id = ?",
+        )
+        .bind(to_secs(Utc::now()))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn known_guids(&self, feed_id: FeedId, guids: &[String]) -> Result<HashSet<String>> {
@@ -415,6 +560,7 @@ impl Store for SqliteStore {
             what: "article attributions",
             detail: e.to_string(),
         })?;
+        let mut tx = self.pool.begin().await?;
         let id: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO articles (feed_id, guid, url, site, canonical_url, title, byline, published, site_name, \
              language, source_url, attributions, body_text, body_html, fetched_at) \
@@ -436,9 +582,34 @@ impl Store for SqliteStore {
         .bind(&a.text)
         .bind(&a.html)
         .bind(to_secs(a.fetched_at))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        if let Some((id,)) = id {
+            // Its provenance is still to come: a crash before it is done
+            // leaves this row for the next crawl (migration 0006).
+            sqlx::query("INSERT INTO unrelated_articles (article_id) VALUES (?)")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(id.map(|(id,)| id))
+    }
+
+    async fn unrelated_articles(&self, limit: i64) -> Result<Vec<ArticleId>> {
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT article_id FROM unrelated_articles ORDER BY article_id LIMIT ?")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    async fn mark_related(&self, article: ArticleId) -> Result<()> {
+        sqlx::query("DELETE FROM unrelated_articles WHERE article_id = ?")
+            .bind(article)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn articles(&self, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>> {

@@ -6,9 +6,12 @@
 use chrono::{Duration, Utc};
 use std::collections::{HashMap, HashSet};
 
-use tracewire_model::{ArticleRelation, Attribution, AttributionKind, Citation, FeedStatus, NewArticle, SiteStats};
+use tracewire_model::{
+    ArticleRelation, Attribution, AttributionKind, Citation, FeedStatus, LastFetch, NewArticle, SiteStats, WebSubState,
+};
 use tracewire_store::{
-    BAND_KEY_BIT, Candidate, EdgeNeighbour, FetchOutcome, FetchResult, NewFeed, StoreError, open_embedded,
+    BAND_KEY_BIT, Candidate, EdgeNeighbour, FetchOutcome, FetchResult, NewFeed, StoreError, WebSubOutcome,
+    open_embedded,
 };
 
 /// A fixed "now" for publication times: the round-trip check builds the
@@ -79,7 +82,9 @@ async fn storage_story() {
                 next_fetch_at: now + Duration::hours(1),
                 result: FetchResult::Failed {
                     error: "HTTP 500".into(),
+                    weight: 0.5,
                 },
+                moved_to: None,
             },
         )
         .await
@@ -88,6 +93,8 @@ async fn storage_story() {
     assert_eq!(failed.status, FeedStatus::Error);
     assert_eq!(failed.last_error.as_deref(), Some("HTTP 500"));
     assert_eq!(failed.error_count, 1);
+    assert_eq!(failed.failure_weight, 0.5);
+    assert_eq!(failed.last_result, Some(LastFetch::Failed));
     assert!(store.due_feeds(now).await.unwrap().is_empty());
 
     // Success clears the error and keeps validators.
@@ -102,7 +109,9 @@ async fn storage_story() {
                     site_url: None,
                     etag: Some("\"v1\"".into()),
                     last_modified: None,
+                    content_hash: Some("abc".into()),
                 },
+                moved_to: None,
             },
         )
         .await
@@ -111,6 +120,142 @@ async fn storage_story() {
     assert_eq!((ok.status, ok.error_count, ok.last_error), (FeedStatus::Ok, 0, None));
     assert_eq!(ok.etag.as_deref(), Some("\"v1\""));
     assert_eq!(ok.title.as_deref(), Some("Example"));
+    assert_eq!((ok.failure_weight, ok.content_hash.as_deref()), (0.0, Some("abc")));
+    assert_eq!(ok.last_result, Some(LastFetch::Updated));
+
+    // A feed that moved for good takes its new URL, unless another
+    // subscription has it; one that is gone stops until resumed.
+    let other = store
+        .add_feed(NewFeed {
+            url: "https://example.com/other".into(),
+            title: None,
+            site_url: None,
+            interval_secs: 1800,
+        })
+        .await
+        .unwrap();
+    let moved = |to: &str, result: FetchResult| FetchOutcome {
+        fetched_at: now,
+        next_fetch_at: now,
+        result,
+        moved_to: Some(to.to_string()),
+    };
+    store
+        .record_fetch(other.id, moved("https://example.com/feed", FetchResult::NotModified))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.feed(other.id).await.unwrap().unwrap().url,
+        "https://example.com/other"
+    );
+    let unchanged = FetchResult::Unchanged {
+        etag: None,
+        last_modified: Some("Tue, 01 Dec 2026 10:00:00 GMT".into()),
+    };
+    store
+        .record_fetch(other.id, moved("https://example.com/moved", unchanged))
+        .await
+        .unwrap();
+    let other = store.feed(other.id).await.unwrap().unwrap();
+    assert_eq!(other.url, "https://example.com/moved");
+    assert_eq!(other.last_result, Some(LastFetch::Unchanged));
+    assert!(other.last_modified.is_some());
+    let gone = FetchResult::Stopped {
+        reason: "HTTP 410 Gone".into(),
+    };
+    store
+        .record_fetch(
+            other.id,
+            FetchOutcome {
+                moved_to: None,
+                ..moved("", gone)
+            },
+        )
+        .await
+        .unwrap();
+    let stopped = store.feed(other.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stopped.status, stopped.last_error.as_deref()),
+        (FeedStatus::Stopped, Some("HTTP 410 Gone"))
+    );
+    assert!(!store.due_feeds(now).await.unwrap().iter().any(|f| f.id == other.id));
+    assert!(store.resume_feed(other.id).await.unwrap());
+    assert!(!store.resume_feed(-5).await.unwrap());
+    let resumed = store.feed(other.id).await.unwrap().unwrap();
+    assert_eq!((resumed.status, resumed.failure_weight), (FeedStatus::Error, 0.0));
+    assert!(
+        store
+            .due_feeds(Utc::now())
+            .await
+            .unwrap()
+            .iter()
+            .any(|f| f.id == other.id)
+    );
+    store.remove_feed(other.id).await.unwrap();
+
+    // WebSub: a request, the hub's verification for its topic only, a push
+    // that makes the feed due at once.
+    assert!(store.websub(feed.id).await.unwrap().is_none());
+    store
+        .put_websub_request(feed.id, "https://hub.example/", "https://example.com/feed", "s3cret")
+        .await
+        .unwrap();
+    let asked = store.websub(feed.id).await.unwrap().unwrap();
+    assert_eq!((asked.state, asked.secret.as_str()), (WebSubState::Requested, "s3cret"));
+    let lease = now + Duration::days(10);
+    let verified = WebSubOutcome::Verified { lease_expires: lease };
+    assert!(
+        !store
+            .confirm_websub(feed.id, "https://elsewhere.example/", verified.clone())
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .confirm_websub(feed.id, "https://example.com/feed", verified)
+            .await
+            .unwrap()
+    );
+    let active = store.websub(feed.id).await.unwrap().unwrap();
+    assert_eq!(active.state, WebSubState::Active);
+    assert_eq!(active.lease_expires.map(|t| t.timestamp()), Some(lease.timestamp()));
+    store
+        .record_fetch(
+            feed.id,
+            FetchOutcome {
+                fetched_at: now,
+                next_fetch_at: now + Duration::hours(1),
+                result: FetchResult::NotModified,
+                moved_to: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!store.due_feeds(now).await.unwrap().iter().any(|f| f.id == feed.id));
+    store.websub_pushed(feed.id, now).await.unwrap();
+    assert!(store.due_feeds(now).await.unwrap().iter().any(|f| f.id == feed.id));
+    assert!(store.websub(feed.id).await.unwrap().unwrap().last_push.is_some());
+    let denied = WebSubOutcome::Denied {
+        reason: "topic not found".into(),
+    };
+    assert!(
+        store
+            .confirm_websub(feed.id, "https://example.com/feed", denied)
+            .await
+            .unwrap()
+    );
+    let refused = store.websub(feed.id).await.unwrap().unwrap();
+    assert_eq!(
+        (refused.state, refused.reason.as_deref()),
+        (WebSubState::Denied, Some("topic not found"))
+    );
+    assert!(
+        store
+            .confirm_websub(feed.id, "https://example.com/feed", WebSubOutcome::Unsubscribed)
+            .await
+            .unwrap()
+    );
+    assert!(store.websub(feed.id).await.unwrap().is_none());
 
     // Articles: inserted once per GUID, listed newest first.
     let a1 = store.insert_article(&article(feed.id, "a1", 2)).await.unwrap().unwrap();
@@ -477,4 +622,34 @@ async fn fingerprints_in_bulk_and_hot_keys() {
             .is_err()
     );
     assert!(store.fingerprint_candidates(&[3], 10).await.unwrap().is_empty());
+}
+
+/// An article is marked unrelated with its insert, in one transaction, until
+/// its provenance is done: a crash in between leaves the mark for the next
+/// crawl (`tracewire_ingest::provenance::relate_unfinished`).
+#[tokio::test]
+async fn an_article_is_unrelated_until_marked_related() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_embedded(dir.path()).await.unwrap();
+    let feed = store
+        .add_feed(NewFeed {
+            url: "https://example.com/unrelated".into(),
+            title: None,
+            site_url: None,
+            interval_secs: 60,
+        })
+        .await
+        .unwrap();
+    let a = store.insert_article(&article(feed.id, "a", 2)).await.unwrap().unwrap();
+    let b = store.insert_article(&article(feed.id, "b", 1)).await.unwrap().unwrap();
+    assert_eq!(store.unrelated_articles(10).await.unwrap(), vec![a, b]);
+    assert_eq!(store.unrelated_articles(1).await.unwrap(), vec![a]);
+    // A repeat is not stored and marks nothing.
+    assert_eq!(store.insert_article(&article(feed.id, "a", 2)).await.unwrap(), None);
+    store.mark_related(a).await.unwrap();
+    store.mark_related(a).await.unwrap();
+    assert_eq!(store.unrelated_articles(10).await.unwrap(), vec![b]);
+    // The mark goes with its article.
+    assert!(store.remove_feed(feed.id).await.unwrap());
+    assert!(store.unrelated_articles(10).await.unwrap().is_empty());
 }

@@ -7,7 +7,9 @@
 //! Wikinews corpus.
 
 pub mod demo;
+pub mod hostile;
 pub mod simulate;
+pub mod websub_hub;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -106,6 +108,21 @@ struct Shared {
     routes: HashMap<String, FixtureResponse>,
     hits: HashMap<String, usize>,
     not_modified: HashMap<String, usize>,
+    /// Requests being answered now, and the most there ever were.
+    in_flight: usize,
+    max_in_flight: usize,
+    /// When each request arrived, in order.
+    arrivals: Vec<(String, std::time::Instant)>,
+}
+
+/// Counts a request as in flight until the handler returns.
+struct InFlight(Arc<Mutex<Shared>>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        guard.in_flight = guard.in_flight.saturating_sub(1);
+    }
 }
 
 /// A web server on `127.0.0.1:<ephemeral>` answering from a route table.
@@ -162,6 +179,16 @@ impl FixtureServer {
         self.lock().hits.get(path).copied().unwrap_or(0)
     }
 
+    /// The most requests this server was answering at once.
+    pub fn max_in_flight(&self) -> usize {
+        self.lock().max_in_flight
+    }
+
+    /// Every request's path and arrival time, in order of arrival.
+    pub fn arrivals(&self) -> Vec<(String, std::time::Instant)> {
+        self.lock().arrivals.clone()
+    }
+
     /// How many requests to `path` were answered `304 Not Modified`.
     pub fn not_modified(&self, path: &str) -> usize {
         self.lock().not_modified.get(path).copied().unwrap_or(0)
@@ -189,8 +216,12 @@ async fn answer(State(shared): State<Arc<Mutex<Shared>>>, request: Request) -> R
     let found = {
         let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
         *guard.hits.entry(key.clone()).or_default() += 1;
+        guard.in_flight += 1;
+        guard.max_in_flight = guard.max_in_flight.max(guard.in_flight);
+        guard.arrivals.push((key.clone(), std::time::Instant::now()));
         guard.routes.get(&key).cloned()
     };
+    let _in_flight = InFlight(shared.clone());
     let Some(fixture) = found else {
         return plain(StatusCode::NOT_FOUND, "no such fixture");
     };

@@ -187,6 +187,12 @@ struct FeedItem {
     status: &'static str,
     last_error: Option<String>,
     last_fetched: Option<String>,
+    /// How the last fetch ended: updated, unchanged, not_modified, failed, deferred.
+    last_result: Option<&'static str>,
+    next_fetch: Option<String>,
+    /// Failed fetches in a row, and their weight (a timeout counts half).
+    error_count: i64,
+    failure_weight: f64,
 }
 
 #[derive(Serialize)]
@@ -206,6 +212,10 @@ pub(crate) async fn feeds(State(state): State<AppState>) -> Response {
                     status: f.status.as_str(),
                     last_error: f.last_error,
                     last_fetched: time(f.last_fetched),
+                    last_result: f.last_result.map(|r| r.as_str()),
+                    next_fetch: time(Some(f.next_fetch_at)),
+                    error_count: f.error_count,
+                    failure_weight: f.failure_weight,
                 })
                 .collect(),
         })

@@ -10,6 +10,7 @@ mod api;
 mod feeds;
 mod pages;
 mod provenance;
+mod websub;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -67,6 +68,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/feeds", get(api::feeds))
         .route("/api/v1/sites", get(api::sites))
         .route("/api/v1/sites/{site}", get(api::site))
+        .route(
+            "/websub/{feed_id}",
+            get(websub::verify)
+                .post(websub::notify)
+                .layer(axum::extract::DefaultBodyLimit::max(websub::MAX_NOTIFICATION_BYTES)),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .fallback(pages::not_found)
         .layer(axum::middleware::map_response(security_headers))

@@ -304,6 +304,8 @@ struct FeedRow {
     last_error: Option<String>,
     last_fetched: String,
     next_fetch: String,
+    /// "3 failures in a row", "stopped until resumed", or empty.
+    health: String,
 }
 
 #[derive(Template)]
@@ -324,10 +326,19 @@ pub(crate) async fn feeds(State(state): State<AppState>) -> Response {
             id: f.id,
             title: f.title.clone().unwrap_or_else(|| f.url.clone()),
             status: f.status.as_str(),
-            ok: f.status != FeedStatus::Error,
+            ok: !matches!(f.status, FeedStatus::Error | FeedStatus::Stopped),
             last_error: f.last_error,
             last_fetched: date(f.last_fetched),
             next_fetch: date(Some(f.next_fetch_at)),
+            health: match f.status {
+                FeedStatus::Stopped => format!("stopped: `tracewire feeds resume {}` polls it again", f.id),
+                FeedStatus::Error => format!(
+                    "{} failed fetch{} in a row; retried with backoff",
+                    f.error_count,
+                    if f.error_count == 1 { "" } else { "es" }
+                ),
+                _ => String::new(),
+            },
             url: f.url,
         })
         .collect();

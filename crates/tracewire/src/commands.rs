@@ -37,6 +37,9 @@ impl Setup {
         if let Some(t) = global.fetch_timeout {
             config.fetch.timeout_secs = t;
         }
+        if let Some(ms) = global.per_host_interval_ms {
+            config.crawl.per_host_interval_ms = ms;
+        }
         if let Some(n) = global.max_body_bytes {
             config.fetch.max_body_bytes = n;
         }
@@ -160,13 +163,35 @@ pub async fn feeds_list(ctx: &Setup) -> Result<ExitCode> {
             f.next_fetch_at.format("%Y-%m-%d %H:%M")
         );
         println!("      {}", f.url);
-        if f.status == FeedStatus::Error
+        if matches!(f.status, FeedStatus::Error | FeedStatus::Stopped)
             && let Some(e) = &f.last_error
         {
             println!("      last error: {e}");
+            if f.status == FeedStatus::Stopped {
+                println!(
+                    "      not polled any more; `tracewire feeds resume {}` polls it again",
+                    f.id
+                );
+            } else {
+                println!(
+                    "      {} failed fetches in a row (weighted {:.1}); retried with backoff, never dropped",
+                    f.error_count, f.failure_weight
+                );
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+pub async fn feeds_resume(ctx: &Setup, id: i64) -> Result<ExitCode> {
+    let store = open_store(ctx).await?;
+    if store.resume_feed(id).await? {
+        println!("feed #{id} will be fetched in the next crawl");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("error: there is no feed #{id} (see `tracewire feeds list`)");
+        Ok(ExitCode::FAILURE)
+    }
 }
 
 pub async fn feeds_remove(ctx: &Setup, id: i64) -> Result<ExitCode> {
@@ -337,6 +362,8 @@ pub async fn demo(ctx: &Setup, listen: &str, show_progress: bool) -> Result<Exit
     let mut config = ctx.config.clone();
     // The demo web lives on 127.0.0.1 by design.
     config.fetch.allow_private_networks = true;
+    // It is our own server: no need to pace requests to it.
+    config.crawl.per_host_interval_ms = 0;
     let web = tracewire_testkit::demo::start_demo_web()
         .await
         .context("cannot start the demo web on 127.0.0.1")?;

@@ -37,7 +37,11 @@ pub struct CrawlSection {
     pub feed_concurrency: usize,
     pub page_concurrency: usize,
     pub per_host_concurrency: usize,
+    pub per_host_interval_ms: u64,
+    pub respect_robots_txt: bool,
+    pub websub: bool,
     pub fetch_pages: bool,
+    pub max_new_entries: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -90,6 +94,11 @@ impl Config {
             feed_concurrency: self.crawl.feed_concurrency.max(1),
             page_concurrency: self.crawl.page_concurrency.max(1),
             per_host_concurrency: self.crawl.per_host_concurrency.max(1),
+            per_host_interval: Duration::from_millis(self.crawl.per_host_interval_ms),
+            respect_robots_txt: self.crawl.respect_robots_txt,
+            max_new_entries: self.crawl.max_new_entries.max(1),
+            websub_base: Some(self.web.public_url.trim().trim_end_matches('/').to_string())
+                .filter(|u| self.crawl.websub && !u.is_empty()),
             fetch_pages: self.crawl.fetch_pages,
             ..CrawlConfig::default()
         }

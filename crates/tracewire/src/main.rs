@@ -3,6 +3,7 @@
 
 mod batch;
 mod bench_lookup;
+mod check;
 mod commands;
 mod config;
 mod conformance;
@@ -49,6 +50,10 @@ pub struct GlobalArgs {
     /// Whole-request fetch time limit in seconds (overrides the config file).
     #[arg(long, global = true, env = "TRACEWIRE_FETCH_TIMEOUT", value_name = "SECS")]
     pub fetch_timeout: Option<u64>,
+    /// Least time between two requests to one host, in milliseconds
+    /// (overrides the config file).
+    #[arg(long, global = true, env = "TRACEWIRE_PER_HOST_INTERVAL_MS", value_name = "MS")]
+    pub per_host_interval_ms: Option<u64>,
     /// Largest response body accepted, in bytes (overrides the config file).
     #[arg(long, global = true, env = "TRACEWIRE_MAX_BODY_BYTES", value_name = "BYTES")]
     pub max_body_bytes: Option<usize>,
@@ -241,6 +246,17 @@ enum FeedsCommand {
     List,
     /// Unsubscribe (and delete the feed's articles).
     Remove { id: i64 },
+    /// Poll a stopped or failing feed again at the next crawl, its failures forgiven.
+    Resume { id: i64 },
+    /// Say what is wrong with a feed (a URL, or a file) and what Tracewire
+    /// will do about it. Exits 1 when Tracewire cannot read it.
+    Check {
+        /// An http(s) URL, or the path of a feed file.
+        target: String,
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Subscribe to every feed in an OPML file.
     Import { file: PathBuf },
     /// Print the subscriptions as OPML.
@@ -286,6 +302,8 @@ fn main() -> ExitCode {
                 FeedsCommand::Add { urls, no_check } => commands::feeds_add(&ctx, &urls, no_check).await,
                 FeedsCommand::List => commands::feeds_list(&ctx).await,
                 FeedsCommand::Remove { id } => commands::feeds_remove(&ctx, id).await,
+                FeedsCommand::Resume { id } => commands::feeds_resume(&ctx, id).await,
+                FeedsCommand::Check { target, json } => check::feeds_check(&ctx, &target, json).await,
                 FeedsCommand::Import { file } => commands::feeds_import(&ctx, &file).await,
                 FeedsCommand::Export => commands::feeds_export(&ctx).await,
             },

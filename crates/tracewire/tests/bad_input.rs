@@ -86,9 +86,9 @@ async fn each_broken_feed_is_recorded_and_the_rest_still_crawl() {
         ("/malformed.xml", "cannot parse the feed"),
         ("/e404.xml", "HTTP 404"),
         ("/e500.xml", "HTTP 500"),
-        ("/slow.xml", "timed out after 2s"),
+        ("/slow.xml", "timed out after 2 s"),
         ("/page.html", "advertises no feed"),
-        ("/huge.xml", "larger than the 200000 byte limit"),
+        ("/huge.xml", "larger than the 200000-byte limit"),
     ];
     for (path, wanted) in expectations {
         let error = error_of(path);

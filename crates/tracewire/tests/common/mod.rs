@@ -47,6 +47,8 @@ impl Tracewire {
         c.arg("--data-dir").arg(self.data.path());
         c.args(&self.flags);
         c.env_remove("TRACEWIRE_ALLOW_PRIVATE_NETWORKS");
+        // Fixture sites are ours: no pacing between requests to them.
+        c.env("TRACEWIRE_PER_HOST_INTERVAL_MS", "0");
         c.env("TRACEWIRE_LOG", "warn");
         c.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         c.kill_on_drop(true);
