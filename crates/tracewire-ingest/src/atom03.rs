@@ -17,20 +17,27 @@ use quick_xml::reader::NsReader;
 use quick_xml::writer::Writer;
 
 const ATOM_03: &str = "http://purl.org/atom/ns#";
+/// Atom 0.3 and the namespaces of the drafts before it (Echo, then the
+/// 0.1 and 0.2 drafts' placeholder), which 2003-era feeds still carry;
+/// their elements are 0.3's.
+const ATOM_PRE_10: &[&str] = &[ATOM_03, "http://example.com/newformat#", "http://example.com/necho"];
 const ATOM_10: &str = "http://www.w3.org/2005/Atom";
 
 /// The document rewritten as Atom 1.0 when it is Atom 0.3; `None` when it
 /// is not, or cannot be read as XML (then feed-rs reports the error).
 pub fn upgrade(bytes: &[u8]) -> Option<Vec<u8>> {
     // Cheap test first: nearly every document is not Atom 0.3.
-    if !bytes.windows(ATOM_03.len()).any(|w| w == ATOM_03.as_bytes()) {
+    if !ATOM_PRE_10
+        .iter()
+        .any(|ns| bytes.windows(ns.len()).any(|w| w == ns.as_bytes()))
+    {
         return None;
     }
     let mut reader = NsReader::from_reader(bytes);
     let mut writer = Writer::new(Vec::with_capacity(bytes.len() + 64));
     loop {
         let (ns, event) = reader.read_resolved_event().ok()?;
-        let in_03 = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == ATOM_03);
+        let in_03 = matches!(ns, ResolveResult::Bound(n) if ATOM_PRE_10.contains(&n.as_ref()));
         let event = match event {
             Event::Eof => break,
             Event::Start(e) => Event::Start(start(&e, in_03)?),
@@ -58,7 +65,7 @@ fn start(e: &BytesStart<'_>, in_03: bool) -> Option<BytesStart<'static>> {
         let attr = attr.ok()?;
         let key = attr.key.as_ref().to_string();
         let value = attr.normalized_value(XmlVersion::Implicit1_0).ok()?.into_owned();
-        if (key == "xmlns" || key.starts_with("xmlns:")) && value == ATOM_03 {
+        if (key == "xmlns" || key.starts_with("xmlns:")) && ATOM_PRE_10.contains(&value.as_str()) {
             out.push_attribute((key.as_str(), ATOM_10));
         } else if in_03 && key == "type" {
             mime = Some(value);

@@ -140,10 +140,14 @@ pub fn parse_document(bytes: &[u8], feed_url: &str) -> Result<Document, FeedPars
 /// [`parse_document`] of a document fetched over HTTP with the response
 /// facts `served`.
 pub fn parse_document_served(bytes: &[u8], feed_url: &str, served: Served<'_>) -> Result<Document, FeedParseError> {
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(feed_url))
-        .id_generator(entry_id_without_guid)
-        .build();
+    // A parser keeps state from a failed parse (feed-rs 3.0 then panics on
+    // the next): each attempt gets a new one.
+    let new_parser = || {
+        feed_rs::parser::Builder::new()
+            .base_uri(Some(feed_url))
+            .id_generator(entry_id_without_guid)
+            .build()
+    };
     let decoded = crate::xml_encoding::to_utf8_served(bytes, served.content_type).map_err(FeedParseError)?;
     let bytes = decoded.utf8.as_ref();
     let version = format_version(bytes);
@@ -163,9 +167,29 @@ pub fn parse_document_served(bytes: &[u8], feed_url: &str, served: Served<'_>) -
     // instead (fuzzing found one): a document that makes them panic is
     // refused like any malformed one, and the crawl goes on. The parser is
     // dropped after a panic, so no broken state is seen again.
-    let mut feed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(bytes)))
-        .map_err(|_| FeedParseError("the feed parser failed on this document (a bug in feed-rs or quick-xml)".into()))?
-        .map_err(|e| FeedParseError(describe(&e)))?;
+    let parse = |bytes: &[u8]| {
+        let parser = new_parser();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(bytes))).map_err(|_| {
+            FeedParseError("the feed parser failed on this document (a bug in feed-rs or quick-xml)".into())
+        })
+    };
+    // A document that is not well-formed only for its `&`s (a bare one in
+    // a URL's query, `&#X41;`) is read as its author meant, as feed
+    // readers do; any other error stands.
+    let repaired;
+    let (mut feed, bytes) = match parse(bytes)? {
+        Ok(feed) => (feed, bytes),
+        Err(first) => match loose_references(bytes) {
+            Some(fixed) => {
+                repaired = fixed;
+                match parse(&repaired)? {
+                    Ok(feed) => (feed, repaired.as_slice()),
+                    Err(_) => return Err(FeedParseError(describe(&first))),
+                }
+            }
+            None => return Err(FeedParseError(describe(&first))),
+        },
+    };
     let language = served.content_language.and_then(|l| l.split(',').next()).map(str::trim);
     let mut extras = crate::extras::read(bytes, feed_url, language);
     if extras.entries.len() != feed.entries.len() {
@@ -317,6 +341,78 @@ fn html_entities_as_numbers(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// `&` as XML requires it, outside CDATA sections and comments: a bare one
+/// (not starting a reference) becomes `&amp;`, and `&#X41;` (an uppercase
+/// X, which HTML allows and XML does not) `&#x41;`. `None` when nothing
+/// changes.
+fn loose_references(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len() + 64);
+    let mut changed = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &bytes[i..];
+        // Copy CDATA sections and comments as they are.
+        for (open, close) in [(&b"<![CDATA["[..], &b"]]>"[..]), (b"<!--", b"-->")] {
+            if rest.starts_with(open) {
+                let end = rest[open.len()..]
+                    .windows(close.len())
+                    .position(|w| w == close)
+                    .map_or(rest.len(), |p| open.len() + p + close.len());
+                out.extend_from_slice(&rest[..end]);
+                i += end;
+                break;
+            }
+        }
+        if i >= bytes.len() || !std::ptr::eq(rest, &bytes[i..]) {
+            continue;
+        }
+        if rest[0] != b'&' {
+            out.push(rest[0]);
+            i += 1;
+            continue;
+        }
+        let reference_len = |digits: &[u8], hex: bool| {
+            let n = digits
+                .iter()
+                .take_while(|b| if hex { b.is_ascii_hexdigit() } else { b.is_ascii_digit() })
+                .count();
+            (n > 0 && digits.get(n) == Some(&b';')).then_some(n + 1)
+        };
+        let name_len = rest[1..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
+            .count();
+        if rest.get(1) == Some(&b'#') {
+            if rest.get(2) == Some(&b'X')
+                && let Some(n) = reference_len(&rest[3..], true)
+            {
+                out.extend_from_slice(b"&#x");
+                out.extend_from_slice(&rest[3..3 + n]);
+                changed = true;
+                i += 3 + n;
+                continue;
+            }
+            let well_formed = match rest.get(2) {
+                Some(b'x') => reference_len(&rest[3..], true).is_some(),
+                _ => reference_len(&rest[2..], false).is_some(),
+            };
+            if well_formed {
+                out.push(b'&');
+                i += 1;
+                continue;
+            }
+        } else if name_len > 0 && rest[1].is_ascii_alphabetic() && rest.get(1 + name_len) == Some(&b';') {
+            out.push(b'&');
+            i += 1;
+            continue;
+        }
+        out.extend_from_slice(b"&amp;");
+        changed = true;
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
 /// RSS 1.0 items without a `<link>` given their `rdf:about` as one: it is
 /// the item's URI, which RSS 1.0 requires (and usually the same URL), and
 /// feed-rs drops an item with no link. `None` when there is none.
@@ -381,6 +477,8 @@ fn namespaces_as_feed_rs_knows_them(bytes: &[u8]) -> Option<Vec<u8>> {
         ("http://backend.userland.com/rss", RSS),
         ("http://blogs.law.harvard.edu/tech/rss", RSS),
         ("http://my.netscape.com/rdf/simple/0.9/", RSS),
+        // Media RSS without its final slash, as much of the web writes it.
+        ("http://search.yahoo.com/mrss", "http://search.yahoo.com/mrss/"),
         (
             "http://www.itunes.com/dtds/podcast-1.0.dtd",
             "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -664,6 +762,24 @@ pub fn looks_like_html(content_type: Option<&str>, body: &[u8]) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn bare_ampersands_and_uppercase_hex_references_are_read_as_meant() {
+        let rss = br#"<rss version="2.0"><channel><title>A &amp; B</title><item><title>&#X41;&#x42;&#67;</title>
+            <link>http://example/?a=1&b=2&c</link><description><![CDATA[x && y <b>&</b>]]></description></item></channel></rss>"#;
+        let f = parse_feed(rss, "http://example/feed").unwrap();
+        assert_eq!(f.title.as_deref(), Some("A & B"));
+        let e = &f.entries[0];
+        assert_eq!(e.title.as_deref(), Some("ABC"));
+        assert_eq!(e.url.as_deref(), Some("http://example/?a=1&b=2&c"));
+        assert_eq!(e.summary_html.as_deref(), Some("x && y <b>&</b>"));
+        // Well-formed documents are not touched; other errors stand.
+        assert_eq!(
+            loose_references(b"<a>&amp; &#38; &#x26; <![CDATA[&]]> <!-- & --></a>"),
+            None
+        );
+        assert!(parse_feed(b"a & b, not a feed", "http://e/").is_err());
+    }
 
     #[test]
     fn rss2_atom_rss1_and_json_feed() {

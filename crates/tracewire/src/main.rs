@@ -263,7 +263,28 @@ enum FeedsCommand {
     Export,
 }
 
+/// `tracewire … | head`: when the reader goes away, `println!` panics on
+/// the broken pipe (Rust ignores SIGPIPE, and restoring it needs `unsafe`,
+/// which this workspace forbids). Stop quietly instead, with the status a
+/// process killed by SIGPIPE has, as other Unix tools do.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = Cli::parse();
     let show_progress = progress::init_logging(&cli.global.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

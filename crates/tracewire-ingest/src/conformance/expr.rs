@@ -661,12 +661,22 @@ fn compare(a: &Value, op: Op, b: &Value) -> Result<bool, ExprError> {
 /// they are the same HTML (feedparser writes `<br />` and `&#38;`, our
 /// serializer `<br>` and `&amp;`: the expectation is about the markup). The
 /// `rel` our sanitizer puts on every link it lets through is policy, not the
-/// feed's content, and is not compared.
+/// feed's content, and is not compared. Two web addresses are equal when
+/// the URL Standard reads them as one (a host's case, IDNA: `item.TEST`
+/// is `item.test`, `www.詹姆斯.com` is `www.xn--8ws00zhy3a.com`).
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::String(x), Value::String(y)) if x != y && (x.contains('<') || y.contains('<')) => {
             let markup = |s: &str| tracewire_extract::canonical_html(s).replace(OUR_LINK_REL, "");
             markup(x) == markup(y)
+        }
+        (Value::String(x), Value::String(y)) if x != y => {
+            let web = |s: &str| {
+                url::Url::parse(s)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+            };
+            matches!((web(x), web(y)), (Some(u), Some(v)) if u == v)
         }
         _ => a == b,
     }
