@@ -1213,11 +1213,7 @@ mod tests {
         let items = [item("a", &site.url("/private/a")), item("b", &site.url("/public/b"))];
         site.route("/feed.xml", FixtureResponse::rss(channel(&items)));
         let dir = tempfile::tempdir().unwrap();
-        let config = CrawlConfig {
-            per_host_interval: Duration::ZERO,
-            ..CrawlConfig::default()
-        };
-        let (store, crawler) = crawler_with(dir.path(), config, FetchConfig::default()).await;
+        let (store, crawler) = crawler(dir.path()).await;
         let feed = subscribe(&store, site.url("/feed.xml")).await;
         let report = crawler.crawl_feed(&feed).await;
         assert_eq!((report.error.as_deref(), report.new_articles), (None, 2));
@@ -1238,11 +1234,7 @@ mod tests {
         let first = [page(1)];
         site.route("/feed.xml", FixtureResponse::rss(channel(&first)).with_etag("\"v1\""));
         let dir = tempfile::tempdir().unwrap();
-        let config = CrawlConfig {
-            per_host_interval: Duration::ZERO,
-            ..CrawlConfig::default()
-        };
-        let (store, crawler) = crawler_with(dir.path(), config, FetchConfig::default()).await;
+        let (store, crawler) = crawler(dir.path()).await;
         let feed = subscribe(&store, site.url("/feed.xml")).await;
         let crawl = || async {
             let feed = store.feed(feed.id).await.unwrap().unwrap();
@@ -1286,11 +1278,7 @@ mod tests {
         site.route("/elsewhere.xml", FixtureResponse::rss(body));
         site.route("/gone.xml", FixtureResponse::status(410));
         let dir = tempfile::tempdir().unwrap();
-        let config = CrawlConfig {
-            per_host_interval: Duration::ZERO,
-            ..CrawlConfig::default()
-        };
-        let (store, crawler) = crawler_with(dir.path(), config, FetchConfig::default()).await;
+        let (store, crawler) = crawler(dir.path()).await;
 
         let moved = subscribe(&store, site.url("/old.xml")).await;
         let report = crawler.crawl_feed(&moved).await;

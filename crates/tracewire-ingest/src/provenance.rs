@@ -353,8 +353,9 @@ mod tests {
             .join("\n")
     }
 
-    #[tokio::test]
-    async fn attribution_links_either_order_and_furniture_links_nothing() {
+    /// A fresh embedded store with one feed (the temporary directory lives
+    /// as long as the first value).
+    async fn store_with_a_feed() -> (tempfile::TempDir, std::sync::Arc<dyn Store>, tracewire_model::Feed) {
         let dir = tempfile::tempdir().unwrap();
         let store = tracewire_store::open_embedded(dir.path()).await.unwrap();
         let feed = store
@@ -366,6 +367,12 @@ mod tests {
             })
             .await
             .unwrap();
+        (dir, store, feed)
+    }
+
+    #[tokio::test]
+    async fn attribution_links_either_order_and_furniture_links_nothing() {
+        let (_dir, store, feed) = store_with_a_feed().await;
         let add = |mut a: NewArticle, text: String| {
             a.feed_id = feed.id;
             a.text = text;
@@ -461,17 +468,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_article_a_crash_left_unrelated_is_related_by_the_next_crawl() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = tracewire_store::open_embedded(dir.path()).await.unwrap();
-        let feed = store
-            .add_feed(tracewire_store::NewFeed {
-                url: "https://feeds.example/x".into(),
-                title: None,
-                site_url: None,
-                interval_secs: 60,
-            })
-            .await
-            .unwrap();
+        let (_dir, store, feed) = store_with_a_feed().await;
         let text = format!(
             "{}\nOil prices rose on Monday, according to a Reuters report.",
             story(7)

@@ -304,20 +304,8 @@ async fn a_crawl_killed_at_random_points_stores_every_entry_once_and_whole() {
     assert_eq!(rows.len(), entries.len());
 
     // No half-written article: body, and every row provenance derives from it.
-    let fingerprinted: HashSet<i64> = sqlx::query_as::<_, (i64,)>("SELECT article_id FROM fingerprints")
-        .fetch_all(&mut db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(id,)| id)
-        .collect();
-    let keyed: HashSet<i64> = sqlx::query_as::<_, (i64,)>("SELECT DISTINCT article_id FROM url_keys WHERE names = 0")
-        .fetch_all(&mut db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(id,)| id)
-        .collect();
+    let fingerprinted = article_ids(&mut db, "SELECT article_id FROM fingerprints").await;
+    let keyed = article_ids(&mut db, "SELECT DISTINCT article_id FROM url_keys WHERE names = 0").await;
     let cited: HashMap<i64, i64> =
         sqlx::query_as::<_, (i64, i64)>("SELECT article_id, COUNT(*) FROM citations GROUP BY article_id")
             .fetch_all(&mut db)
@@ -382,4 +370,15 @@ async fn a_crawl_killed_at_random_points_stores_every_entry_once_and_whole() {
         unrelated.is_empty(),
         "copies not related to their source: {unrelated:?}"
     );
+}
+
+/// The article ids a one-column query returns.
+async fn article_ids(db: &mut sqlx::SqliteConnection, sql: &'static str) -> HashSet<i64> {
+    sqlx::query_as::<_, (i64,)>(sql)
+        .fetch_all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id,)| id)
+        .collect()
 }
