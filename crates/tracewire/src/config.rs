@@ -27,6 +27,7 @@ pub struct FetchSection {
     pub max_body_bytes: usize,
     pub max_redirects: usize,
     pub allow_private_networks: bool,
+    pub allowed_private_addresses: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -83,6 +84,7 @@ impl Config {
             max_body_bytes: self.fetch.max_body_bytes,
             max_redirects: self.fetch.max_redirects,
             allow_private_networks: self.fetch.allow_private_networks,
+            allowed_private_addresses: self.fetch.allowed_private_addresses.clone(),
             ..FetchConfig::default()
         }
     }
