@@ -12,7 +12,7 @@ use chrono::Utc;
 use quick_xml::events::Event;
 use serde::Serialize;
 
-use crate::feed::{format_version, looks_like_html, parse_document, parse_feed};
+use crate::feed::{Served, format_version, looks_like_html, parse_document_served, parse_feed_served};
 use crate::fetch::Diagnosis;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -183,18 +183,12 @@ pub fn check_response(d: &Diagnosis, asked: &str) -> Vec<Finding> {
         ));
     }
     if (200..300).contains(&d.status) {
-        let content_type = d.header("content-type").unwrap_or("");
-        let ct = content_type.to_ascii_lowercase();
-        let feedish = ["xml", "rss", "atom", "rdf", "json"].iter().any(|t| ct.contains(t));
-        if !feedish && !ct.contains("html") && wall.is_none() {
+        // A wrong type is said by the document's reading (`Document::repairs`).
+        if d.header("content-type").is_none_or(|ct| ct.trim().is_empty()) && wall.is_none() {
             found.push(finding(
                 Severity::Note,
-                if content_type.is_empty() {
-                    "The server sends no Content-Type".to_string()
-                } else {
-                    format!("The server labels the feed {content_type:?}, which is not a feed type")
-                },
-                "read the content for what it is, whatever the label",
+                "The server sends no Content-Type",
+                "read the content for what it is",
             ));
         }
         if d.header("etag").is_none() && d.header("last-modified").is_none() {
@@ -351,7 +345,11 @@ fn examples(list: &[String]) -> String {
 /// What is wrong with the document at `url` (a file's own path will do).
 pub fn check_document(body: &[u8], url: &str, content_type: Option<&str>) -> (Option<Summary>, Vec<Finding>) {
     let mut found = Vec::new();
-    let document = match parse_document(body, url) {
+    let served = Served {
+        content_type,
+        content_language: None,
+    };
+    let document = match parse_document_served(body, url, served) {
         Ok(document) => document,
         Err(error) => {
             if looks_like_html(content_type, body) {
@@ -386,7 +384,14 @@ pub fn check_document(body: &[u8], url: &str, content_type: Option<&str>) -> (Op
         }
     };
     let format = format_version(body);
-    let parsed = parse_feed(body, url).ok();
+    let parsed = parse_feed_served(body, url, served).ok();
+    for repair in &document.repairs {
+        found.push(finding(
+            Severity::Warning,
+            repair.clone(),
+            "read it as its author meant, as other feed readers do",
+        ));
+    }
     let raw = if format == "json" {
         raw_json_items(body)
     } else {
@@ -611,6 +616,28 @@ mod tests {
     }
 
     #[test]
+    fn what_the_parse_repaired_is_said() {
+        let rss = r#"<rss version="2.0"><channel><title>Wire</title><itunes:author>Me</itunes:author>
+          <item><guid>1</guid><title>T</title><link>https://w.example/?a=1&b=2</link><description>x</description>
+          <pubDate>Tue, 10 Jun 2025 04:00:00 GMT</pubDate></item></channel></rss>"#;
+        let (summary, found) = check_document(rss.as_bytes(), "https://w.example/feed", Some("text/plain"));
+        assert_eq!(summary.unwrap().entries, 1);
+        let text = whats(&found);
+        assert!(
+            text.contains("Warning: It is not well-formed XML: a bare `&`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("namespace prefix `itunes:` without declaring it"),
+            "{text}"
+        );
+        assert!(
+            text.contains("served as \"text/plain\", not as XML or a feed"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn pages_and_garbage() {
         let page = r#"<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body>Hi</body></html>"#;
         let (summary, found) = check_document(page.as_bytes(), "https://w.example/", Some("text/html"));
@@ -676,10 +703,10 @@ mod tests {
                 .contains("moved for good: https://w.example/feed 301 → https://w.example/new.xml")
         );
 
-        let plain = diagnosis(200, &[("content-type", "application/octet-stream")], "<rss/>");
+        let plain = diagnosis(200, &[], "<rss/>");
         let text = whats(&check_response(&plain, "https://w.example/feed"));
         assert!(
-            text.contains("not a feed type") && text.contains("neither ETag nor Last-Modified"),
+            text.contains("no Content-Type") && text.contains("neither ETag nor Last-Modified"),
             "{text}"
         );
     }

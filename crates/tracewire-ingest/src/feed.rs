@@ -177,13 +177,13 @@ pub fn parse_document_served(bytes: &[u8], feed_url: &str, served: Served<'_>) -
     // a URL's query, `&#X41;`) is read as its author meant, as feed
     // readers do; any other error stands.
     let repaired;
-    let (mut feed, bytes) = match parse(bytes)? {
-        Ok(feed) => (feed, bytes),
+    let (mut feed, bytes, references_repaired) = match parse(bytes)? {
+        Ok(feed) => (feed, bytes, false),
         Err(first) => match loose_references(bytes) {
             Some(fixed) => {
                 repaired = fixed;
                 match parse(&repaired)? {
-                    Ok(feed) => (feed, repaired.as_slice()),
+                    Ok(feed) => (feed, repaired.as_slice(), true),
                     Err(_) => return Err(FeedParseError(describe(&first))),
                 }
             }
@@ -207,12 +207,25 @@ pub fn parse_document_served(bytes: &[u8], feed_url: &str, served: Served<'_>) -
     if sources.len() != feed.entries.len() {
         sources = vec![None; feed.entries.len()];
     }
+    let mut repairs = Vec::new();
+    if references_repaired {
+        repairs.push("It is not well-formed XML: a bare `&`, or `&#X` for `&#x`".to_string());
+    }
+    if let Some(prefix) = undeclared_prefix(bytes) {
+        repairs.push(format!("It uses the namespace prefix `{prefix}:` without declaring it"));
+    }
+    if let Some(ct) = served.content_type
+        && !crate::xml_encoding::is_feed_media_type(ct)
+    {
+        repairs.push(format!("It is served as {ct:?}, not as XML or a feed"));
+    }
     Ok(Document {
         feed,
         sources,
         extras,
         encoding: decoded.name,
         version,
+        repairs,
     })
 }
 
@@ -231,6 +244,9 @@ pub struct Document {
     pub encoding: &'static str,
     /// The format and version the document declares (`format_version`).
     pub version: &'static str,
+    /// What was wrong with the document that the parse worked around, in
+    /// words, one sentence each (feedparser's `bozo`); empty for a clean one.
+    pub repairs: Vec<String>,
 }
 
 /// The format and version a document declares, by its root element:
@@ -339,6 +355,28 @@ fn html_entities_as_numbers(bytes: &[u8]) -> Option<Vec<u8>> {
     let mut out = out?;
     out.extend_from_slice(&bytes[copied..]);
     Some(out)
+}
+
+/// The first element prefix the document uses without declaring it (a
+/// Namespaces in XML error feed-rs lets pass). `None` for JSON and for
+/// documents that declare what they use.
+fn undeclared_prefix(bytes: &[u8]) -> Option<String> {
+    use quick_xml::events::Event;
+    use quick_xml::name::ResolveResult;
+    if bytes.trim_ascii_start().starts_with(b"{") {
+        return None;
+    }
+    let mut reader = quick_xml::reader::NsReader::from_reader(bytes);
+    reader.config_mut().check_end_names = false;
+    loop {
+        match reader.read_resolved_event() {
+            Ok((ResolveResult::Unknown(prefix), Event::Start(_) | Event::Empty(_))) => {
+                return Some(prefix.to_string());
+            }
+            Ok((_, Event::Eof)) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
 }
 
 /// `&` as XML requires it, outside CDATA sections and comments: a bare one

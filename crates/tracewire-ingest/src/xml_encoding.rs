@@ -47,6 +47,28 @@ fn decoded<'a>(utf8: Cow<'a, [u8]>, encoding: &'static Encoding) -> Decoded<'a> 
 }
 
 /// The document as UTF-8. Errors name an encoding we cannot read.
+/// True for a media type a feed may be served as: XML of any kind (`*/xml`,
+/// `*+xml`), JSON (`*/json`, `*+json`), and the feed types servers use
+/// (`application/rss`, `application/atom`, `application/rdf`…). Parameters
+/// are ignored.
+pub fn is_feed_media_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let Some((_, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    subtype == "xml"
+        || subtype.starts_with("xml-")
+        || subtype.ends_with("+xml")
+        || subtype == "json"
+        || subtype.ends_with("+json")
+        || ["rss", "atom", "rdf", "feed"].iter().any(|t| subtype.contains(t))
+}
+
 pub fn to_utf8(bytes: &[u8]) -> Result<Decoded<'_>, String> {
     to_utf8_served(bytes, None)
 }

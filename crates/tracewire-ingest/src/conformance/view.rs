@@ -35,7 +35,7 @@ pub fn view(doc: &Document, url: &str) -> Value {
         })
         .collect();
     json!({
-        "bozo": false,
+        "bozo": !doc.repairs.is_empty(),
         "feed": Value::Object(f),
         "entries": entries,
         "version": match doc.version {
