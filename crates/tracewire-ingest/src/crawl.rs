@@ -301,7 +301,10 @@ impl Crawler {
         }
         let now = Utc::now();
         let feeds = if force {
-            self.store.feeds().await?
+            // Everything now, except feeds stopped until resumed (410).
+            let mut all = self.store.feeds().await?;
+            all.retain(|f| f.status != tracewire_model::FeedStatus::Stopped);
+            all
         } else {
             self.store.due_feeds(now).await?
         };
@@ -1301,6 +1304,11 @@ mod tests {
         assert!(reason.contains("410") && reason.contains("feeds resume"), "{reason}");
         let far = Utc::now() + chrono::Duration::days(400);
         assert!(!store.due_feeds(far).await.unwrap().iter().any(|f| f.id == gone.id));
+        // Not even a forced crawl asks again.
+        let hits = site.hits("/gone.xml");
+        let report = crawler.crawl_once(true).await.unwrap();
+        assert!(!report.feeds.iter().any(|f| f.feed_id == gone.id));
+        assert_eq!(site.hits("/gone.xml"), hits);
     }
 
     #[tokio::test]
