@@ -99,6 +99,9 @@ impl Facts {
 pub struct Extras {
     pub feed: Facts,
     pub entries: Vec<Facts>,
+    /// The first element prefix the document uses without declaring it (a
+    /// Namespaces in XML error feed-rs lets pass).
+    pub undeclared_prefix: Option<String>,
 }
 
 /// Reads the facts of `bytes` (UTF-8, as feed-rs is given it), resolving
@@ -115,10 +118,6 @@ pub fn read(bytes: &[u8], base: &str, lang: Option<&str>) -> Extras {
     let mut reader = NsReader::from_reader(bytes);
     let mut stack: Vec<Frame> = Vec::new();
     while let Ok((ns, event)) = reader.read_resolved_event() {
-        let ns = match ns {
-            ResolveResult::Bound(n) => n.as_ref().to_string(),
-            _ => String::new(),
-        };
         let (e, empty) = match event {
             Event::Start(e) => (e.into_owned(), false),
             Event::Empty(e) => (e.into_owned(), true),
@@ -128,6 +127,14 @@ pub fn read(bytes: &[u8], base: &str, lang: Option<&str>) -> Extras {
             }
             Event::Eof => break,
             _ => continue,
+        };
+        let ns = match ns {
+            ResolveResult::Bound(n) => n.as_ref().to_string(),
+            ResolveResult::Unknown(prefix) => {
+                out.undeclared_prefix.get_or_insert(prefix.to_string());
+                String::new()
+            }
+            ResolveResult::Unbound => String::new(),
         };
         let parent = stack.last();
         let parent_scope = parent.map_or(&root, |f| &f.scope);

@@ -211,7 +211,7 @@ pub fn parse_document_served(bytes: &[u8], feed_url: &str, served: Served<'_>) -
     if references_repaired {
         repairs.push("It is not well-formed XML: a bare `&`, or `&#X` for `&#x`".to_string());
     }
-    if let Some(prefix) = undeclared_prefix(bytes) {
+    if let Some(prefix) = &extras.undeclared_prefix {
         repairs.push(format!("It uses the namespace prefix `{prefix}:` without declaring it"));
     }
     if let Some(ct) = served.content_type
@@ -355,28 +355,6 @@ fn html_entities_as_numbers(bytes: &[u8]) -> Option<Vec<u8>> {
     let mut out = out?;
     out.extend_from_slice(&bytes[copied..]);
     Some(out)
-}
-
-/// The first element prefix the document uses without declaring it (a
-/// Namespaces in XML error feed-rs lets pass). `None` for JSON and for
-/// documents that declare what they use.
-fn undeclared_prefix(bytes: &[u8]) -> Option<String> {
-    use quick_xml::events::Event;
-    use quick_xml::name::ResolveResult;
-    if bytes.trim_ascii_start().starts_with(b"{") {
-        return None;
-    }
-    let mut reader = quick_xml::reader::NsReader::from_reader(bytes);
-    reader.config_mut().check_end_names = false;
-    loop {
-        match reader.read_resolved_event() {
-            Ok((ResolveResult::Unknown(prefix), Event::Start(_) | Event::Empty(_))) => {
-                return Some(prefix.to_string());
-            }
-            Ok((_, Event::Eof)) | Err(_) => return None,
-            Ok(_) => {}
-        }
-    }
 }
 
 /// `&` as XML requires it, outside CDATA sections and comments: a bare one

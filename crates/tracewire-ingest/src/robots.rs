@@ -83,16 +83,9 @@ impl Rules {
     }
 }
 
-/// The robots.txt URL for `url`'s origin.
+/// The robots.txt URL for `url`'s origin (credentials dropped).
 pub fn robots_url(url: &Url) -> Option<String> {
-    let mut robots = url.clone();
-    robots.set_path("/robots.txt");
-    robots.set_query(None);
-    robots.set_fragment(None);
-    // Credentials in the page URL are not sent for robots.txt.
-    let _ = robots.set_username("");
-    let _ = robots.set_password(None);
-    url.has_host().then(|| robots.to_string())
+    texting_robots::get_robots_url(url.as_str()).ok()
 }
 
 #[cfg(test)]
