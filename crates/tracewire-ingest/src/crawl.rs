@@ -1030,19 +1030,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use tracewire_store::NewFeed;
-    use tracewire_testkit::{FixtureResponse, FixtureServer};
+    use tracewire_testkit::{ARTICLE_HTML, FixtureResponse, FixtureServer};
 
     use super::*;
     use crate::fetch::FetchConfig;
-
-    const PAGE: &str = "<html><head><title>Talks resume in Geneva</title></head><body><article>\
-        <h1>Talks resume in Geneva</h1>\
-        <p>Negotiators returned to Geneva on Tuesday for a third round of talks on the ceasefire, \
-        officials from both delegations said, after a week in which the fighting along the front \
-        line slowed but did not stop.</p>\
-        <p>The mediators said they expected the talks to last at least three days and that a joint \
-        statement could follow if the two sides agreed on the exchange of prisoners first.</p>\
-        </article></body></html>";
 
     fn rss(items: &[(&str, &str)]) -> String {
         let items: String = items
@@ -1060,18 +1051,13 @@ mod tests {
         )
     }
 
+    /// A crawler on a fresh store that may fetch from loopback, unpaced.
     async fn crawler(dir: &std::path::Path) -> (Arc<dyn Store>, Crawler) {
-        let store = tracewire_store::open_embedded(dir).await.unwrap();
-        let fetcher = Fetcher::new(FetchConfig {
-            allow_private_networks: true,
-            ..FetchConfig::default()
-        })
-        .unwrap();
         let config = CrawlConfig {
             per_host_interval: Duration::ZERO,
             ..CrawlConfig::default()
         };
-        (store.clone(), Crawler::new(store, fetcher, config))
+        crawler_with(dir, config, FetchConfig::default()).await
     }
 
     #[tokio::test]
@@ -1081,7 +1067,7 @@ mod tests {
         let social = "/world/talks-resume?utm_source=twitter#comments";
         let later = "/world/talks-resume?fbclid=IwAR0abc&UTM_Campaign=x";
         for path in [newsletter, "/world/talks-resume?utm_source=twitter", later] {
-            site.route(path, FixtureResponse::html(PAGE));
+            site.route(path, FixtureResponse::html(ARTICLE_HTML));
         }
         site.route(
             "/feed.xml",
@@ -1092,15 +1078,7 @@ mod tests {
         );
         let dir = tempfile::tempdir().unwrap();
         let (store, crawler) = crawler(dir.path()).await;
-        let feed = store
-            .add_feed(NewFeed {
-                url: site.url("/feed.xml"),
-                title: None,
-                site_url: None,
-                interval_secs: 1800,
-            })
-            .await
-            .unwrap();
+        let feed = subscribe(&store, site.url("/feed.xml")).await;
 
         let report = crawler.crawl_feed(&feed).await;
         assert_eq!(report.error, None);
@@ -1173,7 +1151,7 @@ mod tests {
                 let path = format!("/story/{i}");
                 site.route(
                     &path,
-                    FixtureResponse::html(PAGE).with_delay(Duration::from_millis(150)),
+                    FixtureResponse::html(ARTICLE_HTML).with_delay(Duration::from_millis(150)),
                 );
                 item(&i.to_string(), &site.url(&path))
             })
@@ -1211,8 +1189,8 @@ mod tests {
             "/robots.txt",
             FixtureResponse::ok("text/plain", "User-agent: *\nDisallow: /private/\n"),
         );
-        site.route("/private/a", FixtureResponse::html(PAGE));
-        site.route("/public/b", FixtureResponse::html(PAGE));
+        site.route("/private/a", FixtureResponse::html(ARTICLE_HTML));
+        site.route("/public/b", FixtureResponse::html(ARTICLE_HTML));
         let items = [item("a", &site.url("/private/a")), item("b", &site.url("/public/b"))];
         site.route("/feed.xml", FixtureResponse::rss(channel(&items)));
         let dir = tempfile::tempdir().unwrap();
@@ -1231,7 +1209,7 @@ mod tests {
     async fn a_lying_etag_costs_at_most_one_interval_and_an_unchanged_body_is_not_reread() {
         let site = FixtureServer::start().await.unwrap();
         let page = |i: usize| {
-            site.route(&format!("/s/{i}"), FixtureResponse::html(PAGE));
+            site.route(&format!("/s/{i}"), FixtureResponse::html(ARTICLE_HTML));
             item(&i.to_string(), &site.url(&format!("/s/{i}")))
         };
         let first = [page(1)];
@@ -1272,7 +1250,7 @@ mod tests {
     #[tokio::test]
     async fn a_permanent_move_updates_the_feed_url_and_a_gone_feed_stops() {
         let site = FixtureServer::start().await.unwrap();
-        site.route("/s/1", FixtureResponse::html(PAGE));
+        site.route("/s/1", FixtureResponse::html(ARTICLE_HTML));
         let body = channel(&[item("1", &site.url("/s/1"))]);
         site.route("/old.xml", FixtureResponse::redirect(301, "/middle.xml"));
         site.route("/middle.xml", FixtureResponse::redirect(308, "/new.xml"));

@@ -21,7 +21,7 @@ use tracewire_ingest::crawl::{CrawlConfig, CrawlEvent, Crawler};
 use tracewire_ingest::fetch::{FetchConfig, FetchError, Fetcher, Validators};
 use tracewire_store::NewFeed;
 use tracewire_testkit::hostile::{HostileServer, Misbehaviour};
-use tracewire_testkit::{FixtureResponse, FixtureServer};
+use tracewire_testkit::{ARTICLE_HTML, FixtureResponse, FixtureServer};
 
 /// The tests that measure this process's peak memory run one at a time.
 static ALONE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -32,15 +32,6 @@ const SLACK: Duration = Duration::from_secs(4);
 const MAX_BODY: usize = 10 * 1024 * 1024;
 /// What each compression bomb decompresses to.
 const BOMB_BYTES: usize = 1 << 30;
-
-const PAGE: &str = "<html><head><title>Talks resume in Geneva</title></head><body><article>\
-    <h1>Talks resume in Geneva</h1>\
-    <p>Negotiators returned to Geneva on Tuesday for a third round of talks on the ceasefire, \
-    officials from both delegations said, after a week in which the fighting along the front \
-    line slowed but did not stop.</p>\
-    <p>The mediators said they expected the talks to last at least three days and that a joint \
-    statement could follow if the two sides agreed on the exchange of prisoners first.</p>\
-    </article></body></html>";
 
 fn rss(items: &[(&str, &str)]) -> String {
     let items: String = items
@@ -130,7 +121,7 @@ async fn hostile_servers_end_in_bounded_time_and_memory_and_the_crawl_goes_on() 
     ];
     web.route("/good.xml", FixtureResponse::rss(rss(&good_items)));
     for path in ["/world/1", "/world/2", "/world/3"] {
-        web.route(path, FixtureResponse::html(PAGE));
+        web.route(path, FixtureResponse::html(ARTICLE_HTML));
     }
     web.route(
         "/gzip.xml",
@@ -182,7 +173,7 @@ async fn hostile_servers_end_in_bounded_time_and_memory_and_the_crawl_goes_on() 
             "<!doctype html><html><head><title>Home</title></head><body><p>Welcome</p></body></html>",
         ),
     );
-    web.route("/story", FixtureResponse::html(PAGE));
+    web.route("/story", FixtureResponse::html(ARTICLE_HTML));
     let mut bad_utf8 = rss(&[("Caf\u{e9} opens", "http://utf8.test/story")]).into_bytes();
     let at = bad_utf8.windows(3).position(|w| w == b"Caf").unwrap() + 3;
     bad_utf8.splice(at..at + 2, [0xff, 0xfe, 0xc3]);

@@ -14,6 +14,16 @@ use tracewire_store::{
     open_embedded,
 };
 
+/// A subscription to `url`, polled every `interval_secs`.
+fn new_feed(url: &str, interval_secs: i64) -> NewFeed {
+    NewFeed {
+        url: url.to_string(),
+        title: None,
+        site_url: None,
+        interval_secs,
+    }
+}
+
 /// A fixed "now" for publication times: the round-trip check builds the
 /// same article twice, and `Utc::now()` could cross a second in between.
 fn reference_now() -> chrono::DateTime<Utc> {
@@ -51,23 +61,11 @@ async fn storage_story() {
 
     // Feeds: add, duplicate refused, listed, due at once.
     let feed = store
-        .add_feed(NewFeed {
-            url: "https://example.com/feed".into(),
-            title: None,
-            site_url: None,
-            interval_secs: 1800,
-        })
+        .add_feed(new_feed("https://example.com/feed", 1800))
         .await
         .unwrap();
     assert_eq!(feed.status, FeedStatus::New);
-    let dup = store
-        .add_feed(NewFeed {
-            url: "https://example.com/feed".into(),
-            title: None,
-            site_url: None,
-            interval_secs: 1800,
-        })
-        .await;
+    let dup = store.add_feed(new_feed("https://example.com/feed", 1800)).await;
     assert!(matches!(dup, Err(StoreError::DuplicateFeed(_))));
     assert_eq!(store.feeds().await.unwrap().len(), 1);
     assert_eq!(store.due_feeds(Utc::now()).await.unwrap().len(), 1);
@@ -126,12 +124,7 @@ async fn storage_story() {
     // A feed that moved for good takes its new URL, unless another
     // subscription has it; one that is gone stops until resumed.
     let other = store
-        .add_feed(NewFeed {
-            url: "https://example.com/other".into(),
-            title: None,
-            site_url: None,
-            interval_secs: 1800,
-        })
+        .add_feed(new_feed("https://example.com/other", 1800))
         .await
         .unwrap();
     let moved = |to: &str, result: FetchResult| FetchOutcome {
@@ -510,15 +503,7 @@ async fn data_survives_reopening() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = open_embedded(dir.path()).await.unwrap();
-        store
-            .add_feed(NewFeed {
-                url: "https://example.com/f".into(),
-                title: None,
-                site_url: None,
-                interval_secs: 60,
-            })
-            .await
-            .unwrap();
+        store.add_feed(new_feed("https://example.com/f", 60)).await.unwrap();
     }
     let store = open_embedded(dir.path()).await.unwrap();
     assert_eq!(store.feeds().await.unwrap().len(), 1);
@@ -528,15 +513,7 @@ async fn data_survives_reopening() {
 async fn fingerprints_in_bulk_and_hot_keys() {
     let dir = tempfile::tempdir().unwrap();
     let store = open_embedded(dir.path()).await.unwrap();
-    let feed = store
-        .add_feed(NewFeed {
-            url: "https://example.com/bulk".into(),
-            title: None,
-            site_url: None,
-            interval_secs: 60,
-        })
-        .await
-        .unwrap();
+    let feed = store.add_feed(new_feed("https://example.com/bulk", 60)).await.unwrap();
     // One more article than a key is read for: all share band key 1 and
     // anchor 5, each has an anchor of its own, the first two share anchor 7.
     let band = |n: u64| BAND_KEY_BIT | n;
@@ -632,12 +609,7 @@ async fn an_article_is_unrelated_until_marked_related() {
     let dir = tempfile::tempdir().unwrap();
     let store = open_embedded(dir.path()).await.unwrap();
     let feed = store
-        .add_feed(NewFeed {
-            url: "https://example.com/unrelated".into(),
-            title: None,
-            site_url: None,
-            interval_secs: 60,
-        })
+        .add_feed(new_feed("https://example.com/unrelated", 60))
         .await
         .unwrap();
     let a = store.insert_article(&article(feed.id, "a", 2)).await.unwrap().unwrap();

@@ -11,6 +11,17 @@ pub mod hostile;
 pub mod simulate;
 pub mod websub_hub;
 
+/// A news article page long enough for the extractor to keep its body, for
+/// fixture sites whose pages do not matter to the test.
+pub const ARTICLE_HTML: &str = "<html><head><title>Talks resume in Geneva</title></head><body><article>\
+    <h1>Talks resume in Geneva</h1>\
+    <p>Negotiators returned to Geneva on Tuesday for a third round of talks on the ceasefire, \
+    officials from both delegations said, after a week in which the fighting along the front \
+    line slowed but did not stop.</p>\
+    <p>The mediators said they expected the talks to last at least three days and that a joint \
+    statement could follow if the two sides agreed on the exchange of prisoners first.</p>\
+    </article></body></html>";
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

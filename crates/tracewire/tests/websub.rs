@@ -12,19 +12,15 @@ use tracewire_ingest::{CrawlConfig, Crawler, FetchConfig, Fetcher};
 use tracewire_model::WebSubState;
 use tracewire_store::NewFeed;
 use tracewire_testkit::websub_hub::FixtureHub;
-use tracewire_testkit::{FixtureResponse, FixtureServer};
+use tracewire_testkit::{ARTICLE_HTML, FixtureResponse, FixtureServer};
 use tracewire_web::{AppState, WebConfig};
-
-const PAGE: &str = "<html><body><article><h1>Talks resume</h1><p>Negotiators returned to Geneva on Tuesday \
-    for a third round of talks on the ceasefire, officials from both delegations said, after a week in which \
-    the fighting slowed but did not stop.</p></article></body></html>";
 
 #[tokio::test]
 async fn a_feed_with_a_hub_is_pushed_to_us() {
     let hub = FixtureHub::start().await.unwrap();
     let site = FixtureServer::start().await.unwrap();
     let topic = site.url("/feed.xml");
-    site.route("/story/1", FixtureResponse::html(PAGE));
+    site.route("/story/1", FixtureResponse::html(ARTICLE_HTML));
     site.route(
         "/feed.xml",
         FixtureResponse::rss(format!(
