@@ -414,22 +414,18 @@ impl Crawler {
                     self.keep_subscribed(feed, &hub).await;
                 }
                 match self.store_new_entries(feed, &parsed, &mut report).await {
-                    // Entries left for a retry must be read again: forget
-                    // what would let the next fetch skip this body.
-                    Ok(()) if !report.skipped_entries.is_empty() => FetchResult::Updated {
-                        title: parsed.title.clone(),
-                        site_url: parsed.site_url.clone(),
-                        etag: None,
-                        last_modified: None,
-                        content_hash: None,
-                    },
-                    Ok(()) => FetchResult::Updated {
-                        title: parsed.title.clone(),
-                        site_url: parsed.site_url.clone(),
-                        etag: validators.etag,
-                        last_modified: validators.last_modified,
-                        content_hash: Some(content_hash),
-                    },
+                    Ok(()) => {
+                        // Entries left for a retry must be read again: forget
+                        // what would let the next fetch skip this body.
+                        let complete = report.skipped_entries.is_empty();
+                        FetchResult::Updated {
+                            title: parsed.title.clone(),
+                            site_url: parsed.site_url.clone(),
+                            etag: validators.etag.filter(|_| complete),
+                            last_modified: validators.last_modified.filter(|_| complete),
+                            content_hash: Some(content_hash).filter(|_| complete),
+                        }
+                    }
                     Err(e) => {
                         let error = format!("storing entries failed: {e}");
                         report.error = Some(error.clone());
