@@ -1,20 +1,27 @@
-//! The crawler: fetch every due feed, then the page of every new entry;
-//! extract; store. One broken feed or page never stops the others: each
-//! feed's failure is recorded on the feed with its reason, and an entry whose
-//! page and feed content both fail is left for the next crawl.
+//! The crawler: a worker on the database's work queue. It claims due feeds,
+//! fetches each and queues a page job for every new entry; it claims page
+//! jobs (its own or any other worker's), fetches the page, extracts, stores
+//! the article and relates it. Every claim has a lease, so a worker that
+//! dies loses nothing; every request waits for its host's turn, which the
+//! database hands out, so politeness holds across all workers. One broken
+//! feed or page never stops the others: a feed's failure is recorded on the
+//! feed with its reason, and a page job that fails is tried again later,
+//! then kept as failed with its reason.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tracewire_extract::canonical_url::canonical_url;
 use tracewire_extract::{Extracted, decode_html, extract, extract_fragment, feed_links};
 use tracewire_model::{Feed, LastFetch, NewArticle, WebSubState};
-use tracewire_store::{FetchOutcome, FetchResult, Store, StoreError};
+use tracewire_store::{
+    Claim, FetchOutcome, FetchResult, HostRules, HostTurn, MAX_PAGE_ATTEMPTS, NewPageJob, PageJob, PageJobEnd, Store,
+    StoreError,
+};
 use url::Url;
 
 use crate::feed::{FeedEntry, ParsedFeed, Served, looks_like_html, parse_feed_served};
@@ -28,9 +35,9 @@ pub struct CrawlConfig {
     pub default_interval: Duration,
     /// Longest wait after repeated failures.
     pub max_backoff: Duration,
-    /// Feeds fetched at once.
+    /// Feeds this worker fetches at once.
     pub feed_concurrency: usize,
-    /// Article pages fetched at once, per feed.
+    /// Page jobs this worker runs at once.
     pub page_concurrency: usize,
     /// Requests in flight to one host, feeds and pages together.
     pub per_host_concurrency: usize,
@@ -53,6 +60,10 @@ pub struct CrawlConfig {
     pub min_page_text_chars: usize,
     /// How often the scheduler looks for due feeds.
     pub tick: Duration,
+    /// How long a claim on a feed or a page job lasts: a worker that dies
+    /// holds its jobs this long, and an article it stored but did not
+    /// relate waits this long for another worker to relate it.
+    pub lease: Duration,
 }
 
 impl Default for CrawlConfig {
@@ -61,7 +72,7 @@ impl Default for CrawlConfig {
             default_interval: Duration::from_secs(30 * 60),
             max_backoff: Duration::from_secs(24 * 60 * 60),
             feed_concurrency: 8,
-            page_concurrency: 4,
+            page_concurrency: 8,
             per_host_concurrency: 2,
             per_host_interval: Duration::from_secs(1),
             respect_robots_txt: true,
@@ -70,6 +81,7 @@ impl Default for CrawlConfig {
             max_new_entries: 200,
             min_page_text_chars: 200,
             tick: Duration::from_secs(30),
+            lease: Duration::from_secs(5 * 60),
         }
     }
 }
@@ -79,9 +91,9 @@ impl Default for CrawlConfig {
 pub enum CrawlEvent {
     /// This many feeds will be fetched in this round.
     FeedsDue(usize),
-    /// A feed listed this many entries not seen before.
+    /// A feed listed this many entries not seen before (queued as page jobs).
     EntriesFound { feed_id: i64, count: usize },
-    /// One entry was handled (stored or skipped).
+    /// One page job was handled (stored, or left for a retry).
     EntryDone {
         feed_id: i64,
         url: Option<String>,
@@ -91,10 +103,16 @@ pub enum CrawlEvent {
     FeedDone(FeedReport),
 }
 
+/// One feed's part of a round: its fetch (when `fetched`), and the page jobs
+/// of its entries this worker ran, whoever queued them.
 #[derive(Debug, Clone, Default)]
 pub struct FeedReport {
     pub feed_id: i64,
     pub url: String,
+    /// The feed itself was fetched this round (else only its page jobs ran).
+    pub fetched: bool,
+    /// Entries not seen before, queued as page jobs.
+    pub queued_entries: usize,
     pub new_articles: usize,
     /// The server answered 304 Not Modified.
     pub not_modified: bool,
@@ -108,7 +126,9 @@ pub struct FeedReport {
     pub error: Option<String>,
     /// Entries whose page failed to fetch (their feed content was used instead).
     pub page_fallbacks: usize,
-    /// Entries left for the next crawl: neither page nor feed content gave text.
+    /// Entries not stored this time, and why: beyond the cap (read at the
+    /// next fetches), or neither page nor feed content gave text (the job
+    /// is tried again later).
     pub skipped_entries: Vec<String>,
     /// Relations provenance found between the new articles and stored ones.
     pub relations: usize,
@@ -131,19 +151,22 @@ impl CrawlReport {
     pub fn failed_feeds(&self) -> usize {
         self.feeds.iter().filter(|f| f.error.is_some()).count()
     }
+
+    /// Feeds fetched this round.
+    pub fn fetched_feeds(&self) -> usize {
+        self.feeds.iter().filter(|f| f.fetched).count()
+    }
 }
 
 type EventSink = Arc<dyn Fn(&CrawlEvent) + Send + Sync>;
-
-/// An entry's article, and whether the feed's content stood in for its page;
-/// or why neither gave text.
-type BuiltArticle = Result<(NewArticle, bool), String>;
 
 pub struct Crawler {
     store: Arc<dyn Store>,
     fetcher: Fetcher,
     config: CrawlConfig,
-    hosts: Mutex<HashMap<String, Arc<HostGate>>>,
+    /// This worker's name on its claims and host slots.
+    worker: String,
+    metrics: crate::CrawlMetrics,
     /// Each site's robots.txt rules and when they were read; one lock per
     /// site, so concurrent pages wait for one fetch of it.
     robots: Mutex<HashMap<String, RobotsSlot>>,
@@ -167,18 +190,31 @@ const ROBOTS_RETRY: Duration = Duration::from_secs(30 * 60);
 /// Longest Retry-After honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
-/// Politeness towards one host: requests in flight, and when the next one
-/// may start.
-struct HostGate {
-    permits: Arc<Semaphore>,
-    schedule: Mutex<HostSchedule>,
+/// How often a worker asks again for a host whose slots are all taken, and
+/// for page jobs while every ready one is on a busy host.
+const BUSY_POLL: Duration = Duration::from_millis(25);
+const IDLE_POLL: Duration = Duration::from_millis(50);
+
+/// A failed page job waits this long before its next attempt, doubled per
+/// attempt up to `PAGE_RETRY_MAX`.
+const PAGE_RETRY: Duration = Duration::from_secs(5 * 60);
+const PAGE_RETRY_MAX: Duration = Duration::from_secs(6 * 60 * 60);
+
+/// What a page job carries: the entry, and what of its feed the article
+/// needs.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct QueuedEntry {
+    entry: FeedEntry,
+    feed_url: String,
+    feed_title: Option<String>,
+    feed_language: Option<String>,
 }
 
-struct HostSchedule {
-    interval: Duration,
-    next_start: Instant,
-    /// The host asked us to wait (429/503 with Retry-After) until then.
-    blocked_until: Option<Instant>,
+/// Why an entry gave no article this time.
+struct NoArticle {
+    reason: String,
+    /// The page was not asked for: its host wants us to wait this long.
+    busy: Option<Duration>,
 }
 
 /// The host asked us to wait this long before asking again.
@@ -212,6 +248,14 @@ impl Failure {
             weight: 1.0,
             retry_after: None,
             gone: false,
+        }
+    }
+
+    /// Ours, not the feed's (the database failed): counts for nothing.
+    fn transient(message: String) -> Failure {
+        Failure {
+            weight: 0.0,
+            ..Failure::hard(message)
         }
     }
 }
@@ -269,10 +313,27 @@ impl Crawler {
             store,
             fetcher,
             config,
-            hosts: Mutex::new(HashMap::new()),
+            worker: worker_name(),
+            metrics: crate::CrawlMetrics::default(),
             robots: Mutex::new(HashMap::new()),
             events: None,
         }
+    }
+
+    /// This worker's name, as its claims carry it.
+    pub fn worker(&self) -> &str {
+        &self.worker
+    }
+
+    /// What this crawler counts (shared handles, for `/metrics`).
+    pub fn metrics(&self) -> crate::CrawlMetrics {
+        self.metrics.clone()
+    }
+
+    /// Gives back every claim this worker holds (it is stopping), so other
+    /// workers need not wait for the leases to run out.
+    pub async fn release_claims(&self) -> Result<(), StoreError> {
+        self.store.release_claims(&self.worker).await
     }
 
     /// Calls `sink` for every progress event.
@@ -291,61 +352,246 @@ impl Crawler {
         }
     }
 
-    /// Fetches every due feed (every feed when `force`), once.
+    /// One round: claims and fetches due feeds (every feed when `force`)
+    /// and runs page jobs until none is ready, its own and other workers'.
     pub async fn crawl_once(&self, force: bool) -> Result<CrawlReport, StoreError> {
-        // Articles an interrupted crawl stored but did not relate, first.
-        match crate::provenance::relate_unfinished(self.store.as_ref()).await {
+        // Articles an interrupted crawl stored but did not relate, first:
+        // ones older than a lease, so that no other worker is relating them.
+        let stored_before = Utc::now() - chrono::Duration::from_std(self.config.lease).unwrap_or_default();
+        match crate::provenance::relate_unfinished(self.store.as_ref(), stored_before).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(articles = n, "related the articles an interrupted crawl left unrelated"),
             Err(e) => tracing::warn!(error = %e, "could not relate the articles an interrupted crawl left"),
         }
         let now = Utc::now();
-        let feeds = if force {
-            // Everything now, except feeds stopped until resumed (410).
-            let mut all = self.store.feeds().await?;
-            all.retain(|f| f.status != tracewire_model::FeedStatus::Stopped);
-            all
-        } else {
-            self.store.due_feeds(now).await?
+        if force {
+            self.store.due_now(now).await?;
+        }
+        self.emit(CrawlEvent::FeedsDue(
+            self.store.queue_stats(now).await?.feeds_due as usize,
+        ));
+        let feeds_done = AtomicBool::new(false);
+        let feed_phase = async {
+            let loops = (0..self.config.feed_concurrency.max(1)).map(|_| self.feed_loop(now));
+            let done = futures::future::join_all(loops).await;
+            feeds_done.store(true, Ordering::Release);
+            done
         };
-        self.emit(CrawlEvent::FeedsDue(feeds.len()));
-        // Owned items: borrowed ones make the future not provably Send
-        // (rust-lang/rust#102211).
-        let reports: Vec<FeedReport> = futures::stream::iter(feeds)
-            .map(|feed| async move { self.crawl_feed(&feed).await })
-            .buffer_unordered(self.config.feed_concurrency.max(1))
-            .collect()
-            .await;
-        let mut reports = reports;
+        let (feeds, pages) = tokio::join!(feed_phase, self.run_pages(&feeds_done));
+        let mut by_feed: HashMap<i64, FeedReport> = HashMap::new();
+        for report in feeds.into_iter().flat_map(|r| r.into_iter().flatten()) {
+            by_feed.insert(report.feed_id, report);
+        }
+        for page in pages? {
+            let report = by_feed.entry(page.feed_id).or_insert_with(|| FeedReport {
+                feed_id: page.feed_id,
+                url: page.feed_url.clone(),
+                ..FeedReport::default()
+            });
+            page.add_to(report);
+        }
+        let mut reports: Vec<FeedReport> = by_feed.into_values().collect();
         reports.sort_by_key(|r| r.feed_id);
         Ok(CrawlReport { feeds: reports })
     }
 
-    /// Crawls on schedule until `shutdown` completes.
-    pub async fn run(&self, shutdown: impl std::future::Future<Output = ()>) -> Result<(), StoreError> {
-        tokio::pin!(shutdown);
+    /// Runs page jobs on `page_concurrency` loops until none is ready and
+    /// `feeds_done` is set.
+    async fn run_pages(&self, feeds_done: &AtomicBool) -> Result<Vec<PageReport>, StoreError> {
+        let page_loops = (0..self.config.page_concurrency.max(1)).map(|_| self.page_loop(feeds_done));
+        let mut pages = Vec::new();
+        for done in futures::future::join_all(page_loops).await {
+            pages.extend(done?);
+        }
+        Ok(pages)
+    }
+
+    fn claim(&self, now: DateTime<Utc>) -> Claim<'_> {
+        Claim {
+            worker: &self.worker,
+            now,
+            lease: self.config.lease,
+            limit: 1,
+        }
+    }
+
+    /// Claims and crawls due feeds, one at a time, until none is left.
+    async fn feed_loop(&self, now: DateTime<Utc>) -> Result<Vec<FeedReport>, StoreError> {
+        let mut reports = Vec::new();
         loop {
-            let report = self.crawl_once(false).await?;
-            if !report.feeds.is_empty() {
-                tracing::info!(
-                    feeds = report.feeds.len(),
-                    new_articles = report.new_articles(),
-                    failed = report.failed_feeds(),
-                    "crawl round finished"
-                );
+            let claimed = self.store.claim_feeds(&self.claim(now)).await?;
+            if claimed.is_empty() {
+                return Ok(reports);
             }
-            tokio::select! {
-                _ = &mut shutdown => return Ok(()),
-                _ = tokio::time::sleep(self.config.tick) => {}
+            for feed in claimed {
+                reports.push(self.fetch_feed(&feed).await);
             }
         }
     }
 
-    /// Fetches one feed and its new entries, and records the outcome.
+    /// Claims and runs page jobs until none is ready and the feeds of this
+    /// round are done. A ready job on a busy host is waited for.
+    async fn page_loop(&self, feeds_done: &AtomicBool) -> Result<Vec<PageReport>, StoreError> {
+        let mut reports = Vec::new();
+        let concurrency = self.config.per_host_concurrency.max(1) as i64;
+        loop {
+            // Read before the claim: a feed that finishes after it queued
+            // its jobs before, and the next claim sees them.
+            let feeds_finished = feeds_done.load(Ordering::Acquire);
+            let now = Utc::now();
+            let claimed = self.store.claim_pages(&self.claim(now), concurrency).await?;
+            if claimed.is_empty() {
+                if feeds_finished && self.store.ready_pages(now).await? == 0 {
+                    return Ok(reports);
+                }
+                tokio::time::sleep(IDLE_POLL).await;
+                continue;
+            }
+            for job in claimed {
+                reports.push(self.run_page_job(job).await);
+            }
+        }
+    }
+
+    /// Builds, stores and relates one page job's article, and ends the job.
+    async fn run_page_job(&self, job: PageJob) -> PageReport {
+        let mut report = PageReport {
+            feed_id: job.feed_id,
+            ..PageReport::default()
+        };
+        let end = match serde_json::from_str::<QueuedEntry>(&job.payload) {
+            Err(e) => PageJobEnd::Failed {
+                error: format!("the queued entry cannot be read ({e}); a bug, please report it"),
+            },
+            Ok(queued) => {
+                report.feed_url = queued.feed_url.clone();
+                let end = self.store_page(&job, &queued, &mut report).await;
+                self.emit(CrawlEvent::EntryDone {
+                    feed_id: job.feed_id,
+                    url: queued.entry.url.clone(),
+                    stored: report.stored,
+                });
+                end
+            }
+        };
+        if matches!(end, PageJobEnd::Retry { .. } | PageJobEnd::Failed { .. }) {
+            self.metrics.page_jobs_failed.inc();
+        }
+        if let Err(e) = self.store.end_page(job.id, end).await {
+            // The lease runs out and the job returns; storing it again is a no-op.
+            tracing::warn!(job = job.id, error = %e, "could not end the page job");
+        }
+        report
+    }
+
+    async fn store_page(&self, job: &PageJob, queued: &QueuedEntry, report: &mut PageReport) -> PageJobEnd {
+        let entry = &queued.entry;
+        let name = entry.url.clone().unwrap_or_else(|| entry.guid.clone());
+        let retry = |reason: String| {
+            let wait = PAGE_RETRY
+                .saturating_mul(1 << (job.attempts - 1).clamp(0, 16))
+                .min(PAGE_RETRY_MAX);
+            PageJobEnd::Retry {
+                at: Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default(),
+                error: reason,
+            }
+        };
+        let (article, fell_back) = match self.article_for(job.feed_id, queued).await {
+            Ok(built) => built,
+            Err(NoArticle {
+                busy: Some(wait),
+                reason,
+            }) => {
+                report.skipped.push(format!("{name}: {reason}"));
+                return PageJobEnd::Deferred {
+                    until: Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default(),
+                };
+            }
+            Err(NoArticle { reason, .. }) => {
+                let last = job.attempts >= MAX_PAGE_ATTEMPTS;
+                tracing::warn!(feed = %queued.feed_url, entry = %entry.guid, %reason, last, "entry not stored");
+                report.skipped.push(format!("{name}: {reason}"));
+                return if last {
+                    PageJobEnd::Failed { error: reason }
+                } else {
+                    retry(reason)
+                };
+            }
+        };
+        report.fell_back = fell_back;
+        let inserted = match self.store.insert_article(&article).await {
+            Ok(inserted) => inserted,
+            Err(e) => {
+                report.skipped.push(format!("{name}: storing it failed: {e}"));
+                return retry(format!("storing the article failed: {e}"));
+            }
+        };
+        if let Some(id) = inserted {
+            report.stored = true;
+            self.metrics.articles_stored.inc();
+            // Provenance is worth less than the article: a failure here is
+            // logged, the article stays marked unrelated, and a later round
+            // relates it.
+            match crate::provenance::relate_new_article(self.store.as_ref(), id, &article).await {
+                Ok(found) => report.relations += found.len(),
+                Err(e) => tracing::warn!(article = id, error = %e, "provenance not computed for this article"),
+            }
+        }
+        PageJobEnd::Done
+    }
+
+    /// Crawls on schedule until `shutdown` completes, then gives back what
+    /// it holds: a round in progress is dropped, its jobs returned to the
+    /// queue. A database that fails a round is tried again a tick later.
+    pub async fn run(&self, shutdown: impl std::future::Future<Output = ()>) -> Result<(), StoreError> {
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                round = self.crawl_once(false) => match round {
+                    Ok(report) if report.feeds.is_empty() => {}
+                    Ok(report) => tracing::info!(
+                        feeds = report.fetched_feeds(),
+                        new_articles = report.new_articles(),
+                        failed = report.failed_feeds(),
+                        "crawl round finished"
+                    ),
+                    Err(e) => tracing::error!(error = %e, "the crawl round failed; trying again at the next tick"),
+                },
+            }
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = tokio::time::sleep(self.config.tick) => {}
+            }
+        }
+        self.release_claims().await
+    }
+
+    /// Fetches one feed now, due or not, and runs the page jobs that are
+    /// ready (its new entries' among them); the report counts its own.
     pub async fn crawl_feed(&self, feed: &Feed) -> FeedReport {
+        let mut report = self.fetch_feed(feed).await;
+        match self.run_pages(&AtomicBool::new(true)).await {
+            Ok(pages) => {
+                for page in pages.into_iter().filter(|p| p.feed_id == feed.id) {
+                    page.add_to(&mut report);
+                }
+            }
+            Err(e) => {
+                report
+                    .error
+                    .get_or_insert_with(|| format!("running its page jobs failed: {e}"));
+            }
+        }
+        report
+    }
+
+    /// Fetches one feed, queues its new entries, and records the outcome.
+    async fn fetch_feed(&self, feed: &Feed) -> FeedReport {
         let mut report = FeedReport {
             feed_id: feed.id,
             url: feed.url.clone(),
+            fetched: true,
             ..FeedReport::default()
         };
         let fetched_at = Utc::now();
@@ -413,7 +659,7 @@ impl Crawler {
                 if let Some(hub) = hub {
                     self.keep_subscribed(feed, &hub).await;
                 }
-                match self.store_new_entries(feed, &parsed, &mut report).await {
+                match self.queue_new_entries(feed, &parsed, &mut report).await {
                     Ok(()) => {
                         // Entries left for a retry must be read again: forget
                         // what would let the next fetch skip this body.
@@ -499,12 +745,19 @@ impl Crawler {
             return;
         }
         let form = websub::subscribe_form(&topic, &callback, &secret);
-        let gate = self.host_gate(&advertised.hub);
-        let _permit = match &gate {
-            Some(gate) => gate.enter().await.ok().flatten(),
+        // In the hub's turn, if it has one now; a busy hub is asked anyway
+        // (one request a day per feed).
+        let slot = match host_of(&advertised.hub) {
+            Some(host) => self.host_turn(&host).await.ok(),
             None => None,
         };
-        let refusal = match self.fetcher.post_form(&advertised.hub, &form).await {
+        let posted = self.fetcher.post_form(&advertised.hub, &form).await;
+        if let Some(slot) = slot
+            && let Err(e) = self.store.host_done(slot).await
+        {
+            tracing::warn!(hub = %advertised.hub, error = %e, "could not give back the host's slot");
+        }
+        let refusal = match posted {
             Ok(status) if (200..300).contains(&status) => {
                 tracing::info!(feed = %feed.url, hub = %advertised.hub, "asked the hub for WebSub notifications");
                 return;
@@ -611,10 +864,11 @@ impl Crawler {
         validators: &Validators,
         known_hash: Option<&str>,
     ) -> Result<FeedDocument, Failure> {
-        let page = match self.fetch(url, validators).await {
+        let page = match self.fetch("feed", url, validators).await {
             Ok(page) => page,
             Err(FetchFailure::Busy(busy)) => return Ok(FeedDocument::Deferred(busy.0)),
             Err(FetchFailure::Failed(e)) => return Err(e.into()),
+            Err(FetchFailure::Gate(e)) => return Err(Failure::transient(e)),
         };
         let moved_to = page
             .moved_permanently()
@@ -651,10 +905,11 @@ impl Crawler {
                          subscribe to the site's feed URL instead"
                     )));
                 };
-                let linked = match self.fetch(&link, &Validators::default()).await {
+                let linked = match self.fetch("feed", &link, &Validators::default()).await {
                     Ok(linked) => linked,
                     Err(FetchFailure::Busy(busy)) => return Ok(FeedDocument::Deferred(busy.0)),
                     Err(FetchFailure::Failed(e)) => return Err(e.into()),
+                    Err(FetchFailure::Gate(e)) => return Err(Failure::transient(e)),
                 };
                 let feed =
                     parse_feed_served(&linked.body, linked.final_url.as_str(), served(&linked)).map_err(|e| {
@@ -679,42 +934,69 @@ impl Crawler {
         }
     }
 
-    /// One request through the host's gate. A 429 or 503 with Retry-After
-    /// holds back every later request to that host.
-    async fn fetch(&self, url: &str, validators: &Validators) -> Result<crate::fetch::FetchedPage, FetchFailure> {
-        let gate = self.host_gate(url);
-        let _permit = match &gate {
-            Some(gate) => Some(gate.enter().await.map_err(FetchFailure::Busy)?),
+    /// One request in its host's turn. A 429 or 503 with Retry-After holds
+    /// back every later request to that host, from every worker.
+    async fn fetch(
+        &self,
+        kind: &'static str,
+        url: &str,
+        validators: &Validators,
+    ) -> Result<crate::fetch::FetchedPage, FetchFailure> {
+        let host = host_of(url);
+        let slot = match &host {
+            Some(host) => Some(self.host_turn(host).await?),
             None => None,
         };
+        let started = Instant::now();
         let result = self.fetcher.get(url, validators).await;
-        if let (Err(e), Some(gate)) = (&result, &gate)
+        self.metrics
+            .fetched(kind, result.is_ok(), started.elapsed().as_secs_f64());
+        if let (Err(e), Some(host)) = (&result, &host)
             && let Some(wait) = e.retry_after()
+            && let Err(e) = self.store.hold_host(host, wait.min(MAX_RETRY_AFTER)).await
         {
-            gate.block_for(wait.min(MAX_RETRY_AFTER));
+            tracing::warn!(%host, error = %e, "could not record the host's Retry-After");
+        }
+        if let Some(slot) = slot
+            && let Err(e) = self.store.host_done(slot).await
+        {
+            // The slot's lease runs out instead.
+            tracing::warn!(url, error = %e, "could not give back the host's slot");
         }
         result.map_err(FetchFailure::Failed)
     }
 
-    fn host_gate(&self, url: &str) -> Option<Arc<HostGate>> {
-        let host = Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();
-        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
-        Some(
-            hosts
-                .entry(host)
-                .or_insert_with(|| {
-                    Arc::new(HostGate::new(
-                        self.config.per_host_concurrency.max(1),
-                        self.config.per_host_interval,
-                    ))
-                })
-                .clone(),
-        )
+    /// Waits for a turn at `host` (a free slot, its next start time); `Busy`
+    /// when the host asked for a longer wait than a worker is held for.
+    async fn host_turn(&self, host: &str) -> Result<i64, FetchFailure> {
+        let rules = HostRules {
+            concurrency: self.config.per_host_concurrency.max(1) as i64,
+            interval: self.config.per_host_interval,
+            max_wait: MAX_INLINE_WAIT,
+            // The whole fetch has one deadline; a slot outlives it.
+            lease: MAX_INLINE_WAIT + self.fetcher.config().timeout * 2,
+        };
+        loop {
+            match self.store.host_turn(host, &self.worker, rules).await {
+                Ok(HostTurn::Go { slot, wait }) => {
+                    tokio::time::sleep(wait).await;
+                    return Ok(slot);
+                }
+                Ok(HostTurn::Full) => tokio::time::sleep(BUSY_POLL).await,
+                Ok(HostTurn::Later { wait }) => return Err(FetchFailure::Busy(HostBusy(wait))),
+                Err(e) => {
+                    return Err(FetchFailure::Gate(format!(
+                        "not fetched: the database could not schedule a request to {host}: {e}"
+                    )));
+                }
+            }
+        }
     }
 
     /// `Err` with the reason when the site's robots.txt keeps us from
-    /// fetching `url` (or cannot be read). Fetched once per site per crawler.
-    async fn robots_allows(&self, url: &str) -> Result<(), String> {
+    /// fetching `url` (or cannot be read, or its host asks us to wait).
+    /// Fetched once per site per worker.
+    async fn robots_allows(&self, url: &str) -> Result<(), RobotsVerdict> {
         if !self.config.respect_robots_txt {
             return Ok(());
         }
@@ -739,24 +1021,27 @@ impl Crawler {
         let rules = match fresh {
             Some((_, rules)) => rules.clone(),
             None => {
-                let fetched = match self.fetch(&robots_url, &Validators::default()).await {
+                let fetched = match self.fetch("robots", &robots_url, &Validators::default()).await {
                     Ok(page) => Ok(page),
                     Err(FetchFailure::Failed(e)) => Err(e),
                     // Not remembered: the next page asks again.
-                    Err(FetchFailure::Busy(busy)) => return Err(busy.reason()),
+                    Err(FetchFailure::Busy(busy)) => return Err(RobotsVerdict::Busy(busy.0)),
+                    Err(FetchFailure::Gate(e)) => return Err(RobotsVerdict::Refused(e)),
                 };
                 let rules = Arc::new(Rules::from_fetch(&robots_url, fetched));
-                if let (Some(delay), Some(gate)) = (rules.crawl_delay(), self.host_gate(url)) {
-                    gate.slow_to(delay);
+                if let (Some(delay), Some(host)) = (rules.crawl_delay(), host_of(url))
+                    && let Err(e) = self.store.slow_host(&host, delay).await
+                {
+                    tracing::warn!(%host, error = %e, "could not record the host's Crawl-delay");
                 }
                 *cached = Some((Instant::now(), rules.clone()));
                 rules
             }
         };
-        rules.check(&robots_url, &parsed)
+        rules.check(&robots_url, &parsed).map_err(RobotsVerdict::Refused)
     }
 
-    async fn store_new_entries(
+    async fn queue_new_entries(
         &self,
         feed: &Feed,
         parsed: &ParsedFeed,
@@ -793,80 +1078,71 @@ impl Crawler {
             ));
             fresh.truncate(cap);
         }
+        // Oldest first, so job ids (and article ids) follow the feed's own
+        // order of publication.
+        let jobs = fresh
+            .into_iter()
+            .rev()
+            .map(|entry| {
+                let host = entry
+                    .url
+                    .as_deref()
+                    .filter(|_| self.config.fetch_pages)
+                    .and_then(host_of);
+                let guid = entry.guid.clone();
+                let queued = QueuedEntry {
+                    entry,
+                    feed_url: feed.url.clone(),
+                    feed_title: parsed.title.clone().or_else(|| feed.title.clone()),
+                    feed_language: parsed.language.clone(),
+                };
+                let payload = serde_json::to_string(&queued).map_err(|e| StoreError::Corrupt {
+                    what: "queued entry",
+                    detail: e.to_string(),
+                })?;
+                Ok(NewPageJob {
+                    feed_id: feed.id,
+                    guid,
+                    host,
+                    payload,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        report.queued_entries = self.store.enqueue_pages(&jobs, Utc::now()).await?;
         self.emit(CrawlEvent::EntriesFound {
             feed_id: feed.id,
-            count: fresh.len(),
+            count: report.queued_entries,
         });
-        let mut built: Vec<(usize, FeedEntry, BuiltArticle)> = futures::stream::iter(fresh.into_iter().enumerate())
-            .map(|(i, entry)| async move {
-                let built = self.article_for(feed, parsed, &entry).await;
-                (i, entry, built)
-            })
-            .buffer_unordered(self.config.page_concurrency.max(1))
-            .collect()
-            .await;
-        // Oldest entries first, so ids follow the feed's own order of publication.
-        built.sort_by_key(|(i, _, _)| std::cmp::Reverse(*i));
-        for (_, entry, result) in built {
-            let stored = match result {
-                Ok((article, fell_back)) => {
-                    if fell_back {
-                        report.page_fallbacks += 1;
-                    }
-                    let inserted = self.store.insert_article(&article).await?;
-                    if let Some(id) = inserted {
-                        report.new_articles += 1;
-                        // Provenance is worth less than the article: a
-                        // failure here is logged and the crawl goes on.
-                        match crate::provenance::relate_new_article(self.store.as_ref(), id, &article).await {
-                            Ok(found) => report.relations += found.len(),
-                            Err(e) => {
-                                tracing::warn!(article = id, error = %e, "provenance not computed for this article")
-                            }
-                        }
-                    }
-                    inserted.is_some()
-                }
-                Err(reason) => {
-                    tracing::warn!(feed = %feed.url, entry = %entry.guid, %reason, "entry skipped; will retry next crawl");
-                    report
-                        .skipped_entries
-                        .push(format!("{}: {reason}", entry.url.as_deref().unwrap_or(&entry.guid)));
-                    false
-                }
-            };
-            self.emit(CrawlEvent::EntryDone {
-                feed_id: feed.id,
-                url: entry.url.clone(),
-                stored,
-            });
-        }
         Ok(())
     }
 
     /// Builds the article for one entry: from its page when that yields a
     /// real body, else from the feed's own content. The flag says whether
     /// the page failed and the feed content was used.
-    async fn article_for(
-        &self,
-        feed: &Feed,
-        parsed: &ParsedFeed,
-        entry: &FeedEntry,
-    ) -> Result<(NewArticle, bool), String> {
+    async fn article_for(&self, feed_id: i64, queued: &QueuedEntry) -> Result<(NewArticle, bool), NoArticle> {
+        let entry = &queued.entry;
         let mut page: Option<(Extracted, Url)> = None;
         let mut page_error = None;
+        let mut busy = None;
         if let Some(url) = entry.url.as_deref().filter(|_| self.config.fetch_pages) {
-            if let Err(why) = self.robots_allows(url).await {
-                page_error = Some(format!("{url}: {why}"));
-            } else {
-                match self.fetch(url, &Validators::default()).await {
+            match self.robots_allows(url).await {
+                Err(RobotsVerdict::Busy(wait)) => {
+                    busy = Some(wait);
+                    page_error = Some(format!("{url}: {}", HostBusy(wait).reason()));
+                }
+                Err(RobotsVerdict::Refused(why)) => page_error = Some(format!("{url}: {why}")),
+                Ok(()) => match self.fetch("page", url, &Validators::default()).await {
                     Ok(fetched) => {
                         let html = decode_html(&fetched.body, fetched.content_type.as_deref());
                         page = Some((extract(&html, Some(&fetched.final_url)), fetched.final_url));
                     }
                     Err(FetchFailure::Failed(e)) => page_error = Some(e.to_string()),
-                    Err(FetchFailure::Busy(busy)) => page_error = Some(format!("{url}: {}", busy.reason())),
-                }
+                    Err(FetchFailure::Gate(e)) => page_error = Some(e),
+                    Err(FetchFailure::Busy(b)) => {
+                        busy = Some(b.0);
+                        page_error = Some(format!("{url}: {}", b.reason()));
+                    }
+                },
             }
         }
         let entry_base = entry.url.as_deref().and_then(|u| Url::parse(u).ok());
@@ -889,9 +1165,11 @@ impl Crawler {
             from_feed.filter(|_| feed_len > 0)
         };
         let Some(body) = body else {
-            return Err(
-                page_error.unwrap_or_else(|| "neither the page nor the feed entry has any article text".to_string())
-            );
+            return Err(NoArticle {
+                reason: page_error
+                    .unwrap_or_else(|| "neither the page nor the feed entry has any article text".to_string()),
+                busy,
+            });
         };
         let fell_back = !use_page;
         let meta = page_meta.unwrap_or_default();
@@ -899,7 +1177,7 @@ impl Crawler {
         // under the link's one spelling, so two links to it are one URL.
         let url = page_url
             .or_else(|| entry.url.clone())
-            .unwrap_or_else(|| feed.url.clone());
+            .unwrap_or_else(|| queued.feed_url.clone());
         let url = canonical_url(&url).map(String::from).unwrap_or(url);
         let mut attributions = body.attributions.clone();
         let mut source_url = body.source_url.clone();
@@ -912,20 +1190,16 @@ impl Crawler {
             .clone()
             .or(meta.title.clone())
             .unwrap_or_else(|| "(untitled)".to_string());
-        let site_name = meta
-            .site_name
-            .clone()
-            .or_else(|| parsed.title.clone())
-            .or_else(|| feed.title.clone());
+        let site_name = meta.site_name.clone().or_else(|| queued.feed_title.clone());
         let language = meta.language.clone().or(body.language.clone()).or_else(|| {
-            parsed
-                .language
+            queued
+                .feed_language
                 .as_deref()
                 .map(|l| l.split(['-', '_']).next().unwrap_or(l).to_ascii_lowercase())
         });
         Ok((
             NewArticle {
-                feed_id: feed.id,
+                feed_id,
                 guid: entry.guid.clone(),
                 site: tracewire_provenance::site_of(&url),
                 url,
@@ -946,56 +1220,56 @@ impl Crawler {
     }
 }
 
-/// Why a request through a host's gate did not give a page.
+/// Why a request in its host's turn did not give a page.
 enum FetchFailure {
     Failed(FetchError),
     Busy(HostBusy),
+    /// The database could not hand out the turn.
+    Gate(String),
 }
 
-impl HostGate {
-    fn new(concurrency: usize, interval: Duration) -> HostGate {
-        HostGate {
-            permits: Arc::new(Semaphore::new(concurrency)),
-            schedule: Mutex::new(HostSchedule {
-                interval,
-                next_start: Instant::now(),
-                blocked_until: None,
-            }),
-        }
-    }
+/// Why robots.txt keeps a page from being fetched now.
+enum RobotsVerdict {
+    Refused(String),
+    /// robots.txt itself could not be asked for yet: the host wants us to wait.
+    Busy(Duration),
+}
 
-    /// Waits for a free slot and this host's next start time; `Err` when
-    /// the host asked for a wait longer than we hold a worker for.
-    async fn enter(&self) -> Result<Option<OwnedSemaphorePermit>, HostBusy> {
-        let permit = self.permits.clone().acquire_owned().await.ok();
-        let start = {
-            let mut s = self.schedule.lock().unwrap_or_else(|e| e.into_inner());
-            let now = Instant::now();
-            let blocked = s.blocked_until.filter(|until| *until > now);
-            if let Some(until) = blocked
-                && until - now > MAX_INLINE_WAIT
-            {
-                return Err(HostBusy(until - now));
-            }
-            let start = s.next_start.max(now).max(blocked.unwrap_or(now));
-            s.next_start = start + s.interval;
-            start
-        };
-        tokio::time::sleep_until(start).await;
-        Ok(permit)
-    }
+/// What running one page job did.
+#[derive(Debug, Default)]
+struct PageReport {
+    feed_id: i64,
+    feed_url: String,
+    stored: bool,
+    fell_back: bool,
+    relations: usize,
+    skipped: Vec<String>,
+}
 
-    fn block_for(&self, wait: Duration) {
-        let mut s = self.schedule.lock().unwrap_or_else(|e| e.into_inner());
-        let until = Instant::now() + wait;
-        s.blocked_until = Some(s.blocked_until.map_or(until, |b| b.max(until)));
+impl PageReport {
+    fn add_to(self, report: &mut FeedReport) {
+        report.new_articles += usize::from(self.stored);
+        report.page_fallbacks += usize::from(self.fell_back);
+        report.relations += self.relations;
+        report.skipped_entries.extend(self.skipped);
     }
+}
 
-    /// Raises the gap between requests (a robots.txt Crawl-delay).
-    fn slow_to(&self, interval: Duration) {
-        let mut s = self.schedule.lock().unwrap_or_else(|e| e.into_inner());
-        s.interval = s.interval.max(interval);
-    }
+/// The host of a URL, as host schedules are kept: lower case, no port.
+fn host_of(url: &str) -> Option<String> {
+    Some(Url::parse(url).ok()?.host_str()?.to_ascii_lowercase())
+}
+
+/// A name for this worker's claims: the machine, the process, and a random
+/// part (two crawlers in one process are two workers).
+fn worker_name() -> String {
+    let machine = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string());
+    format!("{machine}:{}:{:08x}", std::process::id(), fastrand::u32(..))
 }
 
 /// What the response said that bears on reading the document: the
@@ -1327,13 +1601,28 @@ mod tests {
         assert_eq!(other.last_result, Some(LastFetch::Deferred));
         assert!(other.next_fetch_at >= before + hour - chrono::Duration::seconds(5));
 
+        // The hold is the database's: another worker waits too.
+        let elsewhere = Crawler::new(
+            store.clone(),
+            Fetcher::new(FetchConfig {
+                allow_private_networks: true,
+                ..FetchConfig::default()
+            })
+            .unwrap(),
+            CrawlConfig::default(),
+        );
+        let feed = store.feed(other.id).await.unwrap().unwrap();
+        assert!(elsewhere.crawl_feed(&feed).await.deferred);
+        assert_eq!(site.hits("/other.xml"), 0);
+
         // A timeout counts half as much as a 404; the backoff grows with the
-        // weight, spread by ±10 %.
+        // weight, spread by ±10 %. (Another host: this one is held.)
         let fresh = Crawler::new(
             store.clone(),
             Fetcher::new(FetchConfig {
                 allow_private_networks: true,
                 timeout: Duration::from_secs(1),
+                resolve_overrides: vec![("elsewhere.test".into(), site.addr())],
                 ..FetchConfig::default()
             })
             .unwrap(),
@@ -1342,8 +1631,9 @@ mod tests {
                 ..CrawlConfig::default()
             },
         );
-        let slow = subscribe(&store, site.url("/slow.xml")).await;
-        let missing = subscribe(&store, site.url("/missing.xml")).await;
+        let port = site.addr().port();
+        let slow = subscribe(&store, format!("http://elsewhere.test:{port}/slow.xml")).await;
+        let missing = subscribe(&store, format!("http://elsewhere.test:{port}/missing.xml")).await;
         for _ in 0..3 {
             for id in [slow.id, missing.id] {
                 let feed = store.feed(id).await.unwrap().unwrap();

@@ -13,7 +13,7 @@ pub struct ParsedFeed {
     pub entries: Vec<FeedEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FeedEntry {
     /// Stable identity: the GUID/id, else the link.
     pub guid: String,

@@ -281,9 +281,11 @@ const MAX_UNFINISHED: i64 = 1000;
 /// the article here. Every step of relating replaces what it wrote before
 /// or ignores a repeat, except the site's paragraph counts, which a crash
 /// in the middle of relating may count twice. Returns how many were related.
-pub async fn relate_unfinished(store: &dyn Store) -> Result<usize> {
+/// Only articles stored before `stored_before` are taken: a younger one may
+/// be in the hands of the worker that stored it.
+pub async fn relate_unfinished(store: &dyn Store, stored_before: DateTime<Utc>) -> Result<usize> {
     let mut related = 0;
-    for id in store.unrelated_articles(MAX_UNFINISHED).await? {
+    for id in store.unrelated_articles(stored_before, MAX_UNFINISHED).await? {
         let Some(a) = store.article(id).await? else {
             continue;
         };
@@ -317,6 +319,11 @@ pub async fn relate_unfinished(store: &dyn Store) -> Result<usize> {
 mod tests {
     use super::*;
     use tracewire_model::{Attribution, AttributionKind};
+
+    /// A time after every article these tests store.
+    fn later() -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::minutes(1)
+    }
 
     fn article(url: &str, canonical: Option<&str>, source: Option<&str>) -> NewArticle {
         NewArticle {
@@ -480,15 +487,15 @@ mod tests {
             a.text = text.clone();
         }
         let first = store.insert_article(&origin).await.unwrap().unwrap();
-        assert_eq!(store.unrelated_articles(10).await.unwrap(), vec![first]);
+        assert_eq!(store.unrelated_articles(later(), 10).await.unwrap(), vec![first]);
         relate_new_article(store.as_ref(), first, &origin).await.unwrap();
-        assert!(store.unrelated_articles(10).await.unwrap().is_empty());
+        assert!(store.unrelated_articles(later(), 10).await.unwrap().is_empty());
         // Stored, then the process dies before relating it.
         let second = store.insert_article(&copy).await.unwrap().unwrap();
-        assert_eq!(store.unrelated_articles(10).await.unwrap(), vec![second]);
+        assert_eq!(store.unrelated_articles(later(), 10).await.unwrap(), vec![second]);
 
-        assert_eq!(relate_unfinished(store.as_ref()).await.unwrap(), 1);
-        assert!(store.unrelated_articles(10).await.unwrap().is_empty());
+        assert_eq!(relate_unfinished(store.as_ref(), later()).await.unwrap(), 1);
+        assert!(store.unrelated_articles(later(), 10).await.unwrap().is_empty());
         let rels = store.relations_of(second).await.unwrap();
         assert!(
             rels.iter()
@@ -496,7 +503,7 @@ mod tests {
             "{rels:?}"
         );
         assert!(!store.citations_of(second).await.unwrap().is_empty());
-        assert_eq!(relate_unfinished(store.as_ref()).await.unwrap(), 0);
+        assert_eq!(relate_unfinished(store.as_ref(), later()).await.unwrap(), 0);
     }
 
     #[test]

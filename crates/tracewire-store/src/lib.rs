@@ -1,9 +1,13 @@
 //! Storage: the [`Store`] trait every backend implements, its error type, and
-//! the backends (embedded SQLite now; PostgreSQL behind the same trait later).
+//! the backends: embedded SQLite (the default) and PostgreSQL (several
+//! processes sharing one database).
 //!
 //! Callers hold an `Arc<dyn Store>` and never see SQL. Backends keep their
 //! own migrations under `migrations/<backend>/`.
 
+#[macro_use]
+mod rows;
+mod postgres;
 mod sqlite;
 
 use std::collections::{HashMap, HashSet};
@@ -16,6 +20,7 @@ use tracewire_model::{
     WebSubSubscription,
 };
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +41,16 @@ pub enum StoreError {
     },
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(
+        "the database's schema is at version {found}, newer than this Tracewire knows (up to {known}): \
+         a newer Tracewire has migrated it; run that version (or restore a backup taken before it ran)"
+    )]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error(
+        "{0}: not a database URL Tracewire knows; use postgres://user@host/db, \
+         or no --database for the embedded SQLite in --data-dir"
+    )]
+    UnknownDatabase(String),
     #[error("stored data is corrupt ({what}): {detail}")]
     Corrupt { what: &'static str, detail: String },
     #[error("database error: {0}")]
@@ -106,12 +121,112 @@ pub enum WebSubOutcome {
     Unsubscribed,
 }
 
+/// One claim on the queue: by `worker`, at most `limit` jobs, held for
+/// `lease` from `now` (the caller's clock, whole seconds).
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    pub worker: &'a str,
+    pub now: DateTime<Utc>,
+    pub lease: std::time::Duration,
+    pub limit: i64,
+}
+
+/// A page to fetch for a feed entry not stored yet: one job in the queue.
+#[derive(Debug, Clone)]
+pub struct NewPageJob {
+    pub feed_id: FeedId,
+    /// The entry's identity in its feed (the article's GUID once stored).
+    pub guid: String,
+    /// The host of the entry's page (none when no page will be fetched).
+    pub host: Option<String>,
+    /// What a worker needs to build the article (the crawler's entry, as
+    /// JSON; storage does not read it).
+    pub payload: String,
+}
+
+/// A page job a worker has claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageJob {
+    pub id: i64,
+    pub feed_id: FeedId,
+    pub guid: String,
+    pub payload: String,
+    /// Claims so far, this one included.
+    pub attempts: i64,
+}
+
+/// How a claimed page job ended.
+#[derive(Debug, Clone)]
+pub enum PageJobEnd {
+    /// The article is stored (or was already): the job goes.
+    Done,
+    /// It failed; try again at `at`.
+    Retry { at: DateTime<Utc>, error: String },
+    /// Not attempted (the host asked us to wait): back in the queue until
+    /// `until`, this claim not counted as an attempt.
+    Deferred { until: DateTime<Utc> },
+    /// It failed for good: kept, with the reason, and never claimed again.
+    Failed { error: String },
+}
+
+/// Claims this many times (each ended by a failure, or by the worker
+/// dying with the lease) and a page job fails for good.
+pub const MAX_PAGE_ATTEMPTS: i64 = 8;
+
+/// A worker's turn at a host (see [`Store::host_turn`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostTurn {
+    /// A slot is held for the worker: start the request after `wait`, then
+    /// give the slot back with [`Store::host_done`].
+    Go { slot: i64, wait: std::time::Duration },
+    /// Every slot of the host is taken: ask again shortly.
+    Full,
+    /// The host may not be asked before `wait` has passed (its schedule, a
+    /// Retry-After), longer than the caller would wait.
+    Later { wait: std::time::Duration },
+}
+
+/// The rules a host's turns follow.
+#[derive(Debug, Clone, Copy)]
+pub struct HostRules {
+    /// Requests in flight at once, across every worker.
+    pub concurrency: i64,
+    /// Least time between the starts of two requests (raised by the host's
+    /// Crawl-delay, [`Store::slow_host`]).
+    pub interval: std::time::Duration,
+    /// Longest wait the caller accepts; a later turn is [`HostTurn::Later`].
+    pub max_wait: std::time::Duration,
+    /// How long a slot stays held if its worker never gives it back.
+    pub lease: std::time::Duration,
+}
+
+/// The work queue at a glance (`/metrics`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueStats {
+    /// Feeds whose next fetch has come, not claimed.
+    pub feeds_due: i64,
+    /// Feeds a worker holds a live claim on.
+    pub feeds_claimed: i64,
+    /// Page jobs waiting (now or for a retry time).
+    pub pages_queued: i64,
+    /// Page jobs a worker holds a live claim on.
+    pub pages_claimed: i64,
+    /// Page jobs that failed for good.
+    pub pages_failed: i64,
+    /// Host slots held now.
+    pub host_slots: i64,
+}
+
 /// Everything Tracewire keeps. One trait, several backends, one conformance
 /// test (`tests/conformance.rs`).
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Subscribes to a feed; due for fetching at once.
     async fn add_feed(&self, feed: NewFeed) -> Result<Feed>;
+    /// Answers when the database does (a health check): one indexed lookup.
+    async fn ping(&self) -> Result<()> {
+        self.feed(0).await.map(|_| ())
+    }
     async fn feed(&self, id: FeedId) -> Result<Option<Feed>>;
     async fn feed_by_url(&self, url: &str) -> Result<Option<Feed>>;
     /// All feeds, oldest subscription first.
@@ -131,19 +246,22 @@ pub trait Store: Send + Sync {
     async fn confirm_websub(&self, feed_id: FeedId, topic: &str, outcome: WebSubOutcome) -> Result<bool>;
     /// A notification with a valid signature came: the feed is due at once.
     async fn websub_pushed(&self, feed_id: FeedId, at: DateTime<Utc>) -> Result<()>;
-    /// Polls a stopped or failing feed again at once, its failures forgiven.
+    /// Polls a stopped or failing feed again at once, its failures forgiven
+    /// and its failed page jobs queued again.
     /// False when there is no such feed.
     async fn resume_feed(&self, id: FeedId) -> Result<bool>;
-    /// Which of these entry GUIDs this feed already has articles for.
+    /// Which of these entry GUIDs this feed already has articles or page
+    /// jobs for.
     async fn known_guids(&self, feed_id: FeedId, guids: &[String]) -> Result<HashSet<String>>;
     /// Stores an article unless the feed already has one with its GUID;
     /// returns the new id, or `None` for a duplicate. The article is marked
     /// unrelated in the same transaction (see [`Store::unrelated_articles`]).
     async fn insert_article(&self, article: &NewArticle) -> Result<Option<ArticleId>>;
-    /// Articles stored whose provenance never finished (a crash, or a
-    /// failure, between storing and [`Store::mark_related`]), oldest first,
-    /// at most `limit`.
-    async fn unrelated_articles(&self, limit: i64) -> Result<Vec<ArticleId>>;
+    /// Articles stored before `stored_before` whose provenance never
+    /// finished (a crash, or a failure, between storing and
+    /// [`Store::mark_related`]), oldest first, at most `limit`. The time
+    /// keeps a worker from relating an article another is relating now.
+    async fn unrelated_articles(&self, stored_before: DateTime<Utc>, limit: i64) -> Result<Vec<ArticleId>>;
     /// Records that an article's provenance is complete.
     async fn mark_related(&self, article: ArticleId) -> Result<()>;
     /// Newest first (by publication time, else fetch time).
@@ -206,6 +324,46 @@ pub trait Store: Send + Sync {
     /// The sources a site's articles cite most, with how many of its
     /// articles cite each, at most `limit`.
     async fn site_citations(&self, site: &str, limit: i64) -> Result<Vec<(String, i64)>>;
+    // The work queue (see ARCHITECTURE.md, "Work queue"). A claim holds a
+    // job until its lease ends; a worker that dies loses nothing, its jobs
+    // return to the queue when their leases run out.
+
+    /// Makes every feed not stopped, and every queued page job, due at
+    /// `now` (a forced crawl).
+    async fn due_now(&self, now: DateTime<Utc>) -> Result<()>;
+    /// Claims feeds: due ones not stopped, not held under a live claim,
+    /// earliest first. [`Store::record_fetch`] ends the claim.
+    async fn claim_feeds(&self, claim: &Claim<'_>) -> Result<Vec<Feed>>;
+    /// Queues page jobs; one per (feed, GUID): a job already queued, or
+    /// failed for good, is left as it is. Returns how many were added.
+    async fn enqueue_pages(&self, jobs: &[NewPageJob], now: DateTime<Utc>) -> Result<usize>;
+    /// Claims page jobs, oldest first: ones whose time has come, not held
+    /// under a live claim, on a host that is free now (fewer than
+    /// `host_concurrency` slots held, its next start come).
+    /// A job claimed [`MAX_PAGE_ATTEMPTS`] times without ending fails for
+    /// good instead.
+    async fn claim_pages(&self, claim: &Claim<'_>, host_concurrency: i64) -> Result<Vec<PageJob>>;
+    /// Page jobs a claim could take now, busy hosts or not: zero means the
+    /// queue has nothing left for this round.
+    async fn ready_pages(&self, now: DateTime<Utc>) -> Result<i64>;
+    async fn end_page(&self, job: i64, end: PageJobEnd) -> Result<()>;
+    /// Page jobs that failed for good (or all not done), newest first.
+    async fn page_jobs(&self, failed_only: bool, limit: i64) -> Result<Vec<(PageJob, Option<String>)>>;
+    /// Ends every claim `worker` holds (feeds, pages, host slots): it is
+    /// stopping.
+    async fn release_claims(&self, worker: &str) -> Result<()>;
+    /// Asks for a turn at `host` under `rules`, on the database's clock, so
+    /// that every worker shares one schedule per host.
+    async fn host_turn(&self, host: &str, worker: &str, rules: HostRules) -> Result<HostTurn>;
+    /// Gives back a slot [`Store::host_turn`] handed out.
+    async fn host_done(&self, slot: i64) -> Result<()>;
+    /// The host asked us to wait (Retry-After): no request starts before `wait` has passed.
+    async fn hold_host(&self, host: &str, wait: std::time::Duration) -> Result<()>;
+    /// Raises the host's least interval between request starts (its
+    /// robots.txt Crawl-delay); never lowers it.
+    async fn slow_host(&self, host: &str, interval: std::time::Duration) -> Result<()>;
+    async fn queue_stats(&self, now: DateTime<Utc>) -> Result<QueueStats>;
+
     /// [`Store::put_fingerprint`] for many articles in one transaction (bulk
     /// loads, a re-fingerprint under a new scheme).
     async fn put_fingerprints(&self, scheme: u32, batch: &[(ArticleId, Vec<u64>)]) -> Result<()>;
@@ -240,6 +398,56 @@ pub struct Candidate {
     pub article: ArticleId,
     pub bands: usize,
     pub anchors: usize,
+}
+
+/// The schema before and after a store was opened (`tracewire migrate`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SchemaVersion {
+    /// The newest migration applied before (`None`: a new database).
+    pub before: Option<i64>,
+    pub now: i64,
+}
+
+/// Applies `migrator`'s migrations the database lacks, after refusing a
+/// schema newer than this build knows (a migration it does not have was
+/// applied): an old binary must not write to a newer schema.
+async fn migrate_checked<DB>(pool: &sqlx::Pool<DB>, migrator: &sqlx::migrate::Migrator) -> Result<SchemaVersion>
+where
+    DB: sqlx::Database,
+    DB::Connection: sqlx::migrate::Migrate,
+{
+    use sqlx::migrate::Migrate;
+    let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+    let before = {
+        let mut conn = pool.acquire().await?;
+        conn.ensure_migrations_table(&migrator.table_name).await?;
+        conn.list_applied_migrations(&migrator.table_name)
+            .await?
+            .iter()
+            .map(|m| m.version)
+            .max()
+    };
+    if let Some(found) = before.filter(|v| *v > known) {
+        return Err(StoreError::SchemaTooNew { found, known });
+    }
+    migrator.run(pool).await?;
+    Ok(SchemaVersion { before, now: known })
+}
+
+/// Opens the store `database_url` names (`postgres://…`), or the embedded
+/// SQLite in `data_dir` when there is none; migrates it.
+pub async fn open(database_url: Option<&str>, data_dir: &std::path::Path) -> Result<(Arc<dyn Store>, SchemaVersion)> {
+    match database_url.map(str::trim).filter(|u| !u.is_empty()) {
+        None => {
+            let (store, version) = SqliteStore::open_in_dir_versioned(data_dir).await?;
+            Ok((Arc::new(store), version))
+        }
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let (store, version) = PgStore::connect_versioned(url).await?;
+            Ok((Arc::new(store), version))
+        }
+        Some(url) => Err(StoreError::UnknownDatabase(postgres::redact(url))),
+    }
 }
 
 /// Opens the embedded default: a SQLite database in `data_dir`, created and

@@ -6,19 +6,23 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{FromRow, QueryBuilder};
 use tracewire_model::{
-    Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Attribution, Citation, Feed, FeedId, FeedStatus,
-    LastFetch, NewArticle, SiteStats, WebSubState, WebSubSubscription,
+    Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Citation, Feed, FeedId, NewArticle, SiteStats,
+    WebSubSubscription,
 };
 
+use crate::rows::{
+    ArticleRow, FeedRow, SummaryRow, WebSubRow, attributions_json, key_to_i64, paragraph_key_from_i64,
+    paragraph_key_to_i64, relation_from_row, to_secs, websub_from_row,
+};
 use crate::{
-    BAND_KEY_BIT, Candidate, EdgeNeighbour, FetchOutcome, FetchResult, NewFeed, Result, Store, StoreError,
-    WebSubOutcome,
+    BAND_KEY_BIT, Candidate, Claim, EdgeNeighbour, FetchOutcome, FetchResult, HostRules, HostTurn, NewFeed, NewPageJob,
+    PageJob, PageJobEnd, QueueStats, Result, Store, StoreError, WebSubOutcome,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -33,15 +37,24 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Creates `dir` if needed and opens (creating, migrating) the database in it.
     pub async fn open_in_dir(dir: &Path) -> Result<SqliteStore> {
+        Ok(Self::open_in_dir_versioned(dir).await?.0)
+    }
+
+    /// [`SqliteStore::open_in_dir`], with the schema version before and after.
+    pub async fn open_in_dir_versioned(dir: &Path) -> Result<(SqliteStore, crate::SchemaVersion)> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
             path: dir.display().to_string(),
             source,
         })?;
-        Self::open(&dir.join(DATABASE_FILE)).await
+        Self::open_versioned(&dir.join(DATABASE_FILE)).await
     }
 
     /// Opens (creating, migrating) the database file at `path`.
     pub async fn open(path: &Path) -> Result<SqliteStore> {
+        Ok(Self::open_versioned(path).await?.0)
+    }
+
+    async fn open_versioned(path: &Path) -> Result<(SqliteStore, crate::SchemaVersion)> {
         let open_error = |source| StoreError::Open {
             path: path.display().to_string(),
             source,
@@ -66,8 +79,8 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(open_error)?;
-        MIGRATOR.run(&pool).await?;
-        Ok(SqliteStore { pool })
+        let version = crate::migrate_checked(&pool, &MIGRATOR).await?;
+        Ok((SqliteStore { pool }, version))
     }
 
     /// Fingerprint key rows stored, and keys turned hot (`tracewire bench
@@ -85,31 +98,6 @@ impl SqliteStore {
 const MMAP_BYTES: u64 = 1 << 30;
 /// Page cache per connection, in KiB.
 const CACHE_KIB: u64 = 64 * 1024;
-
-/// A fingerprint key as stored: the scheme keeps its top bit clear, so the
-/// cast keeps its value.
-fn key_to_i64(key: u64) -> i64 {
-    (key & (u64::MAX >> 1)) as i64
-}
-
-fn relation_from_row((from, to, kind, score, evidence): (i64, i64, String, f64, String)) -> ArticleRelation {
-    ArticleRelation {
-        from,
-        to,
-        kind,
-        score,
-        evidence,
-    }
-}
-
-/// Paragraph keys use all 64 bits; stored as the same bits in an INTEGER.
-fn paragraph_key_to_i64(key: u64) -> i64 {
-    i64::from_ne_bytes(key.to_ne_bytes())
-}
-
-fn paragraph_key_from_i64(key: i64) -> u64 {
-    u64::from_ne_bytes(key.to_ne_bytes())
-}
 
 /// Integers as a JSON array, for `json_each(?)`: one bound value for a list
 /// of any length.
@@ -143,164 +131,7 @@ async fn trim_hot_keys(conn: &mut SqliteConnection, touched: &str, touched_json:
     Ok(())
 }
 
-fn to_secs(t: DateTime<Utc>) -> i64 {
-    t.timestamp()
-}
-
-fn from_secs(s: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(s, 0).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
-
-#[derive(FromRow)]
-struct FeedRow {
-    id: i64,
-    url: String,
-    title: Option<String>,
-    site_url: Option<String>,
-    status: String,
-    last_error: Option<String>,
-    last_fetched: Option<i64>,
-    next_fetch_at: i64,
-    error_count: i64,
-    interval_secs: i64,
-    etag: Option<String>,
-    last_modified: Option<String>,
-    created_at: i64,
-    failure_weight: f64,
-    content_hash: Option<String>,
-    last_result: Option<String>,
-}
-
-impl From<FeedRow> for Feed {
-    fn from(r: FeedRow) -> Feed {
-        Feed {
-            id: r.id,
-            url: r.url,
-            title: r.title,
-            site_url: r.site_url,
-            status: FeedStatus::parse(&r.status),
-            last_error: r.last_error,
-            last_fetched: r.last_fetched.map(from_secs),
-            next_fetch_at: from_secs(r.next_fetch_at),
-            error_count: r.error_count,
-            failure_weight: r.failure_weight,
-            last_result: r.last_result.as_deref().and_then(LastFetch::parse),
-            content_hash: r.content_hash,
-            interval_secs: r.interval_secs,
-            etag: r.etag,
-            last_modified: r.last_modified,
-            created_at: from_secs(r.created_at),
-        }
-    }
-}
-
-#[derive(FromRow)]
-struct ArticleRow {
-    id: i64,
-    feed_id: i64,
-    guid: String,
-    url: String,
-    site: String,
-    canonical_url: Option<String>,
-    title: String,
-    byline: Option<String>,
-    published: Option<i64>,
-    site_name: Option<String>,
-    language: Option<String>,
-    source_url: Option<String>,
-    attributions: String,
-    body_text: String,
-    body_html: String,
-    fetched_at: i64,
-    views: i64,
-}
-
-impl TryFrom<ArticleRow> for Article {
-    type Error = StoreError;
-
-    fn try_from(r: ArticleRow) -> Result<Article> {
-        let attributions: Vec<Attribution> =
-            serde_json::from_str(&r.attributions).map_err(|e| StoreError::Corrupt {
-                what: "article attributions",
-                detail: format!("article {}: {e}", r.id),
-            })?;
-        Ok(Article {
-            id: r.id,
-            feed_id: r.feed_id,
-            guid: r.guid,
-            url: r.url,
-            site: r.site,
-            canonical_url: r.canonical_url,
-            title: r.title,
-            byline: r.byline,
-            published: r.published.map(from_secs),
-            site_name: r.site_name,
-            language: r.language,
-            source_url: r.source_url,
-            attributions,
-            text: r.body_text,
-            html: r.body_html,
-            fetched_at: from_secs(r.fetched_at),
-            views: r.views,
-        })
-    }
-}
-
-/// The column list `ArticleRow` reads.
-macro_rules! article_columns {
-    () => {
-        "id, feed_id, guid, url, site, canonical_url, title, byline, published, site_name, language, \
-         source_url, attributions, body_text, body_html, fetched_at, views"
-    };
-}
-
-#[derive(FromRow)]
-struct SummaryRow {
-    id: i64,
-    feed_id: i64,
-    title: String,
-    url: String,
-    site: String,
-    published: Option<i64>,
-    site_name: Option<String>,
-    source_url: Option<String>,
-    views: i64,
-    excerpt: String,
-}
-
-impl From<SummaryRow> for ArticleSummary {
-    fn from(r: SummaryRow) -> ArticleSummary {
-        ArticleSummary {
-            id: r.id,
-            feed_id: r.feed_id,
-            title: r.title,
-            url: r.url,
-            site: r.site,
-            published: r.published.map(from_secs),
-            site_name: r.site_name,
-            source_url: r.source_url,
-            views: r.views,
-            excerpt: r.excerpt,
-        }
-    }
-}
-
-/// The column list `SummaryRow` reads.
-macro_rules! summary_columns {
-    () => {
-        "id, feed_id, title, url, site, published, site_name, source_url, views, \
-         substr(body_text, 1, 400) AS excerpt"
-    };
-}
-
-/// The column list `FeedRow` reads, as a macro so queries stay `&'static str`.
-macro_rules! feed_columns {
-    () => {
-        "id, url, title, site_url, status, last_error, last_fetched, next_fetch_at, \
-         error_count, interval_secs, etag, last_modified, created_at, failure_weight, content_hash, \
-         last_result"
-    };
-}
+mod queue;
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -424,6 +255,11 @@ impl Store for SqliteStore {
             }
         };
         query.bind(id).execute(&mut *tx).await?;
+        // The fetch is recorded: its claim ends.
+        sqlx::query("UPDATE feeds SET claimed_by = NULL, lease_until = NULL WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         if let Some(url) = &outcome.moved_to {
             // Another subscription may already have the new URL: then both
             // stay as they are, and the redirect is followed each time.
@@ -454,37 +290,12 @@ impl Store for SqliteStore {
     }
 
     async fn websub(&self, feed_id: FeedId) -> Result<Option<WebSubSubscription>> {
-        type Row = (
-            i64,
-            String,
-            String,
-            String,
-            String,
-            i64,
-            Option<i64>,
-            Option<i64>,
-            Option<String>,
-        );
-        let row: Option<Row> = sqlx::query_as(
-            "SELECT feed_id, hub, topic, secret, state, requested_at, lease_expires, last_push, reason \
-             FROM websub WHERE feed_id = ?",
-        )
-        .bind(feed_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(
-            |(feed_id, hub, topic, secret, state, requested_at, lease_expires, last_push, reason)| WebSubSubscription {
-                feed_id,
-                hub,
-                topic,
-                secret,
-                state: WebSubState::parse(&state),
-                requested_at: from_secs(requested_at),
-                lease_expires: lease_expires.map(from_secs),
-                last_push: last_push.map(from_secs),
-                reason,
-            },
-        ))
+        let row: Option<WebSubRow> =
+            sqlx::query_as(concat!("SELECT ", websub_columns!(), " FROM websub WHERE feed_id = ?"))
+                .bind(feed_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(websub_from_row))
     }
 
     async fn confirm_websub(&self, feed_id: FeedId, topic: &str, outcome: WebSubOutcome) -> Result<bool> {
@@ -527,14 +338,25 @@ impl Store for SqliteStore {
     }
 
     async fn resume_feed(&self, id: FeedId) -> Result<bool> {
+        let now = to_secs(Utc::now());
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE feeds SET status = CASE WHEN status = 'stopped' THEN 'error' ELSE status END, \
              error_count = 0, failure_weight = 0, next_fetch_at = ? WHERE id = ?",
         )
-        .bind(to_secs(Utc::now()))
+        .bind(now)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "UPDATE page_jobs SET state = 'queued', attempts = 0, run_after = ?, last_error = NULL \
+             WHERE feed_id = ? AND state = 'failed'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -548,6 +370,12 @@ impl Store for SqliteStore {
             for g in chunk {
                 list.push_bind(g);
             }
+            q.push(") UNION SELECT guid FROM page_jobs WHERE feed_id = ");
+            q.push_bind(feed_id).push(" AND guid IN (");
+            let mut list = q.separated(", ");
+            for g in chunk {
+                list.push_bind(g);
+            }
             q.push(")");
             let rows: Vec<(String,)> = q.build_query_as().fetch_all(&self.pool).await?;
             known.extend(rows.into_iter().map(|(g,)| g));
@@ -556,10 +384,7 @@ impl Store for SqliteStore {
     }
 
     async fn insert_article(&self, a: &NewArticle) -> Result<Option<ArticleId>> {
-        let attributions = serde_json::to_string(&a.attributions).map_err(|e| StoreError::Corrupt {
-            what: "article attributions",
-            detail: e.to_string(),
-        })?;
+        let attributions = attributions_json(&a.attributions)?;
         let mut tx = self.pool.begin().await?;
         let id: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO articles (feed_id, guid, url, site, canonical_url, title, byline, published, site_name, \
@@ -587,8 +412,9 @@ impl Store for SqliteStore {
         if let Some((id,)) = id {
             // Its provenance is still to come: a crash before it is done
             // leaves this row for the next crawl (migration 0006).
-            sqlx::query("INSERT INTO unrelated_articles (article_id) VALUES (?)")
+            sqlx::query("INSERT INTO unrelated_articles (article_id, since) VALUES (?, ?)")
                 .bind(id)
+                .bind(to_secs(Utc::now()))
                 .execute(&mut *tx)
                 .await?;
         }
@@ -596,11 +422,13 @@ impl Store for SqliteStore {
         Ok(id.map(|(id,)| id))
     }
 
-    async fn unrelated_articles(&self, limit: i64) -> Result<Vec<ArticleId>> {
-        let rows: Vec<(i64,)> = sqlx::query_as("SELECT article_id FROM unrelated_articles ORDER BY article_id LIMIT ?")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+    async fn unrelated_articles(&self, stored_before: DateTime<Utc>, limit: i64) -> Result<Vec<ArticleId>> {
+        let rows: Vec<(i64,)> =
+            sqlx::query_as("SELECT article_id FROM unrelated_articles WHERE since < ? ORDER BY article_id LIMIT ?")
+                .bind(to_secs(stored_before))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
@@ -1007,6 +835,58 @@ impl Store for SqliteStore {
             .into_iter()
             .map(|(id, title, url, text)| ArticleText { id, title, url, text })
             .collect())
+    }
+
+    async fn claim_feeds(&self, claim: &Claim<'_>) -> Result<Vec<Feed>> {
+        self.queue_claim_feeds(claim).await
+    }
+
+    async fn enqueue_pages(&self, jobs: &[NewPageJob], now: DateTime<Utc>) -> Result<usize> {
+        self.queue_enqueue_pages(jobs, now).await
+    }
+
+    async fn claim_pages(&self, claim: &Claim<'_>, host_concurrency: i64) -> Result<Vec<PageJob>> {
+        self.queue_claim_pages(claim, host_concurrency).await
+    }
+
+    async fn ready_pages(&self, now: DateTime<Utc>) -> Result<i64> {
+        self.queue_ready_pages(now).await
+    }
+
+    async fn due_now(&self, now: DateTime<Utc>) -> Result<()> {
+        self.queue_due_now(now).await
+    }
+
+    async fn end_page(&self, job: i64, end: PageJobEnd) -> Result<()> {
+        self.queue_end_page(job, end).await
+    }
+
+    async fn page_jobs(&self, failed_only: bool, limit: i64) -> Result<Vec<(PageJob, Option<String>)>> {
+        self.queue_page_jobs(failed_only, limit).await
+    }
+
+    async fn release_claims(&self, worker: &str) -> Result<()> {
+        self.queue_release_claims(worker).await
+    }
+
+    async fn host_turn(&self, host: &str, worker: &str, rules: HostRules) -> Result<HostTurn> {
+        self.queue_host_turn(host, worker, rules).await
+    }
+
+    async fn host_done(&self, slot: i64) -> Result<()> {
+        self.queue_host_done(slot).await
+    }
+
+    async fn hold_host(&self, host: &str, wait: std::time::Duration) -> Result<()> {
+        self.queue_hold_host(host, wait).await
+    }
+
+    async fn slow_host(&self, host: &str, interval: std::time::Duration) -> Result<()> {
+        self.queue_slow_host(host, interval).await
+    }
+
+    async fn queue_stats(&self, now: DateTime<Utc>) -> Result<QueueStats> {
+        self.queue_counts(now).await
     }
 
     async fn put_fingerprints(&self, scheme: u32, batch: &[(ArticleId, Vec<u64>)]) -> Result<()> {

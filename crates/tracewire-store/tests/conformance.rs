@@ -1,18 +1,117 @@
-//! One storage story, run against the backend the environment selects.
-//! Today that is the embedded SQLite in a temporary directory; the PostgreSQL
-//! backend will run the same story.
+//! One storage story, run against the backend the environment selects:
+//! with `TRACEWIRE_TEST_DATABASE_URL` unset, the embedded SQLite in a
+//! temporary directory; set to a `postgres://` URL, PostgreSQL, each test in
+//! a schema of its own in that database (created for the test, dropped when
+//! it passes, kept for a look when it fails).
 #![allow(clippy::unwrap_used)]
 
 use chrono::{Duration, Utc};
 use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
 use tracewire_model::{
     ArticleRelation, Attribution, AttributionKind, Citation, FeedStatus, LastFetch, NewArticle, SiteStats, WebSubState,
 };
 use tracewire_store::{
-    BAND_KEY_BIT, Candidate, EdgeNeighbour, FetchOutcome, FetchResult, NewFeed, StoreError, WebSubOutcome,
-    open_embedded,
+    BAND_KEY_BIT, Candidate, Claim, EdgeNeighbour, FetchOutcome, FetchResult, HostRules, HostTurn, MAX_PAGE_ATTEMPTS,
+    NewFeed, NewPageJob, PageJob, PageJobEnd, PgStore, Store, StoreError, WebSubOutcome, open_embedded,
 };
+
+/// The variable that selects the backend under test.
+const DATABASE_URL_VAR: &str = "TRACEWIRE_TEST_DATABASE_URL";
+
+/// Where one test's store lives. Dropping it removes a PostgreSQL schema
+/// unless the test is failing.
+enum TestDb {
+    Sqlite(tempfile::TempDir),
+    Postgres { url: String, schema: String },
+}
+
+impl TestDb {
+    async fn new() -> TestDb {
+        let url = std::env::var(DATABASE_URL_VAR).unwrap_or_default();
+        if url.is_empty() {
+            return TestDb::Sqlite(tempfile::tempdir().unwrap());
+        }
+        assert!(
+            url.starts_with("postgres://") || url.starts_with("postgresql://"),
+            "{DATABASE_URL_VAR} must be a postgres:// URL"
+        );
+        // Unique across the tests of this run (a counter) and across runs
+        // and processes sharing the database (the process id and the time).
+        static TESTS: AtomicUsize = AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let schema = format!(
+            "tw_{}_{nanos}_{}",
+            std::process::id(),
+            TESTS.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut conn = PgConnection::connect(&url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        TestDb::Postgres { url, schema }
+    }
+
+    /// Opens the store, or opens it again: a new connection to the same
+    /// directory or schema.
+    async fn open(&self) -> Arc<dyn Store> {
+        match self {
+            TestDb::Sqlite(dir) => open_embedded(dir.path()).await.unwrap(),
+            TestDb::Postgres { url, schema } => {
+                let options = PgConnectOptions::from_str(url)
+                    .unwrap()
+                    .options([("search_path", schema)]);
+                Arc::new(PgStore::connect_with(options).await.unwrap())
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let TestDb::Postgres { url, schema } = self else {
+            return;
+        };
+        if std::thread::panicking() {
+            eprintln!("{DATABASE_URL_VAR}: schema {schema} kept, the test failed");
+            return;
+        }
+        // Drop runs inside the test's runtime, which cannot block on a
+        // future: the schema goes from a thread and runtime of its own.
+        let (url, sql) = (url.clone(), format!("DROP SCHEMA {schema} CASCADE"));
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let mut conn = PgConnection::connect(&url).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.unwrap();
+                conn.close().await.unwrap();
+            });
+        })
+        .join()
+        .unwrap();
+    }
+}
+
+/// A new, empty store of the backend under test, and what it lives in
+/// (keep it until the test ends).
+async fn test_store() -> (Arc<dyn Store>, TestDb) {
+    let db = TestDb::new().await;
+    let store = db.open().await;
+    (store, db)
+}
 
 /// A subscription to `url`, polled every `interval_secs`.
 fn new_feed(url: &str, interval_secs: i64) -> NewFeed {
@@ -56,8 +155,7 @@ fn article(feed_id: i64, guid: &str, published_days_ago: i64) -> NewArticle {
 
 #[tokio::test]
 async fn storage_story() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_embedded(dir.path()).await.unwrap();
+    let (store, _db) = test_store().await;
 
     // Feeds: add, duplicate refused, listed, due at once.
     let feed = store
@@ -500,19 +598,16 @@ async fn storage_story() {
 
 #[tokio::test]
 async fn data_survives_reopening() {
-    let dir = tempfile::tempdir().unwrap();
-    {
-        let store = open_embedded(dir.path()).await.unwrap();
-        store.add_feed(new_feed("https://example.com/f", 60)).await.unwrap();
-    }
-    let store = open_embedded(dir.path()).await.unwrap();
+    let (store, db) = test_store().await;
+    store.add_feed(new_feed("https://example.com/f", 60)).await.unwrap();
+    drop(store);
+    let store = db.open().await;
     assert_eq!(store.feeds().await.unwrap().len(), 1);
 }
 
 #[tokio::test]
 async fn fingerprints_in_bulk_and_hot_keys() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_embedded(dir.path()).await.unwrap();
+    let (store, _db) = test_store().await;
     let feed = store.add_feed(new_feed("https://example.com/bulk", 60)).await.unwrap();
     // One more article than a key is read for: all share band key 1 and
     // anchor 5, each has an anchor of its own, the first two share anchor 7.
@@ -606,22 +701,598 @@ async fn fingerprints_in_bulk_and_hot_keys() {
 /// crawl (`tracewire_ingest::provenance::relate_unfinished`).
 #[tokio::test]
 async fn an_article_is_unrelated_until_marked_related() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_embedded(dir.path()).await.unwrap();
+    let (store, _db) = test_store().await;
     let feed = store
         .add_feed(new_feed("https://example.com/unrelated", 60))
         .await
         .unwrap();
     let a = store.insert_article(&article(feed.id, "a", 2)).await.unwrap().unwrap();
     let b = store.insert_article(&article(feed.id, "b", 1)).await.unwrap().unwrap();
-    assert_eq!(store.unrelated_articles(10).await.unwrap(), vec![a, b]);
-    assert_eq!(store.unrelated_articles(1).await.unwrap(), vec![a]);
+    // Every article stored so far (times are whole seconds).
+    let later = Utc::now() + Duration::seconds(2);
+    assert_eq!(store.unrelated_articles(later, 10).await.unwrap(), vec![a, b]);
+    assert_eq!(store.unrelated_articles(later, 1).await.unwrap(), vec![a]);
     // A repeat is not stored and marks nothing.
     assert_eq!(store.insert_article(&article(feed.id, "a", 2)).await.unwrap(), None);
     store.mark_related(a).await.unwrap();
     store.mark_related(a).await.unwrap();
-    assert_eq!(store.unrelated_articles(10).await.unwrap(), vec![b]);
+    assert_eq!(store.unrelated_articles(later, 10).await.unwrap(), vec![b]);
     // The mark goes with its article.
     assert!(store.remove_feed(feed.id).await.unwrap());
-    assert!(store.unrelated_articles(10).await.unwrap().is_empty());
+    assert!(store.unrelated_articles(later, 10).await.unwrap().is_empty());
+}
+
+// The work queue. Claims take the caller's `now`, so leases run out by
+// moving it forward; host schedules run on the database's clock, so their
+// waits are read, never slept.
+
+/// A claim lease in these tests.
+const LEASE: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn claim(worker: &str, now: chrono::DateTime<Utc>, limit: i64) -> Claim<'_> {
+    Claim {
+        worker,
+        now,
+        lease: LEASE,
+        limit,
+    }
+}
+
+fn secs(n: i64) -> Duration {
+    Duration::seconds(n)
+}
+
+fn ms(n: u64) -> std::time::Duration {
+    std::time::Duration::from_millis(n)
+}
+
+fn page_job(feed_id: i64, guid: &str, host: Option<&str>) -> NewPageJob {
+    NewPageJob {
+        feed_id,
+        guid: guid.to_string(),
+        host: host.map(str::to_string),
+        payload: format!(r#"{{"guid":"{guid}"}}"#),
+    }
+}
+
+fn guids(jobs: &[PageJob]) -> Vec<&str> {
+    jobs.iter().map(|j| j.guid.as_str()).collect()
+}
+
+fn outcome(at: chrono::DateTime<Utc>, next: chrono::DateTime<Utc>, result: FetchResult) -> FetchOutcome {
+    FetchOutcome {
+        fetched_at: at,
+        next_fetch_at: next,
+        result,
+        moved_to: None,
+    }
+}
+
+/// Host rules with a one-minute slot lease.
+fn rules(concurrency: i64, interval_ms: u64, max_wait_ms: u64) -> HostRules {
+    HostRules {
+        concurrency,
+        interval: ms(interval_ms),
+        max_wait: ms(max_wait_ms),
+        lease: std::time::Duration::from_secs(60),
+    }
+}
+
+/// The slot and wait of a `Go`.
+fn go(turn: HostTurn) -> (i64, std::time::Duration) {
+    match turn {
+        HostTurn::Go { slot, wait } => (slot, wait),
+        other => panic!("expected Go, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn feed_claims() {
+    let (store, _db) = test_store().await;
+    let a = store.add_feed(new_feed("https://example.com/a", 60)).await.unwrap();
+    let b = store.add_feed(new_feed("https://example.com/b", 60)).await.unwrap();
+    let now = Utc::now();
+    let ids = |feeds: Vec<tracewire_model::Feed>| feeds.iter().map(|f| f.id).collect::<Vec<_>>();
+    assert_eq!(store.queue_stats(now).await.unwrap().feeds_due, 2);
+
+    // Due feeds are claimed once, earliest first; another worker gets
+    // nothing while the lease lives.
+    assert_eq!(
+        ids(store.claim_feeds(&claim("w1", now, 10)).await.unwrap()),
+        vec![a.id, b.id]
+    );
+    assert!(store.claim_feeds(&claim("w2", now, 10)).await.unwrap().is_empty());
+    let stats = store.queue_stats(now).await.unwrap();
+    assert_eq!((stats.feeds_due, stats.feeds_claimed), (0, 2));
+    assert!(
+        store
+            .claim_feeds(&claim("w2", now + secs(59), 10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The lease runs out: the feeds return, `limit` at a time.
+    let after = now + secs(60);
+    assert_eq!(
+        ids(store.claim_feeds(&claim("w2", after, 1)).await.unwrap()),
+        vec![a.id]
+    );
+    assert_eq!(
+        ids(store.claim_feeds(&claim("w2", after, 1)).await.unwrap()),
+        vec![b.id]
+    );
+    assert!(store.claim_feeds(&claim("w3", after, 10)).await.unwrap().is_empty());
+
+    // Recording the fetch ends the claim: a feed still due is claimed again
+    // at once; the other stays held.
+    store
+        .record_fetch(a.id, outcome(after, after, FetchResult::NotModified))
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(store.claim_feeds(&claim("w3", after, 10)).await.unwrap()),
+        vec![a.id]
+    );
+
+    // A stopping worker gives its claims back.
+    store.release_claims("w2").await.unwrap();
+    assert_eq!(
+        ids(store.claim_feeds(&claim("w4", after, 10)).await.unwrap()),
+        vec![b.id]
+    );
+
+    // Fetched, next due in an hour (one of them gone for good): nothing is
+    // due until a forced crawl makes every feed not stopped due now.
+    let hour = after + Duration::hours(1);
+    store
+        .record_fetch(a.id, outcome(after, hour, FetchResult::NotModified))
+        .await
+        .unwrap();
+    let gone = FetchResult::Stopped {
+        reason: "HTTP 410 Gone".into(),
+    };
+    store.record_fetch(b.id, outcome(after, hour, gone)).await.unwrap();
+    let stats = store.queue_stats(after).await.unwrap();
+    assert_eq!((stats.feeds_due, stats.feeds_claimed), (0, 0));
+    assert!(store.claim_feeds(&claim("w5", after, 10)).await.unwrap().is_empty());
+    store.due_now(after).await.unwrap();
+    assert_eq!(store.queue_stats(after).await.unwrap().feeds_due, 1);
+    assert_eq!(
+        ids(store.claim_feeds(&claim("w5", after, 10)).await.unwrap()),
+        vec![a.id]
+    );
+    // A feed due now is not moved later.
+    store.due_now(hour).await.unwrap();
+    assert_eq!(
+        store.feed(a.id).await.unwrap().unwrap().next_fetch_at.timestamp(),
+        after.timestamp()
+    );
+}
+
+#[tokio::test]
+async fn page_jobs_queue() {
+    let (store, _db) = test_store().await;
+    let f = store.add_feed(new_feed("https://example.com/f", 60)).await.unwrap().id;
+    let o = store.add_feed(new_feed("https://example.com/o", 60)).await.unwrap().id;
+    let now = Utc::now();
+
+    // One job per (feed, GUID).
+    let first = [
+        page_job(f, "g1", None),
+        page_job(f, "g2", None),
+        page_job(f, "g3", None),
+    ];
+    assert_eq!(store.enqueue_pages(&first, now).await.unwrap(), 3);
+    let again = [
+        page_job(f, "g1", None),
+        page_job(f, "g4", None),
+        page_job(o, "g1", None),
+    ];
+    assert_eq!(store.enqueue_pages(&again, now).await.unwrap(), 2);
+    assert_eq!(store.enqueue_pages(&[], now).await.unwrap(), 0);
+    // Queued GUIDs are known, as stored articles' are.
+    store.insert_article(&article(f, "stored", 1)).await.unwrap().unwrap();
+    let asked: Vec<String> = ["g1", "g4", "stored", "zz"].map(String::from).to_vec();
+    assert_eq!(
+        store.known_guids(f, &asked).await.unwrap(),
+        HashSet::from(["g1", "g4", "stored"].map(String::from))
+    );
+    assert!(store.known_guids(o, &["g2".to_string()]).await.unwrap().is_empty());
+    assert_eq!(store.ready_pages(now).await.unwrap(), 5);
+    let stats = store.queue_stats(now).await.unwrap();
+    assert_eq!((stats.pages_queued, stats.pages_claimed, stats.pages_failed), (5, 0, 0));
+
+    // Claimed oldest first, once, each claim an attempt.
+    let w1 = store.claim_pages(&claim("w1", now, 2), 4).await.unwrap();
+    assert_eq!(guids(&w1), ["g1", "g2"]);
+    assert_eq!((w1[0].feed_id, w1[0].attempts), (f, 1));
+    assert_eq!(w1[0].payload, r#"{"guid":"g1"}"#);
+    let w2 = store.claim_pages(&claim("w2", now, 10), 4).await.unwrap();
+    assert_eq!(guids(&w2), ["g3", "g4", "g1"]);
+    assert_eq!(w2[2].feed_id, o);
+    assert!(store.claim_pages(&claim("w3", now, 10), 4).await.unwrap().is_empty());
+    assert_eq!(store.ready_pages(now).await.unwrap(), 0);
+    let stats = store.queue_stats(now).await.unwrap();
+    assert_eq!((stats.pages_queued, stats.pages_claimed), (0, 5));
+
+    // Done: the job goes.
+    let (g1, g2) = (w1[0].id, w1[1].id);
+    store.end_page(g1, PageJobEnd::Done).await.unwrap();
+    assert!(store.known_guids(f, &["g1".to_string()]).await.unwrap().is_empty());
+    assert_eq!(store.page_jobs(false, 10).await.unwrap().len(), 4);
+
+    // Retry: back in the queue at its time, the claim counted.
+    let retry = PageJobEnd::Retry {
+        at: now + secs(30),
+        error: "HTTP 503".into(),
+    };
+    store.end_page(g2, retry).await.unwrap();
+    assert_eq!(store.queue_stats(now).await.unwrap().pages_queued, 1);
+    assert_eq!(store.ready_pages(now + secs(29)).await.unwrap(), 0);
+    assert!(
+        store
+            .claim_pages(&claim("w3", now + secs(29), 10), 4)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.ready_pages(now + secs(30)).await.unwrap(), 1);
+    let w3 = store.claim_pages(&claim("w3", now + secs(30), 10), 4).await.unwrap();
+    assert_eq!((guids(&w3), w3[0].attempts), (vec!["g2"], 2));
+
+    // Deferred: back in the queue, the claim not counted.
+    let deferred = PageJobEnd::Deferred { until: now + secs(40) };
+    store.end_page(g2, deferred).await.unwrap();
+    assert!(
+        store
+            .claim_pages(&claim("w3", now + secs(39), 10), 4)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let w3 = store.claim_pages(&claim("w3", now + secs(40), 10), 4).await.unwrap();
+    assert_eq!((guids(&w3), w3[0].attempts), (vec!["g2"], 2));
+
+    // Failed: kept with its reason, never claimed, not queued again.
+    let failed = PageJobEnd::Failed {
+        error: "not an article".into(),
+    };
+    store.end_page(g2, failed).await.unwrap();
+    let listed = store.page_jobs(true, 10).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0].0.id, listed[0].0.attempts), (g2, 2));
+    assert_eq!(listed[0].1.as_deref(), Some("not an article"));
+    assert_eq!(store.queue_stats(now).await.unwrap().pages_failed, 1);
+    assert_eq!(store.enqueue_pages(&[page_job(f, "g2", None)], now).await.unwrap(), 0);
+    assert_eq!(store.known_guids(f, &["g2".to_string()]).await.unwrap().len(), 1);
+    // Every other lease runs out: they are claimed again, the failed one not.
+    let day = now + Duration::days(1);
+    let w4 = store.claim_pages(&claim("w4", day, 10), 4).await.unwrap();
+    assert_eq!(guids(&w4), ["g3", "g4", "g1"]);
+    assert!(w4.iter().all(|j| j.attempts == 2));
+    // Newest first, failed or not.
+    let all = store.page_jobs(false, 10).await.unwrap();
+    assert_eq!(
+        all.iter().map(|(j, _)| j.guid.as_str()).collect::<Vec<_>>(),
+        ["g1", "g4", "g3", "g2"]
+    );
+    assert_eq!(store.page_jobs(false, 1).await.unwrap().len(), 1);
+
+    // Resuming the feed queues its failed jobs again, from scratch.
+    assert!(store.resume_feed(f).await.unwrap());
+    assert!(store.page_jobs(true, 10).await.unwrap().is_empty());
+    let w5 = store.claim_pages(&claim("w5", day, 10), 4).await.unwrap();
+    assert_eq!((guids(&w5), w5[0].attempts), (vec!["g2"], 1));
+
+    // A stopping worker gives its jobs back, the claims not counted.
+    store.release_claims("w4").await.unwrap();
+    let stats = store.queue_stats(day).await.unwrap();
+    assert_eq!((stats.pages_queued, stats.pages_claimed), (3, 1));
+    let w6 = store.claim_pages(&claim("w6", day, 10), 4).await.unwrap();
+    assert_eq!(guids(&w6), ["g3", "g4", "g1"]);
+    assert!(w6.iter().all(|j| j.attempts == 2));
+
+    // A forced crawl makes waiting jobs due now.
+    let later = PageJobEnd::Retry {
+        at: day + Duration::hours(1),
+        error: "timeout".into(),
+    };
+    store.end_page(w6[0].id, later).await.unwrap();
+    assert_eq!(store.ready_pages(day).await.unwrap(), 0);
+    store.due_now(day).await.unwrap();
+    assert_eq!(store.ready_pages(day).await.unwrap(), 1);
+
+    // The feed's jobs go with it.
+    assert!(store.remove_feed(f).await.unwrap());
+    assert_eq!(store.page_jobs(false, 10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_page_job_claimed_too_often_fails_for_good() {
+    let (store, _db) = test_store().await;
+    let f = store.add_feed(new_feed("https://example.com/f", 60)).await.unwrap().id;
+    let now = Utc::now();
+    let lease = secs(LEASE.as_secs() as i64);
+
+    // Each worker dies with the lease: the job returns, until the claim
+    // that was its last attempt runs out too.
+    store.enqueue_pages(&[page_job(f, "dies", None)], now).await.unwrap();
+    let mut t = now;
+    for attempt in 1..=MAX_PAGE_ATTEMPTS {
+        let got = store.claim_pages(&claim("w", t, 10), 4).await.unwrap();
+        assert_eq!((guids(&got), got[0].attempts), (vec!["dies"], attempt));
+        t += lease;
+    }
+    assert_eq!(store.queue_stats(t - secs(1)).await.unwrap().pages_failed, 0);
+    assert_eq!(store.ready_pages(t).await.unwrap(), 0);
+    assert!(store.claim_pages(&claim("w", t, 10), 4).await.unwrap().is_empty());
+    let failed = store.page_jobs(true, 10).await.unwrap();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0].1.as_deref().unwrap().contains("gave up"), "{:?}", failed[0].1);
+    assert_eq!(store.queue_stats(t).await.unwrap().pages_failed, 1);
+
+    // Failing every time: the last retry fails it for good.
+    store.enqueue_pages(&[page_job(f, "fails", None)], t).await.unwrap();
+    for attempt in 1..=MAX_PAGE_ATTEMPTS {
+        let got = store.claim_pages(&claim("w", t, 10), 4).await.unwrap();
+        assert_eq!((guids(&got), got[0].attempts), (vec!["fails"], attempt));
+        let retry = PageJobEnd::Retry {
+            at: t,
+            error: format!("HTTP 500 #{attempt}"),
+        };
+        store.end_page(got[0].id, retry).await.unwrap();
+    }
+    assert!(store.claim_pages(&claim("w", t, 10), 4).await.unwrap().is_empty());
+    let failed = store.page_jobs(true, 10).await.unwrap();
+    assert_eq!(failed.len(), 2);
+    assert_eq!(failed[0].0.guid, "fails");
+    assert_eq!(failed[0].1, Some(format!("HTTP 500 #{MAX_PAGE_ATTEMPTS}")));
+}
+
+#[tokio::test]
+async fn host_turns() {
+    let (store, _db) = test_store().await;
+
+    // Two slots, then full; a slot given back is taken again.
+    let two = rules(2, 0, 1000);
+    let (s1, wait) = go(store.host_turn("a.example", "w1", two).await.unwrap());
+    assert_eq!(wait, ms(0));
+    let (_, wait) = go(store.host_turn("a.example", "w2", two).await.unwrap());
+    assert_eq!(wait, ms(0));
+    assert_eq!(store.host_turn("a.example", "w3", two).await.unwrap(), HostTurn::Full);
+    assert_eq!(store.queue_stats(Utc::now()).await.unwrap().host_slots, 2);
+    store.host_done(s1).await.unwrap();
+    go(store.host_turn("a.example", "w3", two).await.unwrap());
+    assert_eq!(store.host_turn("a.example", "w1", two).await.unwrap(), HostTurn::Full);
+    // Hosts have slots of their own.
+    go(store.host_turn("other.example", "w1", two).await.unwrap());
+    // A stopping worker's slots go.
+    store.release_claims("w3").await.unwrap();
+    go(store.host_turn("a.example", "w1", two).await.unwrap());
+
+    // The interval between starts: the second request waits for it.
+    let spaced = rules(3, 200, 1000);
+    let (_, wait) = go(store.host_turn("b.example", "w1", spaced).await.unwrap());
+    assert_eq!(wait, ms(0));
+    let (_, wait) = go(store.host_turn("b.example", "w2", spaced).await.unwrap());
+    assert!((ms(100)..=ms(400)).contains(&wait), "{wait:?}");
+    // A start further off than the caller waits: Later, nothing taken.
+    let impatient = rules(3, 200, 100);
+    match store.host_turn("b.example", "w3", impatient).await.unwrap() {
+        HostTurn::Later { wait } => assert!((ms(101)..=ms(600)).contains(&wait), "{wait:?}"),
+        other => panic!("expected Later, got {other:?}"),
+    }
+    // Slots held: two at a.example, one at other.example, two at b.example.
+    assert_eq!(store.queue_stats(Utc::now()).await.unwrap().host_slots, 5);
+
+    // Retry-After holds the host back; a shorter one later does not shorten it.
+    store
+        .hold_host("c.example", std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    store
+        .hold_host("c.example", std::time::Duration::from_secs(1))
+        .await
+        .unwrap();
+    match store.host_turn("c.example", "w1", rules(2, 0, 1000)).await.unwrap() {
+        HostTurn::Later { wait } => assert!((ms(4000)..=ms(5000)).contains(&wait), "{wait:?}"),
+        other => panic!("expected Later, got {other:?}"),
+    }
+    let (_, wait) = go(store.host_turn("c.example", "w1", rules(2, 0, 10_000)).await.unwrap());
+    assert!((ms(4000)..=ms(5000)).contains(&wait), "{wait:?}");
+
+    // Crawl-delay raises the interval, and is never lowered.
+    store.slow_host("d.example", ms(300)).await.unwrap();
+    store.slow_host("d.example", ms(100)).await.unwrap();
+    let (_, wait) = go(store.host_turn("d.example", "w1", rules(3, 0, 2000)).await.unwrap());
+    assert_eq!(wait, ms(0));
+    let (_, wait) = go(store.host_turn("d.example", "w1", rules(3, 0, 2000)).await.unwrap());
+    assert!((ms(150)..=ms(450)).contains(&wait), "{wait:?}");
+    let (_, wait) = go(store.host_turn("d.example", "w1", rules(3, 0, 2000)).await.unwrap());
+    assert!((ms(450)..=ms(750)).contains(&wait), "{wait:?}");
+    // A longer interval of the caller's wins over it.
+    let (_, wait) = go(store.host_turn("e.example", "w1", rules(3, 400, 2000)).await.unwrap());
+    assert_eq!(wait, ms(0));
+    store.slow_host("e.example", ms(100)).await.unwrap();
+    let (_, wait) = go(store.host_turn("e.example", "w1", rules(3, 400, 2000)).await.unwrap());
+    assert!((ms(250)..=ms(550)).contains(&wait), "{wait:?}");
+
+    // A slot never given back is free once its lease runs out.
+    let short = HostRules {
+        lease: ms(100),
+        ..rules(1, 0, 1000)
+    };
+    go(store.host_turn("lease.example", "w1", short).await.unwrap());
+    assert_eq!(
+        store.host_turn("lease.example", "w2", short).await.unwrap(),
+        HostTurn::Full
+    );
+    tokio::time::sleep(ms(150)).await;
+    go(store.host_turn("lease.example", "w2", short).await.unwrap());
+}
+
+#[tokio::test]
+async fn page_claims_pass_over_busy_hosts() {
+    let (store, _db) = test_store().await;
+    let f = store.add_feed(new_feed("https://example.com/f", 60)).await.unwrap().id;
+    let now = Utc::now();
+    let jobs = [
+        page_job(f, "full", Some("full.example")),
+        page_job(f, "held", Some("held.example")),
+        page_job(f, "spaced", Some("spaced.example")),
+        page_job(f, "free", Some("free.example")),
+        page_job(f, "nohost", None),
+    ];
+    store.enqueue_pages(&jobs, now).await.unwrap();
+    // full.example: its one slot taken; held.example: a Retry-After;
+    // spaced.example: its next start five seconds off.
+    let (slot, _) = go(store.host_turn("full.example", "w0", rules(1, 0, 1000)).await.unwrap());
+    store
+        .hold_host("held.example", std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    go(store
+        .host_turn("spaced.example", "w0", rules(5, 5000, 1000))
+        .await
+        .unwrap());
+
+    // Ready, busy hosts or not; claimed, only on hosts free now.
+    assert_eq!(store.ready_pages(now).await.unwrap(), 5);
+    let got = store.claim_pages(&claim("w1", now, 10), 1).await.unwrap();
+    assert_eq!(guids(&got), ["free", "nohost"]);
+    assert_eq!(store.ready_pages(now).await.unwrap(), 3);
+    // With two slots a host, full.example is free again.
+    let got = store.claim_pages(&claim("w1", now, 10), 2).await.unwrap();
+    assert_eq!(guids(&got), ["full"]);
+    // The slot given back: free at one slot too.
+    store
+        .enqueue_pages(&[page_job(f, "full2", Some("full.example"))], now)
+        .await
+        .unwrap();
+    assert!(store.claim_pages(&claim("w1", now, 10), 1).await.unwrap().is_empty());
+    store.host_done(slot).await.unwrap();
+    let got = store.claim_pages(&claim("w1", now, 10), 1).await.unwrap();
+    assert_eq!(guids(&got), ["full2"]);
+}
+
+/// Store handles to one database, as separate processes would hold: on
+/// PostgreSQL each with its own pool, on SQLite each on the same file.
+async fn handles(db: &TestDb, n: usize) -> Vec<Arc<dyn Store>> {
+    let mut handles = Vec::new();
+    for _ in 0..n {
+        handles.push(db.open().await);
+    }
+    handles
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_workers_claim_each_job_once() {
+    let (store, db) = test_store().await;
+    let mut feeds = Vec::new();
+    for i in 0..24 {
+        feeds.push(
+            store
+                .add_feed(new_feed(&format!("https://example.com/{i}"), 60))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let now = Utc::now();
+    let jobs: Vec<NewPageJob> = (0..240)
+        .map(|i| {
+            let host = format!("h{}.example", i % 5);
+            page_job(feeds[i % feeds.len()], &format!("e{i}"), (i % 7 != 0).then_some(&host))
+        })
+        .collect();
+    assert_eq!(store.enqueue_pages(&jobs, now).await.unwrap(), 240);
+    let mut queued: Vec<i64> = store
+        .page_jobs(false, -1)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(j, _)| j.id)
+        .collect();
+    queued.sort_unstable();
+
+    let handles = handles(&db, 4).await;
+    let tasks: Vec<_> = (0..8)
+        .map(|t| {
+            let store = handles[t % handles.len()].clone();
+            tokio::spawn(async move {
+                let worker = format!("w{t}");
+                let (mut feeds, mut pages) = (Vec::new(), Vec::new());
+                loop {
+                    let c = claim(&worker, now, 3);
+                    let f = store.claim_feeds(&Claim { limit: 2, ..c }).await.unwrap();
+                    let p = store.claim_pages(&c, 1).await.unwrap();
+                    if f.is_empty() && p.is_empty() {
+                        return (feeds, pages);
+                    }
+                    feeds.extend(f.into_iter().map(|f| f.id));
+                    pages.extend(p);
+                }
+            })
+        })
+        .collect();
+    let (mut claimed_feeds, mut claimed_pages) = (Vec::new(), Vec::new());
+    for task in tasks {
+        let (f, p) = task.await.unwrap();
+        claimed_feeds.extend(f);
+        claimed_pages.extend(p);
+    }
+    assert!(claimed_pages.iter().all(|j| j.attempts == 1));
+    let mut pages: Vec<i64> = claimed_pages.iter().map(|j| j.id).collect();
+    pages.sort_unstable();
+    assert_eq!(pages, queued, "every job claimed exactly once");
+    claimed_feeds.sort_unstable();
+    assert_eq!(claimed_feeds, feeds, "every feed claimed exactly once");
+    assert_eq!(store.ready_pages(now).await.unwrap(), 0);
+    let stats = store.queue_stats(now).await.unwrap();
+    assert_eq!((stats.pages_claimed, stats.feeds_claimed), (240, 24));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_host_turns_keep_the_host_rules() {
+    let (_store, db) = test_store().await;
+    let handles = handles(&db, 4).await;
+    // Eight workers ask at once, each on its own handle's connections.
+    let turns = |host: &'static str, rules: HostRules| {
+        let handles = handles.clone();
+        async move {
+            let tasks: Vec<_> = (0..8)
+                .map(|t| {
+                    let store = handles[t % handles.len()].clone();
+                    tokio::spawn(async move { store.host_turn(host, &format!("w{t}"), rules).await.unwrap() })
+                })
+                .collect();
+            let mut got = Vec::new();
+            for task in tasks {
+                got.push(task.await.unwrap());
+            }
+            got
+        }
+    };
+
+    // Two slots: two workers go, the others find the host full.
+    let got = turns("slots.example", rules(2, 0, 10_000)).await;
+    let gone = got.iter().filter(|t| matches!(t, HostTurn::Go { .. })).count();
+    assert_eq!(gone, 2, "{got:?}");
+    assert_eq!(got.iter().filter(|t| **t == HostTurn::Full).count(), 6, "{got:?}");
+
+    // Starts two seconds apart, at most three seconds' wait: one worker
+    // goes now, one in two seconds, and the others' turns would come later
+    // than they wait (all eight asked within a second of each other).
+    let got = turns("spaced.example", rules(8, 2000, 3000)).await;
+    let mut waits: Vec<std::time::Duration> = got
+        .iter()
+        .filter_map(|t| match t {
+            HostTurn::Go { wait, .. } => Some(*wait),
+            _ => None,
+        })
+        .collect();
+    waits.sort_unstable();
+    assert_eq!(waits.len(), 2, "{got:?}");
+    assert!(waits[0] < ms(1000) && waits[1] > ms(1000), "{got:?}");
+    assert!(got.iter().all(|t| !matches!(t, HostTurn::Full)), "{got:?}");
 }

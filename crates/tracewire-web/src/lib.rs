@@ -8,6 +8,7 @@
 
 mod api;
 mod feeds;
+mod ops;
 mod pages;
 mod provenance;
 mod websub;
@@ -49,7 +50,13 @@ impl Default for WebConfig {
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<WebConfig>,
+    /// Adds what this process's crawler counts to `/metrics` (none when
+    /// the process does not crawl).
+    pub crawl_metrics: Option<RegisterMetrics>,
 }
+
+/// Registers a part's metrics in a `/metrics` scrape's registry.
+pub type RegisterMetrics = Arc<dyn Fn(&mut prometheus_client::registry::Registry) + Send + Sync>;
 
 /// All routes.
 pub fn router(state: AppState) -> Router {
@@ -74,7 +81,8 @@ pub fn router(state: AppState) -> Router {
                 .post(websub::notify)
                 .layer(axum::extract::DefaultBodyLimit::max(websub::MAX_NOTIFICATION_BYTES)),
         )
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
         .fallback(pages::not_found)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
@@ -108,6 +116,15 @@ pub async fn serve(
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Serves only `/healthz` and `/metrics` (a worker's operations port).
+pub async fn serve_ops(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let routes = Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .with_state(state);
+    axum::serve(listener, routes).await
 }
 
 /// The articles most similar to `article` by text, one per story: the

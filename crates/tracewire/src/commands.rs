@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use tracewire_ingest::opml_io::{OpmlFeed, read_opml, write_opml};
 use tracewire_ingest::{CrawlEvent, CrawlReport, Crawler, Fetcher, Validators};
 use tracewire_model::FeedStatus;
-use tracewire_store::{NewFeed, Store, StoreError, open_embedded};
+use tracewire_store::{NewFeed, SchemaVersion, Store, StoreError, open_embedded};
 use tracewire_web::AppState;
 
 use crate::GlobalArgs;
@@ -48,10 +48,60 @@ impl Setup {
 }
 
 async fn open_store(ctx: &Setup) -> Result<Arc<dyn Store>> {
+    Ok(open_versioned(ctx).await?.0)
+}
+
+async fn open_versioned(ctx: &Setup) -> Result<(Arc<dyn Store>, SchemaVersion)> {
     let dir = &ctx.global.data_dir;
-    open_embedded(dir)
-        .await
-        .with_context(|| format!("cannot open the database in {}", dir.display()))
+    let opened = tracewire_store::open(ctx.global.database.as_deref(), dir).await;
+    match &ctx.global.database {
+        // The store's errors name the server without its password.
+        Some(_) => opened.context("cannot open the PostgreSQL database (--database / TRACEWIRE_DATABASE_URL)"),
+        None => opened.with_context(|| format!("cannot open the database in {}", dir.display())),
+    }
+}
+
+pub async fn migrate(ctx: &Setup) -> Result<ExitCode> {
+    let (_, version) = open_versioned(ctx).await?;
+    match version.before {
+        None => println!("created the schema, version {}", version.now),
+        Some(before) if before == version.now => println!("the schema is up to date (version {before})"),
+        Some(before) => println!("migrated the schema from version {before} to {}", version.now),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn register_metrics(metrics: tracewire_ingest::CrawlMetrics) -> tracewire_web::RegisterMetrics {
+    Arc::new(move |registry| metrics.register(registry))
+}
+
+/// A crawl-only process: claims work from the queue until Ctrl-C or
+/// SIGTERM, then gives back what it holds.
+pub async fn worker(ctx: &Setup, listen: Option<&str>) -> Result<ExitCode> {
+    let store = open_store(ctx).await?;
+    let crawler = crawler(&ctx.config, store.clone())?;
+    let metrics = register_metrics(crawler.metrics());
+    tracing::info!(worker = crawler.worker(), "worker started");
+    let ops = match listen {
+        Some(listen) => {
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen} (is another process using it?)"))?;
+            println!("worker health and metrics on http://{}/metrics", listener.local_addr()?);
+            let state = AppState {
+                store,
+                config: Arc::new(ctx.config.web_config()),
+                crawl_metrics: Some(metrics),
+            };
+            Some(tokio::spawn(tracewire_web::serve_ops(listener, state)))
+        }
+        None => None,
+    };
+    crawler.run(shutdown_signal()).await?;
+    if let Some(ops) = ops {
+        ops.abort();
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn crawler(config: &Config, store: Arc<dyn Store>) -> Result<Crawler> {
@@ -335,24 +385,40 @@ pub async fn serve(ctx: &Setup, listen: &str, with_worker: bool) -> Result<ExitC
         .await
         .with_context(|| format!("cannot listen on {listen} (is another server using it? try --listen 127.0.0.1:0)"))?;
     let addr = listener.local_addr()?;
-    let worker = if with_worker {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let (worker, crawl_metrics) = if with_worker {
         let crawler = crawler(&ctx.config, store.clone())?;
-        Some(tokio::spawn(async move {
-            if let Err(e) = crawler.run(std::future::pending()).await {
+        let metrics = register_metrics(crawler.metrics());
+        let mut stopped = stopped.clone();
+        let task = tokio::spawn(async move {
+            let shutdown = async move {
+                // An error means the sender is gone: stop as well.
+                let _ = stopped.wait_for(|s| *s).await;
+            };
+            if let Err(e) = crawler.run(shutdown).await {
                 tracing::error!(error = %e, "the background crawler stopped");
             }
-        }))
+        });
+        (Some(task), Some(metrics))
     } else {
-        None
+        (None, None)
     };
     let state = AppState {
         store,
         config: Arc::new(ctx.config.web_config()),
+        crawl_metrics,
     };
     println!("Tracewire is serving on http://{addr}/");
     tracewire_web::serve(listener, state, shutdown_signal()).await?;
     if let Some(w) = worker {
-        w.abort();
+        // The crawler gives back its claims before it ends.
+        let _ = stop.send(true);
+        if tokio::time::timeout(std::time::Duration::from_secs(10), w)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the background crawler did not stop in 10 s; its claims run out with their leases");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -391,6 +457,7 @@ pub async fn demo(ctx: &Setup, listen: &str, show_progress: bool) -> Result<Exit
     let state = AppState {
         store,
         config: Arc::new(config.web_config()),
+        crawl_metrics: None,
     };
     println!(
         "ready in {:.1}s. Open http://{addr}/ (Ctrl-C to stop)",
@@ -401,10 +468,28 @@ pub async fn demo(ctx: &Setup, listen: &str, show_progress: bool) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
+/// Ctrl-C, or SIGTERM (what a service manager or container runtime sends).
 async fn shutdown_signal() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        // No signal handler available: run until killed.
-        std::future::pending::<()>().await;
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No signal handler available: run until killed.
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
     }
     tracing::info!("shutting down");
 }

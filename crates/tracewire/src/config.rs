@@ -43,6 +43,8 @@ pub struct CrawlSection {
     pub websub: bool,
     pub fetch_pages: bool,
     pub max_new_entries: usize,
+    pub tick_secs: u64,
+    pub lease_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -102,6 +104,8 @@ impl Config {
             websub_base: Some(self.web.public_url.trim().trim_end_matches('/').to_string())
                 .filter(|u| self.crawl.websub && !u.is_empty()),
             fetch_pages: self.crawl.fetch_pages,
+            tick: Duration::from_secs(self.crawl.tick_secs.max(1)),
+            lease: Duration::from_secs(self.crawl.lease_secs.max(5)),
             ..CrawlConfig::default()
         }
     }

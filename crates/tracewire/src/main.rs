@@ -39,6 +39,17 @@ pub struct GlobalArgs {
     /// Where the embedded database lives (created on first use).
     #[arg(long, global = true, env = "TRACEWIRE_DATA_DIR", default_value = "./tracewire-data")]
     pub data_dir: PathBuf,
+    /// A PostgreSQL database to use instead of the embedded one
+    /// (postgres://user:password@host/db); many workers and web servers
+    /// may share it.
+    #[arg(
+        long,
+        global = true,
+        env = "TRACEWIRE_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
     /// Configuration file (TOML); default: <data-dir>/config.toml if present.
     #[arg(long, global = true, env = "TRACEWIRE_CONFIG")]
     pub config: Option<PathBuf>,
@@ -109,6 +120,15 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Crawl only: claim due feeds and page jobs from the database's queue
+    /// until stopped (run any number of these against one PostgreSQL).
+    Worker {
+        /// Also serve /healthz and /metrics on this address.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Apply the database migrations this version has, and say what changed.
+    Migrate,
     /// Serve the web UI, the JSON API and the output feeds.
     Serve {
         /// Address to listen on.
@@ -357,6 +377,8 @@ fn main() -> ExitCode {
                 command: BenchCommand::Huge { mib },
             } => batch::bench_huge(mib),
             Command::Serve { listen, no_worker } => commands::serve(&ctx, &listen, !no_worker).await,
+            Command::Worker { listen } => commands::worker(&ctx, listen.as_deref()).await,
+            Command::Migrate => commands::migrate(&ctx).await,
             Command::Config | Command::Simulate { .. } | Command::Relate { .. } | Command::Conformance { .. } => {
                 Ok(ExitCode::SUCCESS)
             }

@@ -147,6 +147,9 @@ fn tracewire(data: &std::path::Path, args: &[&str]) -> Command {
     c
 }
 
+/// Seconds a killed crawl holds its claims.
+const LEASE_SECS: u64 = 5;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crawl_killed_at_random_points_stores_every_entry_once_and_whole() {
     let seed: u64 = std::env::var("TRACEWIRE_CRASH_SEED")
@@ -162,7 +165,9 @@ async fn a_crawl_killed_at_random_points_stores_every_entry_once_and_whole() {
     // others still fetch their pages.
     std::fs::write(
         data.path().join("config.toml"),
-        "[crawl]\nfeed_concurrency = 2\npage_concurrency = 4\nper_host_concurrency = 4\n",
+        format!(
+            "[crawl]\nfeed_concurrency = 2\npage_concurrency = 4\nper_host_concurrency = 4\nlease_secs = {LEASE_SECS}\n"
+        ),
     )
     .unwrap();
     let mut add: Vec<&str> = vec!["feeds", "add", "--no-check"];
@@ -236,6 +241,9 @@ async fn a_crawl_killed_at_random_points_stores_every_entry_once_and_whole() {
         "the crawl finished before the last kill"
     );
 
+    // A killed worker's claims (feeds, page jobs, host slots) return to the
+    // queue when their leases run out.
+    tokio::time::sleep(Duration::from_secs(LEASE_SECS + 1)).await;
     let last = tokio::time::timeout(
         Duration::from_secs(150),
         tracewire(data.path(), &["crawl", "--once", "--force"]).output(),
