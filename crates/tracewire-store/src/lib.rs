@@ -7,7 +7,9 @@
 
 #[macro_use]
 mod rows;
+pub mod dump;
 mod postgres;
+pub mod search;
 mod sqlite;
 
 use std::collections::{HashMap, HashSet};
@@ -21,6 +23,7 @@ use tracewire_model::{
 };
 
 pub use postgres::PgStore;
+pub use search::{QueryError, SearchQuery};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +58,17 @@ pub enum StoreError {
     Corrupt { what: &'static str, detail: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("cannot write the export: {0}")]
+    ExportWrite(#[source] std::io::Error),
+    #[error(
+        "the target already holds data (table {table} has rows): an import loads a whole instance into an \
+         empty one only; use a new --data-dir or an empty database"
+    )]
+    ImportNotEmpty { table: &'static str },
+    #[error("table {table}: {detail}")]
+    ImportRow { table: &'static str, detail: String },
+    #[error("not an export this Tracewire can import: {0}")]
+    ImportFormat(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -266,6 +280,10 @@ pub trait Store: Send + Sync {
     async fn mark_related(&self, article: ArticleId) -> Result<()>;
     /// Newest first (by publication time, else fetch time).
     async fn articles(&self, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>>;
+    /// Articles matching `query` (title and text), best match first, then
+    /// newest first. Both backends find the same articles; their ranks
+    /// may order them differently.
+    async fn search(&self, query: &SearchQuery, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>>;
     async fn article(&self, id: ArticleId) -> Result<Option<Article>>;
     /// The newest `limit` articles with their bodies (for output feeds).
     async fn recent_articles(&self, limit: i64) -> Result<Vec<Article>>;
@@ -367,6 +385,18 @@ pub trait Store: Send + Sync {
     /// [`Store::put_fingerprint`] for many articles in one transaction (bulk
     /// loads, a re-fingerprint under a new scheme).
     async fn put_fingerprints(&self, scheme: u32, batch: &[(ArticleId, Vec<u64>)]) -> Result<()>;
+
+    // Moving an instance between backends (`tracewire export` / `import`,
+    // [`dump`]).
+
+    /// Hands every table of an export ([`dump::TABLES`], in that order) to
+    /// `sink`, at most `page` rows at a time in key order, all read from one
+    /// snapshot: a write made meanwhile is in the export whole or not at all.
+    async fn export_tables(&self, page: usize, sink: &mut dump::Sink<'_>) -> Result<()>;
+    /// Loads rows of `table` as an export holds them, ids kept, in one
+    /// transaction; later ids are generated past them. For an empty store
+    /// ([`dump::ensure_empty`]), tables in [`dump::TABLES`] order.
+    async fn import_rows(&self, table: &'static dump::DumpTable, rows: &[dump::DumpRow]) -> Result<()>;
 }
 
 /// Band keys have bit 62 set; containment anchors have it clear

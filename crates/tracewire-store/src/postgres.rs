@@ -209,7 +209,9 @@ async fn trim_hot_keys(conn: &mut PgConnection, touched: &[i64]) -> Result<()> {
     Ok(())
 }
 
+pub(crate) mod dump;
 mod queue;
+mod search;
 
 #[async_trait]
 impl Store for PgStore {
@@ -972,6 +974,10 @@ impl Store for PgStore {
         self.queue_due_now(now).await
     }
 
+    async fn search(&self, query: &crate::SearchQuery, n: i64, skip: i64) -> Result<Vec<ArticleSummary>> {
+        self.search_articles(query, n, skip).await
+    }
+
     async fn claim_feeds(&self, claim: &Claim<'_>) -> Result<Vec<Feed>> {
         self.queue_claim_feeds(claim).await
     }
@@ -1018,6 +1024,14 @@ impl Store for PgStore {
 
     async fn queue_stats(&self, now: DateTime<Utc>) -> Result<QueueStats> {
         self.queue_counts(now).await
+    }
+
+    async fn export_tables(&self, page: usize, sink: &mut crate::dump::Sink<'_>) -> Result<()> {
+        self.dump_export(page, sink).await
+    }
+
+    async fn import_rows(&self, table: &'static crate::dump::DumpTable, rows: &[crate::dump::DumpRow]) -> Result<()> {
+        self.dump_import(table, rows).await
     }
 
     async fn put_fingerprints(&self, scheme: u32, batch: &[(ArticleId, Vec<u64>)]) -> Result<()> {

@@ -94,6 +94,14 @@ impl SqliteStore {
     }
 }
 
+/// How every write transaction begins: with the write lock. A deferred
+/// transaction that reads before it writes cannot wait for another writer
+/// (SQLite answers SQLITE_BUSY at once rather than risk a deadlock); with
+/// the search index's trigger even a lone insert failed that way beside the
+/// crawler's other writers (tests/ops.rs). Taken first, the lock is waited
+/// for (busy_timeout) like any other.
+const WRITE: &str = "BEGIN IMMEDIATE";
+
 /// Bytes of the database file read through a memory map, per connection.
 const MMAP_BYTES: u64 = 1 << 30;
 /// Page cache per connection, in KiB.
@@ -131,7 +139,9 @@ async fn trim_hot_keys(conn: &mut SqliteConnection, touched: &str, touched_json:
     Ok(())
 }
 
+pub(crate) mod dump;
 mod queue;
+mod search;
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -199,7 +209,7 @@ impl Store for SqliteStore {
     async fn record_fetch(&self, id: FeedId, outcome: FetchOutcome) -> Result<()> {
         let fetched = to_secs(outcome.fetched_at);
         let next = to_secs(outcome.next_fetch_at);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         let query = match &outcome.result {
             FetchResult::Updated {
                 title,
@@ -322,7 +332,7 @@ impl Store for SqliteStore {
     }
 
     async fn websub_pushed(&self, feed_id: FeedId, at: DateTime<Utc>) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         sqlx::query("UPDATE websub SET last_push = ? WHERE feed_id = ?")
             .bind(to_secs(at))
             .bind(feed_id)
@@ -339,7 +349,7 @@ impl Store for SqliteStore {
 
     async fn resume_feed(&self, id: FeedId) -> Result<bool> {
         let now = to_secs(Utc::now());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         let done = sqlx::query(
             "UPDATE feeds SET status = CASE WHEN status = 'stopped' THEN 'error' ELSE status END, \
              error_count = 0, failure_weight = 0, next_fetch_at = ? WHERE id = ?",
@@ -385,7 +395,7 @@ impl Store for SqliteStore {
 
     async fn insert_article(&self, a: &NewArticle) -> Result<Option<ArticleId>> {
         let attributions = attributions_json(&a.attributions)?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         let id: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO articles (feed_id, guid, url, site, canonical_url, title, byline, published, site_name, \
              language, source_url, attributions, body_text, body_html, fetched_at) \
@@ -491,7 +501,7 @@ impl Store for SqliteStore {
     }
 
     async fn put_fingerprint(&self, article: ArticleId, scheme: u32, keys: &[u64]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         sqlx::query("DELETE FROM fingerprint_keys WHERE article_id = ?")
             .bind(article)
             .execute(&mut *tx)
@@ -544,7 +554,7 @@ impl Store for SqliteStore {
     }
 
     async fn put_relations(&self, relations: &[ArticleRelation]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         for r in relations {
             sqlx::query(
                 "INSERT INTO relations (from_id, to_id, kind, score, evidence) VALUES (?, ?, ?, ?, ?) \
@@ -599,7 +609,7 @@ impl Store for SqliteStore {
     }
 
     async fn put_url_keys(&self, article: ArticleId, own: &[String], named: &[String]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         for (names, keys) in [(0_i64, own), (1, named)] {
             for key in keys {
                 sqlx::query("INSERT OR IGNORE INTO url_keys (key, names, article_id) VALUES (?, ?, ?)")
@@ -647,7 +657,7 @@ impl Store for SqliteStore {
     }
 
     async fn count_paragraphs(&self, site: &str, keys: &[u64]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         for key in keys {
             sqlx::query(
                 "INSERT INTO site_paragraphs (site, key, articles) VALUES (?, ?, 1) \
@@ -715,7 +725,7 @@ impl Store for SqliteStore {
     }
 
     async fn add_shared_furniture(&self, keys: &[u64]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         for key in keys {
             sqlx::query("INSERT OR IGNORE INTO shared_furniture (key) VALUES (?)")
                 .bind(paragraph_key_to_i64(*key))
@@ -727,7 +737,7 @@ impl Store for SqliteStore {
     }
 
     async fn put_citations(&self, article: ArticleId, citations: &[Citation]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         sqlx::query("DELETE FROM citations WHERE article_id = ?")
             .bind(article)
             .execute(&mut *tx)
@@ -837,6 +847,10 @@ impl Store for SqliteStore {
             .collect())
     }
 
+    async fn search(&self, query: &crate::SearchQuery, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>> {
+        self.search_articles(query, limit, offset).await
+    }
+
     async fn claim_feeds(&self, claim: &Claim<'_>) -> Result<Vec<Feed>> {
         self.queue_claim_feeds(claim).await
     }
@@ -889,6 +903,14 @@ impl Store for SqliteStore {
         self.queue_counts(now).await
     }
 
+    async fn export_tables(&self, page: usize, sink: &mut crate::dump::Sink<'_>) -> Result<()> {
+        self.dump_export(page, sink).await
+    }
+
+    async fn import_rows(&self, table: &'static crate::dump::DumpTable, rows: &[crate::dump::DumpRow]) -> Result<()> {
+        self.dump_import(table, rows).await
+    }
+
     async fn put_fingerprints(&self, scheme: u32, batch: &[(ArticleId, Vec<u64>)]) -> Result<()> {
         // A bulk load on a connection of its own, closed afterwards rather
         // than returned to the pool with these settings:
@@ -904,7 +926,7 @@ impl Store for SqliteStore {
         conn.close_on_drop();
         sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await?;
         sqlx::query("PRAGMA cache_size = -262144").execute(&mut *conn).await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let mut tx = sqlx::Connection::begin_with(&mut *conn, WRITE).await?;
         let mut articles: Vec<ArticleId> = batch.iter().map(|(article, _)| *article).collect();
         articles.sort_unstable();
         articles.dedup();

@@ -18,8 +18,10 @@ use tracewire_model::{
 };
 use tracewire_store::{
     BAND_KEY_BIT, Candidate, Claim, EdgeNeighbour, FetchOutcome, FetchResult, HostRules, HostTurn, MAX_PAGE_ATTEMPTS,
-    NewFeed, NewPageJob, PageJob, PageJobEnd, PgStore, Store, StoreError, WebSubOutcome, open_embedded,
+    NewFeed, NewPageJob, PageJob, PageJobEnd, PgStore, SearchQuery, Store, StoreError, WebSubOutcome, open_embedded,
 };
+
+use tracewire_store::dump;
 
 /// The variable that selects the backend under test.
 const DATABASE_URL_VAR: &str = "TRACEWIRE_TEST_DATABASE_URL";
@@ -1295,4 +1297,425 @@ async fn concurrent_host_turns_keep_the_host_rules() {
     assert_eq!(waits.len(), 2, "{got:?}");
     assert!(waits[0] < ms(1000) && waits[1] > ms(1000), "{got:?}");
     assert!(got.iter().all(|t| !matches!(t, HostTurn::Full)), "{got:?}");
+}
+
+#[tokio::test]
+async fn search_finds_the_same_articles_on_every_backend() {
+    let (store, _db) = test_store().await;
+    let feed = store.add_feed(new_feed("https://example.com/feed", 60)).await.unwrap();
+    let texts = [
+        (
+            "ceasefire",
+            "Ceasefire talks resume",
+            "Delegations met in Geneva on Monday for peace talks.",
+        ),
+        (
+            "election",
+            "Election results",
+            "The electoral commission counted votes; elections were calm.",
+        ),
+        (
+            "rumour",
+            "A rumour of talks",
+            "Unconfirmed reports of a ceasefire, an op-ed said.",
+        ),
+        (
+            "weather",
+            "Storm warning",
+            "Heavy rain expected in Vienna; état d'urgence declared.",
+        ),
+    ];
+    let mut ids = HashMap::new();
+    for (i, (guid, title, text)) in texts.iter().enumerate() {
+        let mut a = article(feed.id, guid, i as i64);
+        a.title = title.to_string();
+        a.text = text.to_string();
+        ids.insert(*guid, store.insert_article(&a).await.unwrap().unwrap());
+    }
+    // A page far over the indexed length is stored and found by its start.
+    let mut huge = article(feed.id, "huge", 9);
+    huge.text = format!("Marathon {}", "word ".repeat(60_000));
+    ids.insert("huge", store.insert_article(&huge).await.unwrap().unwrap());
+
+    let found = |q: &'static str| {
+        let store = store.clone();
+        let ids = ids.clone();
+        async move {
+            let query = SearchQuery::parse(q).unwrap();
+            let hits = store.search(&query, 50, 0).await.unwrap();
+            let mut names: Vec<&str> = hits
+                .iter()
+                .map(|h| *ids.iter().find(|(_, id)| **id == h.id).unwrap().0)
+                .collect();
+            names.sort_unstable();
+            names
+        }
+    };
+    assert_eq!(found("ceasefire").await, vec!["ceasefire", "rumour"]);
+    assert_eq!(found("CEASEFIRE talks").await, vec!["ceasefire", "rumour"]);
+    assert_eq!(found("\"peace talks\"").await, vec!["ceasefire"]);
+    assert_eq!(found("\"talks peace\"").await, Vec::<&str>::new());
+    assert_eq!(found("elect*").await, vec!["election"]);
+    assert_eq!(
+        found("election").await,
+        vec!["election"],
+        "no stemming: elections is another word"
+    );
+    assert_eq!(found("geneva OR vienna").await, vec!["ceasefire", "weather"]);
+    assert_eq!(found("ceasefire -rumour").await, vec!["ceasefire"]);
+    assert_eq!(found("ceasefire -\"op-ed\"").await, vec!["ceasefire"]);
+    assert_eq!(found("état").await, vec!["weather"], "accents are kept");
+    assert_eq!(found("etat").await, Vec::<&str>::new());
+    assert_eq!(found("marathon").await, vec!["huge"]);
+    assert_eq!(found("nothing-like-this").await, Vec::<&str>::new());
+
+    // A title match ranks first; pages follow limit and offset.
+    let query = SearchQuery::parse("ceasefire").unwrap();
+    let hits = store.search(&query, 1, 0).await.unwrap();
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![ids["ceasefire"]]);
+    let rest = store.search(&query, 10, 1).await.unwrap();
+    assert_eq!(rest.iter().map(|h| h.id).collect::<Vec<_>>(), vec![ids["rumour"]]);
+
+    // Deleting a feed takes its articles out of the index.
+    store.remove_feed(feed.id).await.unwrap();
+    assert!(store.search(&query, 10, 0).await.unwrap().is_empty());
+}
+
+// Moving an instance (`tracewire export` / `import`): what one store
+// exports, another of either backend loads, and answers alike.
+
+/// A store's export as its lines (tables in order, rows in key order),
+/// read `page` rows at a time.
+async fn export_lines(store: &dyn Store, page: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    store
+        .export_tables(page, &mut |table, rows| {
+            lines.extend(rows.into_iter().map(|row| dump::row_line(table, row)));
+            Ok(())
+        })
+        .await
+        .unwrap();
+    lines
+}
+
+/// Loads an export's lines into `store`, at most `batch` rows of a table
+/// per call, as `tracewire import` does.
+async fn import_lines(store: &dyn Store, lines: &[String], batch: usize) -> Result<(), StoreError> {
+    dump::ensure_empty(store).await?;
+    let mut pending: Option<(&'static dump::DumpTable, Vec<dump::DumpRow>)> = None;
+    for line in lines {
+        let dump::Line::Row { table, row } = dump::parse_line(line).unwrap() else {
+            panic!("not a row: {line}");
+        };
+        match &mut pending {
+            Some((t, rows)) if t.name == table.name && rows.len() < batch => rows.push(row),
+            _ => {
+                if let Some((t, rows)) = pending.take() {
+                    store.import_rows(t, &rows).await?;
+                }
+                pending = Some((table, vec![row]));
+            }
+        }
+    }
+    if let Some((t, rows)) = pending {
+        store.import_rows(t, &rows).await?;
+    }
+    Ok(())
+}
+
+/// A store with rows in every table an export holds.
+async fn every_kind_of_row(store: &dyn Store) -> Vec<i64> {
+    let now = Utc::now();
+    let feed = store
+        .add_feed(new_feed("https://example.com/feed", 1800))
+        .await
+        .unwrap();
+    let other = store.add_feed(new_feed("https://example.com/other", 60)).await.unwrap();
+    let gone = store.add_feed(new_feed("https://example.com/gone", 60)).await.unwrap();
+    store
+        .record_fetch(
+            other.id,
+            outcome(
+                now,
+                now + secs(60),
+                FetchResult::Failed {
+                    error: "HTTP 500".into(),
+                    weight: 0.25,
+                },
+            ),
+        )
+        .await
+        .unwrap();
+    store
+        .put_websub_request(feed.id, "https://hub.example/", "https://example.com/feed", "s3cret")
+        .await
+        .unwrap();
+    let verified = WebSubOutcome::Verified {
+        lease_expires: now + Duration::days(3),
+    };
+    store
+        .confirm_websub(feed.id, "https://example.com/feed", verified)
+        .await
+        .unwrap();
+    // Articles, with a gap in their ids (a removed feed's).
+    let mut ids = Vec::new();
+    let max = tracewire_store::MAX_KEY_ROWS;
+    for i in 0..=max {
+        if i == 3 {
+            for g in 0..3 {
+                let gone_article = article(gone.id, &format!("g{g}"), 1);
+                store.insert_article(&gone_article).await.unwrap();
+            }
+        }
+        let mut a = article(feed.id, &format!("a{i}"), i as i64 % 5);
+        a.title = format!("Ceasefire talks, part {i}");
+        ids.push(store.insert_article(&a).await.unwrap().unwrap());
+    }
+    store.remove_feed(gone.id).await.unwrap();
+    for id in &ids[..max] {
+        store.mark_related(*id).await.unwrap();
+    }
+    store.add_view(ids[0]).await.unwrap();
+    // Fingerprints: one key shared by every article turns hot.
+    let band = |n: u64| BAND_KEY_BIT | n;
+    let batch: Vec<(i64, Vec<u64>)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, vec![band(1), 5, 100 + i as u64, u64::MAX >> 1]))
+        .collect();
+    store.put_fingerprints(1, &batch).await.unwrap();
+    let rel = |from, to, kind: &str, score| ArticleRelation {
+        from,
+        to,
+        kind: kind.to_string(),
+        score,
+        evidence: format!("{kind}: \"quoted\" evidence\nover two lines"),
+    };
+    store
+        .put_relations(&[
+            rel(ids[0], ids[1], "copy", 0.875),
+            rel(ids[0], ids[1], "attributes", 1.0),
+            rel(ids[1], ids[2], "excerpt", 1.0 / 3.0),
+        ])
+        .await
+        .unwrap();
+    store
+        .put_url_keys(ids[0], &["example.com/a0".into()], &[])
+        .await
+        .unwrap();
+    store
+        .put_url_keys(ids[1], &["example.com/a1".into()], &["example.com/a0".into()])
+        .await
+        .unwrap();
+    store
+        .count_paragraphs("example.com", &[1, u64::MAX, 1 << 63])
+        .await
+        .unwrap();
+    store.count_paragraphs("example.com", &[u64::MAX]).await.unwrap();
+    store.count_paragraphs("ünïcode.example", &[7]).await.unwrap();
+    let beside = |article, a| EdgeNeighbour {
+        article,
+        context: (a, u64::MAX),
+    };
+    store.add_edge_neighbour(u64::MAX, beside(ids[0], 1)).await.unwrap();
+    store.add_edge_neighbour(9, beside(ids[1], 2)).await.unwrap();
+    store.add_shared_furniture(&[5, u64::MAX]).await.unwrap();
+    let cite = |who: &str| Citation {
+        who: who.to_string(),
+        kind: "outlet".to_string(),
+        phrase: format!("a {who} report"),
+    };
+    store
+        .put_citations(ids[2], &[cite("Reuters"), cite("Agence France-Presse")])
+        .await
+        .unwrap();
+    // The queue: a job waiting, one claimed, one failed for good; host
+    // schedules (and a slot in flight, which is not exported).
+    store
+        .enqueue_pages(
+            &[
+                page_job(other.id, "waiting", Some("a.example")),
+                page_job(other.id, "claimed", None),
+                page_job(other.id, "failed", Some("b.example")),
+            ],
+            now,
+        )
+        .await
+        .unwrap();
+    let claimed = store.claim_pages(&claim("w1", now, 2), 2).await.unwrap();
+    store
+        .end_page(
+            claimed[0].id,
+            PageJobEnd::Failed {
+                error: "HTTP 404".into(),
+            },
+        )
+        .await
+        .unwrap();
+    store.claim_feeds(&claim("w1", now, 1)).await.unwrap();
+    store.slow_host("a.example", ms(1500)).await.unwrap();
+    store
+        .hold_host("b.example", std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+    go(store.host_turn("c.example", "w1", rules(2, 0, 1000)).await.unwrap());
+    ids
+}
+
+#[tokio::test]
+async fn an_export_loads_into_a_new_store_whole() {
+    let (source, _source_db) = test_store().await;
+    let ids = every_kind_of_row(source.as_ref()).await;
+    let exported = export_lines(source.as_ref(), 1000).await;
+    // Every table has rows; paging by key (here three rows a page, over
+    // keys of one to three columns) reads each row once.
+    for table in dump::TABLES {
+        let prefix = format!("{{\"table\":\"{}\",", table.name);
+        assert!(
+            exported.iter().any(|l| l.starts_with(&prefix)),
+            "no {} rows",
+            table.name
+        );
+    }
+    assert_eq!(export_lines(source.as_ref(), 3).await, exported);
+    assert!(matches!(
+        dump::ensure_empty(source.as_ref()).await,
+        Err(StoreError::ImportNotEmpty { table: "feeds" })
+    ));
+
+    let (target, _target_db) = test_store().await;
+    import_lines(target.as_ref(), &exported, 7).await.unwrap();
+    assert_eq!(export_lines(target.as_ref(), 1000).await, exported);
+
+    // The same answers to the same questions.
+    let (s, t) = (source.as_ref(), target.as_ref());
+    assert_eq!(s.feeds().await.unwrap(), t.feeds().await.unwrap());
+    assert_eq!(s.articles(100, 0).await.unwrap(), t.articles(100, 0).await.unwrap());
+    assert_eq!(
+        s.recent_articles(100).await.unwrap(),
+        t.recent_articles(100).await.unwrap()
+    );
+    for id in &ids {
+        assert_eq!(s.article(*id).await.unwrap(), t.article(*id).await.unwrap());
+        assert_eq!(s.relations_of(*id).await.unwrap(), t.relations_of(*id).await.unwrap());
+        assert_eq!(s.citations_of(*id).await.unwrap(), t.citations_of(*id).await.unwrap());
+    }
+    let band = |n: u64| BAND_KEY_BIT | n;
+    let keys = [band(1), 5, 100, 101, u64::MAX >> 1, 130];
+    assert_eq!(
+        s.fingerprint_candidates(&keys, 10).await.unwrap(),
+        t.fingerprint_candidates(&keys, 10).await.unwrap()
+    );
+    assert_eq!(
+        t.fingerprint_candidates(&[5], 10).await.unwrap().len(),
+        1,
+        "5 is a hot key"
+    );
+    assert_eq!(s.site_stats(None).await.unwrap(), t.site_stats(None).await.unwrap());
+    assert_eq!(ids[3] - ids[2], 4, "a gap in the ids");
+    let feed = s.feeds().await.unwrap()[0].id;
+    assert_eq!(s.websub(feed).await.unwrap(), t.websub(feed).await.unwrap());
+    let url_key = vec!["example.com/a0".to_string()];
+    for named in [false, true] {
+        assert_eq!(
+            s.articles_by_url_key(&url_key, named).await.unwrap(),
+            t.articles_by_url_key(&url_key, named).await.unwrap()
+        );
+    }
+    let paragraphs = [1, 7, u64::MAX, 1 << 63];
+    assert_eq!(
+        s.paragraph_counts("example.com", &paragraphs).await.unwrap(),
+        t.paragraph_counts("example.com", &paragraphs).await.unwrap()
+    );
+    assert_eq!(
+        t.paragraph_counts("ünïcode.example", &paragraphs).await.unwrap(),
+        HashMap::from([(7, 1)])
+    );
+    assert_eq!(
+        s.edge_neighbours(&[9, u64::MAX]).await.unwrap(),
+        t.edge_neighbours(&[9, u64::MAX]).await.unwrap()
+    );
+    assert_eq!(
+        t.shared_furniture(&[5, 6, u64::MAX]).await.unwrap(),
+        HashSet::from([5, u64::MAX])
+    );
+    assert_eq!(
+        s.page_jobs(false, 10).await.unwrap(),
+        t.page_jobs(false, 10).await.unwrap()
+    );
+    let later = Utc::now() + secs(5);
+    assert_eq!(
+        s.unrelated_articles(later, 10).await.unwrap(),
+        t.unrelated_articles(later, 10).await.unwrap()
+    );
+    let query = tracewire_store::SearchQuery::parse("ceasefire").unwrap();
+    assert_eq!(
+        t.search(&query, 100, 0).await.unwrap().len(),
+        ids.len(),
+        "the search index is built"
+    );
+    // The host slot in flight stayed behind; the schedules came along.
+    let (s_stats, t_stats) = (s.queue_stats(later).await.unwrap(), t.queue_stats(later).await.unwrap());
+    assert_eq!((s_stats.host_slots, t_stats.host_slots), (1, 0));
+    assert!(matches!(
+        t.host_turn("b.example", "w2", rules(2, 0, 1000)).await.unwrap(),
+        HostTurn::Later { .. }
+    ));
+
+    // New rows get new ids, past the ones loaded.
+    let max_feed = s.feeds().await.unwrap().iter().map(|f| f.id).max().unwrap();
+    let added = t.add_feed(new_feed("https://example.com/new", 60)).await.unwrap();
+    assert!(added.id > max_feed, "{} after {max_feed}", added.id);
+    let new_article = t.insert_article(&article(added.id, "new", 0)).await.unwrap().unwrap();
+    assert!(new_article > *ids.iter().max().unwrap());
+    t.enqueue_pages(&[page_job(added.id, "new", None)], Utc::now())
+        .await
+        .unwrap();
+    let jobs = t.page_jobs(false, 10).await.unwrap();
+    let max_job = s
+        .page_jobs(false, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(j, _)| j.id)
+        .max()
+        .unwrap();
+    assert!(jobs.iter().any(|(j, _)| j.guid == "new" && j.id > max_job));
+
+    // A second import into it is refused, naming a table with rows.
+    assert!(matches!(
+        import_lines(target.as_ref(), &exported, 1000).await,
+        Err(StoreError::ImportNotEmpty { table: "feeds" })
+    ));
+}
+
+#[tokio::test]
+async fn an_import_refuses_rows_that_do_not_fit() {
+    let (store, _db) = test_store().await;
+    let feeds = dump::table("feeds").unwrap();
+    let row = |v: serde_json::Value| v.as_object().unwrap().clone();
+    let feed = row(serde_json::json!({
+        "id": 7, "url": "https://example.com/feed", "status": "new", "next_fetch_at": 1,
+        "error_count": 0, "interval_secs": 60, "created_at": 1, "failure_weight": 0.0,
+    }));
+    // A value of the wrong kind, named with its table and column; nothing
+    // of the batch is stored.
+    let mut wrong = feed.clone();
+    wrong.insert("interval_secs".into(), "sixty".into());
+    match store.import_rows(feeds, &[feed.clone(), wrong]).await {
+        Err(StoreError::ImportRow { table: "feeds", detail }) => assert!(detail.contains("interval_secs"), "{detail}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(store.feeds().await.unwrap().is_empty());
+    // An article of a feed the store does not have: the database refuses
+    // it, and the batch with it.
+    let articles = dump::table("articles").unwrap();
+    let lost = row(serde_json::json!({
+        "id": 1, "feed_id": 8, "guid": "g", "url": "https://example.com/g", "site": "example.com",
+        "title": "T", "attributions": "[]", "body_text": "b", "body_html": "<p>b</p>", "fetched_at": 1, "views": 0,
+    }));
+    store.import_rows(feeds, &[feed]).await.unwrap();
+    assert!(store.import_rows(articles, &[lost]).await.is_err());
+    assert_eq!(store.count_articles().await.unwrap(), 0);
+    assert_eq!(store.feeds().await.unwrap()[0].id, 7);
 }

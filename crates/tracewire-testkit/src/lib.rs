@@ -4,10 +4,12 @@
 //! oversized bodies) on an ephemeral loopback port and counts the requests it
 //! gets, so tests can talk real HTTP without reaching outside the machine.
 //! [`demo`] builds a small web of news sites and aggregators from the bundled
-//! Wikinews corpus.
+//! Wikinews corpus; [`scale_web`] a large one, many sites on loopback
+//! addresses of their own, for scale-out tests and benchmarks.
 
 pub mod demo;
 pub mod hostile;
+pub mod scale_web;
 pub mod simulate;
 pub mod websub_hub;
 

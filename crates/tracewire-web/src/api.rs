@@ -100,6 +100,41 @@ pub(crate) async fn articles(State(state): State<AppState>, Query(paging): Query
     }
 }
 
+#[derive(Deserialize)]
+pub(crate) struct SearchParams {
+    q: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+/// `GET /api/v1/search?q=…`: articles matching the query (the language of
+/// `tracewire_store::search`), best match first.
+pub(crate) async fn search(State(state): State<AppState>, Query(params): Query<SearchParams>) -> Response {
+    let query = match tracewire_store::SearchQuery::parse(params.q.as_deref().unwrap_or_default()) {
+        Ok(query) => query,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("q: {e}")),
+    };
+    let limit = match parse_param("limit", params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT) {
+        Ok(n) => n,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
+    let offset = match parse_param("offset", params.offset.as_deref(), 0, MAX_SEARCH_OFFSET) {
+        Ok(n) => n,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
+    match state.store.search(&query, limit, offset).await {
+        Ok(list) => Json(ArticleList {
+            articles: list.into_iter().map(ArticleListItem::from).collect(),
+        })
+        .into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+/// Deepest page of search results: ranking every match to skip past more
+/// costs the database more than a reader paging ever needs.
+const MAX_SEARCH_OFFSET: i64 = 10_000;
+
 #[derive(Serialize)]
 struct RelatedItem {
     id: i64,

@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/feed.rss", get(feeds::rss))
         .route("/feed.json", get(feeds::json_feed))
         .route("/api/v1/articles", get(api::articles))
+        .route("/api/v1/search", get(api::search))
         .route("/api/v1/articles/{id}", get(api::article))
         .route("/api/v1/articles/{id}/provenance", get(api::provenance))
         .route("/api/v1/feeds", get(api::feeds))

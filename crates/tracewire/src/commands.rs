@@ -47,7 +47,7 @@ impl Setup {
     }
 }
 
-async fn open_store(ctx: &Setup) -> Result<Arc<dyn Store>> {
+pub(crate) async fn open_store(ctx: &Setup) -> Result<Arc<dyn Store>> {
     Ok(open_versioned(ctx).await?.0)
 }
 
@@ -332,7 +332,7 @@ fn print_report(report: &CrawlReport) {
     let not_modified = report.feeds.iter().filter(|f| f.not_modified).count();
     println!(
         "crawled {} feeds: {} new articles, {} not modified, {} failed; {} relations between copies",
-        report.feeds.len(),
+        report.fetched_feeds(),
         report.new_articles(),
         not_modified,
         report.failed_feeds(),

@@ -3,10 +3,12 @@
 
 mod batch;
 mod bench_lookup;
+mod bench_scale;
 mod check;
 mod commands;
 mod config;
 mod conformance;
+mod export;
 mod progress;
 mod relate;
 
@@ -129,6 +131,22 @@ enum Command {
     },
     /// Apply the database migrations this version has, and say what changed.
     Migrate,
+    /// Write everything this instance holds (feeds, articles, provenance,
+    /// queue) as JSON lines, to move it to another backend or machine with
+    /// `import` (docs/EXPORT.md).
+    Export {
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: export::ExportFormat,
+        /// Write to this file (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Load an export into this instance, which must be empty (a new
+    /// --data-dir, or an empty --database).
+    Import {
+        /// The export (`-`: standard input).
+        file: PathBuf,
+    },
     /// Serve the web UI, the JSON API and the output feeds.
     Serve {
         /// Address to listen on.
@@ -227,6 +245,10 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Crawl throughput with 1, 2, 4… `tracewire worker` processes on one
+    /// PostgreSQL database (--database) and one on the embedded SQLite,
+    /// over a fixture web on loopback addresses.
+    Scale(bench_scale::ScaleArgs),
 }
 
 /// The simulated web: its size and seed.
@@ -332,6 +354,9 @@ fn main() -> ExitCode {
             Command::Bench {
                 command: BenchCommand::Lookup { sizes, queries, seed },
             } => return bench_lookup::bench_lookup(&sizes, queries, seed, show_progress).await,
+            Command::Bench {
+                command: BenchCommand::Scale(args),
+            } => return bench_scale::bench_scale(&args, &cli.global, show_progress).await,
             other => other,
         };
         // Every other command reads the configuration, so a broken file is
@@ -379,11 +404,13 @@ fn main() -> ExitCode {
             Command::Serve { listen, no_worker } => commands::serve(&ctx, &listen, !no_worker).await,
             Command::Worker { listen } => commands::worker(&ctx, listen.as_deref()).await,
             Command::Migrate => commands::migrate(&ctx).await,
+            Command::Export { format, out } => export::export(&ctx, format, out.as_deref(), show_progress).await,
+            Command::Import { file } => export::import(&ctx, &file, show_progress).await,
             Command::Config | Command::Simulate { .. } | Command::Relate { .. } | Command::Conformance { .. } => {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Bench {
-                command: BenchCommand::Relate { .. } | BenchCommand::Lookup { .. },
+                command: BenchCommand::Relate { .. } | BenchCommand::Lookup { .. } | BenchCommand::Scale(_),
             } => Ok(ExitCode::SUCCESS),
         }
     });

@@ -13,7 +13,11 @@ static ACTIVE: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
 /// Sets up logging to stderr; returns whether progress bars should be drawn.
 pub fn init_logging(filter: &str) -> bool {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    // PostgreSQL's notices ("relation … already exists, skipping" from the
+    // migrator's IF NOT EXISTS) say nothing to an operator; its warnings do.
+    let quiet = "sqlx::postgres::notice=warn";
+    let filter =
+        EnvFilter::try_new(format!("{filter},{quiet}")).unwrap_or_else(|_| EnvFilter::new(format!("info,{quiet}")));
     let terminal = std::io::stderr().is_terminal();
     tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use tracewire_model::Feed;
 
-use super::{FeedRow, SqliteStore, to_secs};
+use super::{FeedRow, SqliteStore, WRITE, to_secs};
 use crate::rows::{JobRow, duration_ms, job_from_row, lease_secs, millis};
 use crate::{Claim, HostRules, HostTurn, MAX_PAGE_ATTEMPTS, NewPageJob, PageJob, PageJobEnd, QueueStats, Result};
 
@@ -41,7 +41,7 @@ impl SqliteStore {
 
     pub(super) async fn queue_enqueue_pages(&self, jobs: &[NewPageJob], now: DateTime<Utc>) -> Result<usize> {
         let now = to_secs(now);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         let mut added = 0;
         for job in jobs {
             added += sqlx::query(
@@ -64,7 +64,7 @@ impl SqliteStore {
     pub(super) async fn queue_claim_pages(&self, claim: &Claim<'_>, host_concurrency: i64) -> Result<Vec<PageJob>> {
         let now = to_secs(claim.now);
         let now_ms = clock_ms();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         // Jobs whose last claim was their last attempt, and whose worker
         // never came back, fail for good.
         sqlx::query(
@@ -118,7 +118,7 @@ impl SqliteStore {
 
     pub(super) async fn queue_due_now(&self, now: DateTime<Utc>) -> Result<()> {
         let now = to_secs(now);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         sqlx::query("UPDATE feeds SET next_fetch_at = ?1 WHERE status != 'stopped' AND next_fetch_at > ?1")
             .bind(now)
             .execute(&mut *tx)
@@ -180,7 +180,7 @@ impl SqliteStore {
     }
 
     pub(super) async fn queue_release_claims(&self, worker: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         sqlx::query("UPDATE feeds SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = ?1")
             .bind(worker)
             .execute(&mut *tx)
@@ -202,7 +202,7 @@ impl SqliteStore {
     }
 
     pub(super) async fn queue_host_turn(&self, host: &str, worker: &str, rules: HostRules) -> Result<HostTurn> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         // Read with the write lock held: read while waiting for another
         // turn, the clock would be behind, and this turn's start could come
         // less than an interval after that turn's.
