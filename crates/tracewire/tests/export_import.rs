@@ -8,71 +8,8 @@
 mod common;
 
 use common::Tracewire;
-use sqlx::Connection;
-use sqlx::postgres::PgConnection;
+use common::pg::{DATABASE_URL_VAR, Schema};
 
-/// The variable that selects the target's backend.
-const DATABASE_URL_VAR: &str = "TRACEWIRE_TEST_DATABASE_URL";
-
-/// A PostgreSQL schema for the target, dropped with it unless the test
-/// fails.
-struct Schema {
-    url: String,
-    name: String,
-}
-
-impl Schema {
-    async fn create(url: &str) -> Schema {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let name = format!("tw_import_{}_{nanos}", std::process::id());
-        let mut conn = PgConnection::connect(url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-        Schema {
-            url: url.to_string(),
-            name,
-        }
-    }
-
-    /// The database URL with the schema first in the search path.
-    fn store_url(&self) -> String {
-        let separator = if self.url.contains('?') { '&' } else { '?' };
-        format!("{}{separator}options=-c%20search_path%3D{}", self.url, self.name)
-    }
-}
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("{DATABASE_URL_VAR}: schema {} kept, the test failed", self.name);
-            return;
-        }
-        let (url, sql) = (self.url.clone(), format!("DROP SCHEMA {} CASCADE", self.name));
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let mut conn = PgConnection::connect(&url).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.unwrap();
-                conn.close().await.unwrap();
-            });
-        })
-        .join()
-        .unwrap();
-    }
-}
-
-/// Two exports hold the same lines, in whatever order: the backends agree
-/// on every row, but PostgreSQL orders text keys by its database's
-/// collation. A difference is shown as the lines only one side has.
 fn assert_same_lines(got: &str, expected: &str) {
     let sorted = |export: &str| {
         let mut lines: Vec<String> = export.lines().map(str::to_string).collect();
@@ -130,11 +67,11 @@ async fn an_instance_moves_to_another_backend_whole() {
     let url = std::env::var(DATABASE_URL_VAR).unwrap_or_default();
     let schema = match url.as_str() {
         "" => None,
-        url => Some(Schema::create(url).await),
+        url => Some(Schema::create(url, "tw_import").await),
     };
     let mut target = Tracewire::new();
     if let Some(schema) = &schema {
-        target.flags.extend(["--database".to_string(), schema.store_url()]);
+        target.flags.extend(["--database".to_string(), schema.url()]);
     }
     let imported = target.ok(&["import", file.to_str().unwrap()]).await;
     assert!(imported.starts_with("imported "), "{imported}");

@@ -71,3 +71,31 @@ async fn a_bad_database_url_is_named_without_its_password() {
         assert!(run.stderr.contains("admin:***@"), "{}", run.stderr);
     }
 }
+
+#[tokio::test]
+async fn a_schema_newer_than_the_binary_is_refused() {
+    use sqlx::Connection;
+    let tw = Tracewire::new();
+    tw.ok(&["migrate"]).await;
+    // What a newer Tracewire's migration leaves behind.
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(tw.data.path().join("tracewire.db"));
+    let mut db = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', 1, x'00', 0)",
+    )
+    .execute(&mut db)
+    .await
+    .unwrap();
+    db.close().await.unwrap();
+    for args in [&["migrate"][..], &["feeds", "list"][..]] {
+        let run = tw.run(args).await;
+        assert!(!run.ok, "{args:?} ran on a newer schema");
+        assert!(
+            run.stderr
+                .contains("version 9999, newer than this Tracewire knows (up to 9)"),
+            "{}",
+            run.stderr
+        );
+    }
+}

@@ -19,13 +19,15 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::pg::{DATABASE_URL_VAR, Schema};
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tracewire_testkit::scale_web::{ScaleWeb, ScaleWebConfig};
 
-const DATABASE_URL_VAR: &str = "TRACEWIRE_TEST_DATABASE_URL";
 const WORKERS: usize = 4;
 const PER_HOST_CONCURRENCY: usize = 2;
 /// Seconds a claim lasts (the least the configuration allows): how long the
@@ -36,65 +38,6 @@ const LEASE_SECS: u64 = 5;
 const FETCH_TIMEOUT_SECS: u64 = 5;
 /// The whole crawl, kill and restart included, must end within this.
 const CRAWL_TIMEOUT: Duration = Duration::from_secs(210);
-
-/// A schema of this test's own in the test database; dropped when the test
-/// passes.
-struct Schema {
-    admin_url: String,
-    name: String,
-}
-
-impl Schema {
-    async fn create(admin_url: &str) -> Schema {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let name = format!("scale_{}_{nanos}", std::process::id());
-        let mut conn = PgConnection::connect(admin_url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-        Schema {
-            admin_url: admin_url.to_string(),
-            name,
-        }
-    }
-
-    /// The database URL with this schema as its search path (sqlx passes
-    /// `options` to the server at connection time).
-    fn url(&self) -> String {
-        let joint = if self.admin_url.contains('?') { '&' } else { '?' };
-        format!("{}{joint}options=-c%20search_path%3D{}", self.admin_url, self.name)
-    }
-}
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("{DATABASE_URL_VAR}: schema {} kept, the test failed", self.name);
-            return;
-        }
-        // Drop runs inside the test's runtime, which cannot block on a
-        // future: the schema goes from a thread and runtime of its own.
-        let (url, sql) = (self.admin_url.clone(), format!("DROP SCHEMA {} CASCADE", self.name));
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let mut conn = PgConnection::connect(&url).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.unwrap();
-                conn.close().await.unwrap();
-            });
-        })
-        .join()
-        .unwrap();
-    }
-}
 
 fn tracewire(data: &Path, database: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tracewire"));
@@ -240,7 +183,7 @@ async fn four_workers_one_killed_store_every_entry_once_within_host_limits() {
         "{DATABASE_URL_VAR} must be a postgres:// URL"
     );
     let started = Instant::now();
-    let schema = Schema::create(&admin_url).await;
+    let schema = Schema::create(&admin_url, "scale").await;
     let database = schema.url();
     let web = ScaleWeb::start(&ScaleWebConfig {
         sites: 20,

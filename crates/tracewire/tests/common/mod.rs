@@ -2,6 +2,8 @@
 //! fixture servers on 127.0.0.1.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
+pub mod pg;
+
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
