@@ -1650,6 +1650,25 @@ mod tests {
         // 1800 s × 2^(1.5 − 1) ≈ 2,546 s and 1800 s × 2^(3 − 1) = 7,200 s, ±10 %.
         assert!((2290.0..=2801.0).contains(&wait(&slow)), "{}", wait(&slow));
         assert!((6480.0..=7921.0).contains(&wait(&missing)), "{}", wait(&missing));
+
+        // Pages on the held host wait in the queue; the round does not wait
+        // out the hold.
+        site.route(
+            "/links.xml",
+            FixtureResponse::rss(channel(&[item("held", &site.url("/article"))])),
+        );
+        let links = subscribe(&store, format!("http://elsewhere.test:{port}/links.xml")).await;
+        let round = tokio::time::timeout(Duration::from_secs(10), fresh.crawl_once(false)).await;
+        let round = round.expect("the round waited for the held host").unwrap();
+        assert!(
+            round
+                .feeds
+                .iter()
+                .any(|f| f.feed_id == links.id && f.queued_entries == 1)
+        );
+        assert_eq!(site.hits("/article"), 0);
+        let stats = store.queue_stats(Utc::now()).await.unwrap();
+        assert_eq!((stats.pages_queued, stats.pages_failed), (1, 0));
     }
 
     #[test]

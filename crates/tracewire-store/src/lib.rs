@@ -361,8 +361,9 @@ pub trait Store: Send + Sync {
     /// A job claimed [`MAX_PAGE_ATTEMPTS`] times without ending fails for
     /// good instead.
     async fn claim_pages(&self, claim: &Claim<'_>, host_concurrency: i64) -> Result<Vec<PageJob>>;
-    /// Page jobs a claim could take now, busy hosts or not: zero means the
-    /// queue has nothing left for this round.
+    /// Page jobs a claim could take now or shortly: their time has come and
+    /// their host is at most busy, not holding us off (Retry-After). Zero
+    /// means the queue has nothing left for this round.
     async fn ready_pages(&self, now: DateTime<Utc>) -> Result<i64>;
     async fn end_page(&self, job: i64, end: PageJobEnd) -> Result<()>;
     /// Page jobs that failed for good (or all not done), newest first.

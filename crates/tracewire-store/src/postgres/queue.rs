@@ -144,10 +144,13 @@ impl PgStore {
 
     pub(super) async fn queue_ready_pages(&self, now: DateTime<Utc>) -> Result<i64> {
         let now = to_secs(now);
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM page_jobs WHERE state = 'queued' AND attempts < $1 \
-             AND run_after <= $2 AND (lease_until IS NULL OR lease_until <= $2)",
-        )
+        let (n,): (i64,) = sqlx::query_as(concat!(
+            "SELECT COUNT(*) FROM page_jobs j WHERE state = 'queued' AND attempts < $1 \
+             AND run_after <= $2 AND (lease_until IS NULL OR lease_until <= $2) \
+             AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = j.host AND h.held_until_ms > ",
+            clock_ms!(),
+            ")"
+        ))
         .bind(MAX_PAGE_ATTEMPTS)
         .bind(now)
         .fetch_one(&self.pool)
