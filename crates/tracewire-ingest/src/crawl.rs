@@ -379,10 +379,20 @@ impl Crawler {
         };
         let (feeds, pages) = tokio::join!(feed_phase, self.run_pages(&feeds_done));
         let mut by_feed: HashMap<i64, FeedReport> = HashMap::new();
-        for report in feeds.into_iter().flat_map(|r| r.into_iter().flatten()) {
-            by_feed.insert(report.feed_id, report);
+        let mut failed = None;
+        for done in feeds {
+            match done {
+                Ok(reports) => by_feed.extend(reports.into_iter().map(|r| (r.feed_id, r))),
+                // The round ends in the error; every fetch done is
+                // recorded in the store already.
+                Err(e) => failed = Some(e),
+            }
         }
-        for page in pages? {
+        let pages = pages?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        for page in pages {
             let report = by_feed.entry(page.feed_id).or_insert_with(|| FeedReport {
                 feed_id: page.feed_id,
                 url: page.feed_url.clone(),
