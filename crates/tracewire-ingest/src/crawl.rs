@@ -444,13 +444,22 @@ impl Crawler {
     async fn page_loop(&self, feeds_done: &AtomicBool) -> Result<Vec<PageReport>, StoreError> {
         let mut reports = Vec::new();
         let concurrency = self.config.per_host_concurrency.max(1) as i64;
+        let mut idle = false;
         loop {
             // Read before the claim: a feed that finishes after it queued
             // its jobs before, and the next claim sees them.
             let feeds_finished = feeds_done.load(Ordering::Acquire);
             let now = Utc::now();
+            // Waiting for the feeds to queue something: a count (a read)
+            // says when, where a claim is a write (on SQLite, the one write
+            // lock) every loop would take twenty times a second.
+            if idle && !feeds_finished && self.store.ready_pages(now).await? == 0 {
+                tokio::time::sleep(IDLE_POLL).await;
+                continue;
+            }
             let claimed = self.store.claim_pages(&self.claim(now), concurrency).await?;
-            if claimed.is_empty() {
+            idle = claimed.is_empty();
+            if idle {
                 if feeds_finished && self.store.ready_pages(now).await? == 0 {
                     return Ok(reports);
                 }
