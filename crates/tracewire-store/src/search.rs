@@ -223,6 +223,21 @@ mod tests {
     }
 
     #[test]
+    fn both_indexes_read_the_same_length_of_text() {
+        let bound = INDEXED_TEXT_CHARS.to_string();
+        for (name, sql) in [
+            ("sqlite 0009", include_str!("../migrations/sqlite/0009_search.sql")),
+            ("postgres 0003", include_str!("../migrations/postgres/0003_search.sql")),
+            ("postgres/search.rs", include_str!("postgres/search.rs")),
+        ] {
+            assert!(
+                sql.contains(&format!(", {bound})")),
+                "{name} does not cut the text at {bound}"
+            );
+        }
+    }
+
+    #[test]
     fn syntax_in_words_is_only_text() {
         // FTS5 and tsquery operators typed as words are cut away as
         // punctuation; a lone OR at the start joins nothing.

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use tracewire_ingest::opml_io::{OpmlFeed, read_opml, write_opml};
 use tracewire_ingest::{CrawlEvent, CrawlReport, Crawler, Fetcher, Validators};
 use tracewire_model::FeedStatus;
-use tracewire_store::{NewFeed, SchemaVersion, Store, StoreError, open_embedded};
+use tracewire_store::{MAX_PAGE_ATTEMPTS, NewFeed, SchemaVersion, Store, StoreError, open_embedded};
 use tracewire_web::AppState;
 
 use crate::GlobalArgs;
@@ -192,6 +192,9 @@ fn normalize_url(raw: &str) -> Result<String> {
     Ok(url.to_string())
 }
 
+/// Failed page jobs `feeds list` shows at most.
+const FAILED_PAGES_LISTED: i64 = 20;
+
 pub async fn feeds_list(ctx: &Setup) -> Result<ExitCode> {
     let store = open_store(ctx).await?;
     let feeds = store.feeds().await?;
@@ -229,6 +232,19 @@ pub async fn feeds_list(ctx: &Setup) -> Result<ExitCode> {
                 );
             }
         }
+    }
+    let failed = store.page_jobs(true, FAILED_PAGES_LISTED).await?;
+    if !failed.is_empty() {
+        println!("\nEntries given up on (their pages failed {MAX_PAGE_ATTEMPTS} times; newest first):");
+        for (job, error) in failed {
+            println!(
+                "  feed #{} {}: {}",
+                job.feed_id,
+                job.guid,
+                error.as_deref().unwrap_or("no reason kept")
+            );
+        }
+        println!("`tracewire feeds resume ID` tries a feed's entries again.");
     }
     Ok(ExitCode::SUCCESS)
 }
