@@ -310,3 +310,20 @@ pub struct SiteStats {
     /// Articles another site copied.
     pub copied: i64,
 }
+
+/// An article as the search index reads it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IndexedArticle {
+    pub id: ArticleId,
+    pub title: String,
+    pub byline: Option<String>,
+    pub site: String,
+    pub language: Option<String>,
+    /// When it was published, else when it was fetched.
+    pub date: DateTime<Utc>,
+    pub text: String,
+    /// Canonical names of the people and institutions quoted in it.
+    pub speakers: Vec<String>,
+    /// Canonical names of the people, organizations and places it names.
+    pub entities: Vec<String>,
+}

@@ -12,7 +12,10 @@
 //! Left out: `host_slots`, the requests in flight of the old instance's
 //! processes. A slot lasts one request, and its worker gives it back by id to
 //! the database it took it from; on another database that id names nothing
-//! (or another slot). Every other column is kept, claims included: a job or
+//! (or another slot). And SQLite's `article_id_floor`, the highest article
+//! id ever deleted there: it keeps that database's ids from being given
+//! twice, and the new instance's search index starts empty. Every other
+//! column is kept, claims included: a job or
 //! feed claimed when the export was taken is, on the new instance, held by a
 //! worker that died, and returns to the queue when its lease runs out, its
 //! attempt counted, as the queue treats any dead worker's claim.
@@ -286,7 +289,7 @@ pub static TABLES: &[DumpTable] = &[
 ];
 
 /// Tables of the schema an export leaves out (see the module's comment).
-pub const LEFT_OUT: &[&str] = &["host_slots"];
+pub const LEFT_OUT: &[&str] = &["host_slots", "article_id_floor"];
 
 /// The table of an export called `name`.
 pub fn table(name: &str) -> Option<&'static DumpTable> {

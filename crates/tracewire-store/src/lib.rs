@@ -9,7 +9,6 @@
 mod rows;
 pub mod dump;
 mod postgres;
-pub mod search;
 mod sqlite;
 
 use std::collections::{HashMap, HashSet};
@@ -18,13 +17,17 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tracewire_model::{
-    Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Citation, Feed, FeedId, NewArticle, SiteStats,
-    WebSubSubscription,
+    Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Citation, Feed, FeedId, IndexedArticle,
+    NewArticle, SiteStats, WebSubSubscription,
 };
 
 pub use postgres::PgStore;
-pub use search::{QueryError, SearchQuery};
 pub use sqlite::SqliteStore;
+
+/// Characters of an article's text handed to the search index: bounds the
+/// work a huge page costs. Written out as `100000` in the SQL of
+/// `rows::index_columns!` and the backends' `search.rs`.
+pub const INDEXED_TEXT_CHARS: usize = 100_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -280,10 +283,15 @@ pub trait Store: Send + Sync {
     async fn mark_related(&self, article: ArticleId) -> Result<()>;
     /// Newest first (by publication time, else fetch time).
     async fn articles(&self, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>>;
-    /// Articles matching `query` (title and text), best match first, then
-    /// newest first. Both backends find the same articles; their ranks
-    /// may order them differently.
-    async fn search(&self, query: &SearchQuery, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>>;
+    /// Articles after `after`, by id, as the search index reads them.
+    async fn articles_for_index(&self, after: ArticleId, limit: i64) -> Result<Vec<IndexedArticle>>;
+    /// These articles (those still stored), as the search index reads them.
+    async fn articles_for_index_by_ids(&self, ids: &[ArticleId]) -> Result<Vec<IndexedArticle>>;
+    /// The highest article id stored.
+    async fn max_article_id(&self) -> Result<Option<ArticleId>>;
+    /// The listings and texts of these articles (those still stored), in no
+    /// particular order: a page of search results.
+    async fn search_hits(&self, ids: &[ArticleId]) -> Result<Vec<(ArticleSummary, String)>>;
     async fn article(&self, id: ArticleId) -> Result<Option<Article>>;
     /// The newest `limit` articles with their bodies (for output feeds).
     async fn recent_articles(&self, limit: i64) -> Result<Vec<Article>>;

@@ -23,8 +23,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use tracewire_model::{
-    Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Citation, Feed, FeedId, NewArticle, SiteStats,
-    WebSubSubscription,
+    Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Citation, Feed, FeedId, IndexedArticle,
+    NewArticle, SiteStats, WebSubSubscription,
 };
 
 use crate::rows::{
@@ -974,8 +974,22 @@ impl Store for PgStore {
         self.queue_due_now(now).await
     }
 
-    async fn search(&self, query: &crate::SearchQuery, n: i64, skip: i64) -> Result<Vec<ArticleSummary>> {
-        self.search_articles(query, n, skip).await
+    async fn articles_for_index(&self, after: ArticleId, limit: i64) -> Result<Vec<IndexedArticle>> {
+        self.index_feed(after, limit).await
+    }
+
+    async fn articles_for_index_by_ids(&self, ids: &[ArticleId]) -> Result<Vec<IndexedArticle>> {
+        self.index_feed_by_ids(ids).await
+    }
+
+    async fn max_article_id(&self) -> Result<Option<ArticleId>> {
+        Ok(sqlx::query_scalar("SELECT MAX(id) FROM articles")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn search_hits(&self, ids: &[ArticleId]) -> Result<Vec<(ArticleSummary, String)>> {
+        self.hits(ids).await
     }
 
     async fn claim_feeds(&self, claim: &Claim<'_>) -> Result<Vec<Feed>> {
@@ -1053,7 +1067,10 @@ impl Store for PgStore {
         if found != articles.len() as i64 {
             // What the SQLite backend answers (it checks the batch itself
             // rather than the foreign key); the transaction is dropped, so
-            // nothing of the batch is stored.
+            // nothing of the batch is stored. Rolled back here rather than
+            // on drop, so the connection holds no lock while the caller
+            // goes on.
+            tx.rollback().await?;
             return Err(StoreError::Database(sqlx::Error::RowNotFound));
         }
         sqlx::query("DELETE FROM fingerprint_keys WHERE article_id = ANY($1)")

@@ -281,3 +281,54 @@ pub(crate) fn millis(d: std::time::Duration) -> i64 {
 pub(crate) fn duration_ms(ms: i64) -> std::time::Duration {
     std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }
+
+/// The column list `IndexRow` reads: the text cut where the search index
+/// stops reading (`crate::INDEXED_TEXT_CHARS`), the date falling back to
+/// the fetch time.
+macro_rules! index_columns {
+    () => {
+        "id, title, byline, site, language, COALESCE(published, fetched_at) AS date, \
+         substr(body_text, 1, 100000) AS text"
+    };
+}
+
+#[derive(FromRow)]
+pub(crate) struct IndexRow {
+    id: i64,
+    title: String,
+    byline: Option<String>,
+    site: String,
+    language: Option<String>,
+    date: i64,
+    text: String,
+}
+
+impl From<IndexRow> for tracewire_model::IndexedArticle {
+    fn from(r: IndexRow) -> tracewire_model::IndexedArticle {
+        tracewire_model::IndexedArticle {
+            id: r.id,
+            title: r.title,
+            byline: r.byline,
+            site: r.site,
+            language: r.language,
+            date: from_secs(r.date),
+            text: r.text,
+            speakers: Vec::new(),
+            entities: Vec::new(),
+        }
+    }
+}
+
+/// A search hit: its listing and its text (for the snippet).
+#[derive(FromRow)]
+pub(crate) struct HitRow {
+    #[sqlx(flatten)]
+    summary: SummaryRow,
+    text: String,
+}
+
+impl From<HitRow> for (ArticleSummary, String) {
+    fn from(r: HitRow) -> (ArticleSummary, String) {
+        (r.summary.into(), r.text)
+    }
+}

@@ -12,8 +12,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use tracewire_model::{
-    Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Citation, Feed, FeedId, NewArticle, SiteStats,
-    WebSubSubscription,
+    Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Citation, Feed, FeedId, IndexedArticle,
+    NewArticle, SiteStats, WebSubSubscription,
 };
 
 use crate::rows::{
@@ -397,9 +397,12 @@ impl Store for SqliteStore {
         let attributions = attributions_json(&a.attributions)?;
         let mut tx = self.pool.begin_with(WRITE).await?;
         let id: Option<(i64,)> = sqlx::query_as(
-            "INSERT INTO articles (feed_id, guid, url, site, canonical_url, title, byline, published, site_name, \
+            // An id above every id ever given (migration 0010): the search
+            // index follows articles by id and must never see one again.
+            "INSERT INTO articles (id, feed_id, guid, url, site, canonical_url, title, byline, published, site_name, \
              language, source_url, attributions, body_text, body_html, fetched_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             VALUES ((SELECT MAX(COALESCE((SELECT MAX(id) FROM articles), 0), (SELECT top FROM article_id_floor)) + 1), \
+             ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (feed_id, guid) DO NOTHING RETURNING id",
         )
         .bind(a.feed_id)
@@ -847,8 +850,22 @@ impl Store for SqliteStore {
             .collect())
     }
 
-    async fn search(&self, query: &crate::SearchQuery, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>> {
-        self.search_articles(query, limit, offset).await
+    async fn articles_for_index(&self, after: ArticleId, limit: i64) -> Result<Vec<IndexedArticle>> {
+        self.index_feed(after, limit).await
+    }
+
+    async fn articles_for_index_by_ids(&self, ids: &[ArticleId]) -> Result<Vec<IndexedArticle>> {
+        self.index_feed_by_ids(ids).await
+    }
+
+    async fn max_article_id(&self) -> Result<Option<ArticleId>> {
+        Ok(sqlx::query_scalar("SELECT MAX(id) FROM articles")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn search_hits(&self, ids: &[ArticleId]) -> Result<Vec<(ArticleSummary, String)>> {
+        self.hits(ids).await
     }
 
     async fn claim_feeds(&self, claim: &Claim<'_>) -> Result<Vec<Feed>> {

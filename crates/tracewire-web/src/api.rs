@@ -102,17 +102,64 @@ pub(crate) async fn articles(State(state): State<AppState>, Query(paging): Query
 
 #[derive(Deserialize)]
 pub(crate) struct SearchParams {
-    q: Option<String>,
-    limit: Option<String>,
-    offset: Option<String>,
+    pub(crate) q: Option<String>,
+    pub(crate) sort: Option<String>,
+    pub(crate) limit: Option<String>,
+    pub(crate) offset: Option<String>,
 }
 
-/// `GET /api/v1/search?q=…`: articles matching the query (the language of
-/// `tracewire_store::search`), best match first.
+#[derive(Serialize)]
+struct SearchHit {
+    #[serde(flatten)]
+    article: ArticleListItem,
+    /// The passage that matched: escaped text, the matches in `<b>`.
+    snippet: String,
+    score: f32,
+}
+
+#[derive(Serialize)]
+struct FacetValue {
+    value: String,
+    count: u64,
+}
+
+#[derive(Serialize)]
+struct Facets {
+    site: Vec<FacetValue>,
+    language: Vec<FacetValue>,
+}
+
+#[derive(Serialize)]
+struct SearchResponse {
+    total: usize,
+    sort: tracewire_search::Sort,
+    articles: Vec<SearchHit>,
+    facets: Facets,
+}
+
+fn facet(values: Vec<(String, u64)>) -> Vec<FacetValue> {
+    values
+        .into_iter()
+        .map(|(value, count)| FacetValue { value, count })
+        .collect()
+}
+
+/// `GET /api/v1/search?q=…&sort=relevance|date&limit=&offset=`: articles
+/// matching the query (the language of `tracewire_search::query`), with the
+/// total, a snippet each, and counts per site and language.
 pub(crate) async fn search(State(state): State<AppState>, Query(params): Query<SearchParams>) -> Response {
-    let query = match tracewire_store::SearchQuery::parse(params.q.as_deref().unwrap_or_default()) {
+    let query = match tracewire_search::SearchQuery::parse(params.q.as_deref().unwrap_or_default()) {
         Ok(query) => query,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("q: {e}")),
+    };
+    let sort = match params
+        .sort
+        .as_deref()
+        .unwrap_or_default()
+        .parse::<tracewire_search::Sort>()
+    {
+        Ok(sort) => sort,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("sort: {e}")),
     };
     let limit = match parse_param("limit", params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT) {
         Ok(n) => n,
@@ -122,18 +169,52 @@ pub(crate) async fn search(State(state): State<AppState>, Query(params): Query<S
         Ok(n) => n,
         Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
-    match state.store.search(&query, limit, offset).await {
-        Ok(list) => Json(ArticleList {
-            articles: list.into_iter().map(ArticleListItem::from).collect(),
+    let Some(index) = &state.search else {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "this process has no search index");
+    };
+    let page = tracewire_search::sync::search(
+        state.store.as_ref(),
+        index,
+        &query,
+        sort,
+        limit as usize,
+        offset as usize,
+    )
+    .await;
+    match page {
+        Ok(page) => Json(SearchResponse {
+            total: page.total,
+            sort,
+            articles: page
+                .hits
+                .into_iter()
+                .map(|f| SearchHit {
+                    article: f.article.into(),
+                    snippet: f.snippet,
+                    score: f.score,
+                })
+                .collect(),
+            facets: Facets {
+                site: facet(page.sites),
+                language: facet(page.languages),
+            },
         })
         .into_response(),
-        Err(e) => store_error(e),
+        Err(e) => search_error(e),
     }
 }
 
+pub(crate) fn search_error(e: tracewire_search::SearchError) -> Response {
+    tracing::error!(error = %e, "search failed");
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal search error; see the server log",
+    )
+}
+
 /// Deepest page of search results: ranking every match to skip past more
-/// costs the database more than a reader paging ever needs.
-const MAX_SEARCH_OFFSET: i64 = 10_000;
+/// costs more than a reader paging ever needs.
+pub(crate) const MAX_SEARCH_OFFSET: i64 = 10_000;
 
 #[derive(Serialize)]
 struct RelatedItem {

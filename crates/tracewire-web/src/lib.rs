@@ -53,6 +53,9 @@ pub struct AppState {
     /// Adds what this process's crawler counts to `/metrics` (none when
     /// the process does not crawl).
     pub crawl_metrics: Option<RegisterMetrics>,
+    /// The full-text index this process searches (none on a worker's
+    /// operations port).
+    pub search: Option<Arc<tracewire_search::SearchIndex>>,
 }
 
 /// Registers a part's metrics in a `/metrics` scrape's registry.
@@ -66,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/feeds", get(pages::feeds))
         .route("/sites", get(pages::sites))
         .route("/sites/{site}", get(pages::site))
+        .route("/search", get(pages::search))
         .route("/feed.atom", get(feeds::atom))
         .route("/feed.rss", get(feeds::rss))
         .route("/feed.json", get(feeds::json_feed))

@@ -350,3 +350,135 @@ pub(crate) async fn feeds(State(state): State<AppState>) -> Response {
         StatusCode::OK,
     )
 }
+
+struct FacetLink {
+    value: String,
+    count: u64,
+    href: String,
+}
+
+struct SearchHitView {
+    id: i64,
+    title: String,
+    site: String,
+    site_key: String,
+    published: String,
+    /// Escaped text with the matches in `<b>` (tantivy's snippet HTML).
+    snippet: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    site_title: String,
+    q: String,
+    by_date: bool,
+    error: Option<String>,
+    total: usize,
+    page: usize,
+    hits: Vec<SearchHitView>,
+    sites: Vec<FacetLink>,
+    languages: Vec<FacetLink>,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+fn search_href(q: &str, sort: tracewire_search::Sort, page: usize) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("q", q);
+    if sort == tracewire_search::Sort::Date {
+        query.append_pair("sort", "date");
+    }
+    if page > 1 {
+        query.append_pair("page", &page.to_string());
+    }
+    format!("/search?{}", query.finish())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SearchPageQuery {
+    q: Option<String>,
+    sort: Option<String>,
+    page: Option<String>,
+}
+
+/// `/search?q=…`: the search form, a page of results with their snippets,
+/// and the sites and languages among every match (each a link narrowing
+/// the query).
+pub(crate) async fn search(State(state): State<AppState>, Query(params): Query<SearchPageQuery>) -> Response {
+    let q = params.q.unwrap_or_default().trim().to_string();
+    let sort = params
+        .sort
+        .as_deref()
+        .unwrap_or_default()
+        .parse::<tracewire_search::Sort>()
+        .unwrap_or_default();
+    let page = params
+        .page
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, crate::api::MAX_SEARCH_OFFSET as usize / PAGE_SIZE as usize);
+    let mut view = SearchPage {
+        site_title: state.config.site_title.clone(),
+        q: q.clone(),
+        by_date: sort == tracewire_search::Sort::Date,
+        error: None,
+        total: 0,
+        page,
+        hits: Vec::new(),
+        sites: Vec::new(),
+        languages: Vec::new(),
+        prev_href: None,
+        next_href: None,
+    };
+    if q.is_empty() {
+        return render(&view, StatusCode::OK);
+    }
+    let query = match tracewire_search::SearchQuery::parse(&q) {
+        Ok(query) => query,
+        Err(e) => {
+            view.error = Some(e.to_string());
+            return render(&view, StatusCode::BAD_REQUEST);
+        }
+    };
+    let Some(index) = &state.search else {
+        view.error = Some("This server has no search index.".to_string());
+        return render(&view, StatusCode::SERVICE_UNAVAILABLE);
+    };
+    let size = PAGE_SIZE as usize;
+    let found =
+        tracewire_search::sync::search(state.store.as_ref(), index, &query, sort, size, (page - 1) * size).await;
+    let found = match found {
+        Ok(found) => found,
+        Err(e) => return server_error(&state.config.site_title, e),
+    };
+    let narrow = |key: &str, values: Vec<(String, u64)>| {
+        values
+            .into_iter()
+            .map(|(value, count)| FacetLink {
+                href: search_href(&format!("{q} {key}:{value}"), sort, 1),
+                value,
+                count,
+            })
+            .collect()
+    };
+    view.total = found.total;
+    view.sites = narrow("site", found.sites);
+    view.languages = narrow("lang", found.languages);
+    view.prev_href = (page > 1).then(|| search_href(&q, sort, page - 1));
+    view.next_href = (page * size < found.total && page * size < crate::api::MAX_SEARCH_OFFSET as usize)
+        .then(|| search_href(&q, sort, page + 1));
+    view.hits = found
+        .hits
+        .into_iter()
+        .map(|f| SearchHitView {
+            id: f.article.id,
+            site: f.article.site_name.clone().unwrap_or_else(|| f.article.site.clone()),
+            site_key: f.article.site,
+            published: date(f.article.published),
+            title: f.article.title,
+            snippet: f.snippet,
+        })
+        .collect();
+    render(&view, StatusCode::OK)
+}

@@ -92,6 +92,7 @@ pub async fn worker(ctx: &Setup, listen: Option<&str>) -> Result<ExitCode> {
                 store,
                 config: Arc::new(ctx.config.web_config()),
                 crawl_metrics: Some(metrics),
+                search: None,
             };
             Some(tokio::spawn(tracewire_web::serve_ops(listener, state)))
         }
@@ -419,10 +420,12 @@ pub async fn serve(ctx: &Setup, listen: &str, with_worker: bool) -> Result<ExitC
     } else {
         (None, None)
     };
+    let search = crate::search::start_search(&ctx.global.data_dir, store.clone()).await?;
     let state = AppState {
         store,
         config: Arc::new(ctx.config.web_config()),
         crawl_metrics,
+        search: Some(search),
     };
     println!("Tracewire is serving on http://{addr}/");
     tracewire_web::serve(listener, state, shutdown_signal()).await?;
@@ -470,10 +473,12 @@ pub async fn demo(ctx: &Setup, listen: &str, show_progress: bool) -> Result<Exit
         .await
         .with_context(|| format!("cannot listen on {listen} (is another server using it? try --listen 127.0.0.1:0)"))?;
     let addr = listener.local_addr()?;
+    let search = crate::search::start_search(data.path(), store.clone()).await?;
     let state = AppState {
         store,
         config: Arc::new(config.web_config()),
         crawl_metrics: None,
+        search: Some(search),
     };
     println!(
         "ready in {:.1}s. Open http://{addr}/ (Ctrl-C to stop)",

@@ -11,6 +11,7 @@ mod conformance;
 mod export;
 mod progress;
 mod relate;
+mod search;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -156,6 +157,27 @@ enum Command {
         #[arg(long)]
         no_worker: bool,
     },
+    /// Search the stored articles (words, "phrases", OR, -excluded,
+    /// title: author: site: lang: speaker: entity:, after:/before: dates).
+    Search {
+        /// The query, e.g. `"peace talks" site:reuters.com after:2015-09-01`
+        /// (after the options: `-word` is part of it).
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true)]
+        query: Vec<String>,
+        /// relevance or date (newest first).
+        #[arg(long, default_value = "relevance")]
+        sort: tracewire_search::Sort,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// Print the page as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the search index from the database (stop `serve` first: it
+    /// holds the index while it runs).
+    Reindex,
     /// Print the commented example configuration.
     Config,
     /// Build a simulated web of copied stories with its ground truth
@@ -404,6 +426,24 @@ fn main() -> ExitCode {
             Command::Serve { listen, no_worker } => commands::serve(&ctx, &listen, !no_worker).await,
             Command::Worker { listen } => commands::worker(&ctx, listen.as_deref()).await,
             Command::Migrate => commands::migrate(&ctx).await,
+            Command::Search {
+                query,
+                sort,
+                limit,
+                offset,
+                json,
+            } => {
+                let query = query.join(" ");
+                let args = search::SearchArgs {
+                    query: &query,
+                    sort,
+                    limit: limit.clamp(1, 500),
+                    offset: offset.min(10_000),
+                    json,
+                };
+                search::search(&ctx, args).await
+            }
+            Command::Reindex => search::reindex(&ctx, show_progress).await,
             Command::Export { format, out } => export::export(&ctx, format, out.as_deref(), show_progress).await,
             Command::Import { file } => export::import(&ctx, &file, show_progress).await,
             Command::Config | Command::Simulate { .. } | Command::Relate { .. } | Command::Conformance { .. } => {

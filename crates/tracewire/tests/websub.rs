@@ -45,6 +45,7 @@ async fn a_feed_with_a_hub_is_pushed_to_us() {
             ..WebConfig::default()
         }),
         crawl_metrics: None,
+        search: None,
     };
     let web = tokio::spawn(tracewire_web::serve(listener, state, std::future::pending()));
     let fetcher = Fetcher::new(FetchConfig {

@@ -1,37 +1,47 @@
-//! Full-text search on PostgreSQL: `tsquery` against the GIN expression
-//! index of migration 0003. The expression here must stay the index's,
-//! word for word, or the planner cannot use the index.
+//! What the search index reads from PostgreSQL (`tracewire-search` keeps
+//! the index; this is its feed).
 
-use tracewire_model::ArticleSummary;
+use tracewire_model::{ArticleId, ArticleSummary, IndexedArticle};
 
-use super::{PgStore, limit, offset};
+use super::PgStore;
 use crate::Result;
-use crate::rows::SummaryRow;
-use crate::search::SearchQuery;
-
-macro_rules! search_vector {
-    () => {
-        "(setweight(to_tsvector('simple', title), 'A') || \
-         setweight(to_tsvector('simple', left(body_text, 100000)), 'B'))"
-    };
-}
+use crate::rows::{HitRow, IndexRow};
 
 impl PgStore {
-    pub(super) async fn search_articles(&self, query: &SearchQuery, n: i64, skip: i64) -> Result<Vec<ArticleSummary>> {
-        let rows: Vec<SummaryRow> = sqlx::query_as(concat!(
+    pub(super) async fn index_feed(&self, after: ArticleId, limit: i64) -> Result<Vec<IndexedArticle>> {
+        let rows: Vec<IndexRow> = sqlx::query_as(concat!(
             "SELECT ",
-            summary_columns!(),
-            " FROM articles, to_tsquery('simple', $1) AS q WHERE ",
-            search_vector!(),
-            " @@ q ORDER BY ts_rank_cd(",
-            search_vector!(),
-            ", q) DESC, COALESCE(published, fetched_at) DESC, id DESC LIMIT $2 OFFSET $3"
+            index_columns!(),
+            " FROM articles WHERE id > $1 ORDER BY id LIMIT $2"
         ))
-        .bind(query.to_tsquery())
-        .bind(limit(n))
-        .bind(offset(skip))
+        .bind(after)
+        .bind(limit.max(0))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(ArticleSummary::from).collect())
+        Ok(rows.into_iter().map(IndexedArticle::from).collect())
+    }
+
+    pub(super) async fn index_feed_by_ids(&self, ids: &[ArticleId]) -> Result<Vec<IndexedArticle>> {
+        let rows: Vec<IndexRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            index_columns!(),
+            " FROM articles WHERE id = ANY($1) ORDER BY id"
+        ))
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(IndexedArticle::from).collect())
+    }
+
+    pub(super) async fn hits(&self, ids: &[ArticleId]) -> Result<Vec<(ArticleSummary, String)>> {
+        let rows: Vec<HitRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            summary_columns!(),
+            ", substr(body_text, 1, 100000) AS text FROM articles WHERE id = ANY($1)"
+        ))
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(<(ArticleSummary, String)>::from).collect())
     }
 }

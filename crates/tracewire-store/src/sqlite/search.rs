@@ -1,33 +1,47 @@
-//! Full-text search on SQLite: FTS5 over `articles_fts` (migration 0009).
+//! What the search index reads from SQLite (`tracewire-search` keeps the
+//! index; this is its feed).
 
-use tracewire_model::ArticleSummary;
+use tracewire_model::{ArticleId, ArticleSummary, IndexedArticle};
 
-use super::SqliteStore;
+use super::{SqliteStore, json_list};
 use crate::Result;
-use crate::rows::SummaryRow;
-use crate::search::SearchQuery;
+use crate::rows::{HitRow, IndexRow};
 
 impl SqliteStore {
-    pub(super) async fn search_articles(
-        &self,
-        query: &SearchQuery,
-        limit: i64,
-        offset: i64,
-    ) -> Result<Vec<ArticleSummary>> {
-        // A title match counts four times a match in the text (bm25 is
-        // lower for better matches); equal ranks go newest first.
-        let rows: Vec<SummaryRow> = sqlx::query_as(concat!(
-            "WITH hits AS (SELECT rowid AS hit, bm25(articles_fts, 4.0, 1.0) AS rank FROM articles_fts ",
-            "WHERE articles_fts MATCH ?1) SELECT ",
-            summary_columns!(),
-            " FROM articles JOIN hits ON hits.hit = articles.id ",
-            "ORDER BY hits.rank, COALESCE(published, fetched_at) DESC, id DESC LIMIT ?2 OFFSET ?3"
+    pub(super) async fn index_feed(&self, after: ArticleId, limit: i64) -> Result<Vec<IndexedArticle>> {
+        let rows: Vec<IndexRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            index_columns!(),
+            " FROM articles WHERE id > ?1 ORDER BY id LIMIT ?2"
         ))
-        .bind(query.to_fts5())
+        .bind(after)
         .bind(limit)
-        .bind(offset)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(ArticleSummary::from).collect())
+        Ok(rows.into_iter().map(IndexedArticle::from).collect())
+    }
+
+    pub(super) async fn index_feed_by_ids(&self, ids: &[ArticleId]) -> Result<Vec<IndexedArticle>> {
+        let rows: Vec<IndexRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            index_columns!(),
+            " FROM articles WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id"
+        ))
+        .bind(json_list(ids))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(IndexedArticle::from).collect())
+    }
+
+    pub(super) async fn hits(&self, ids: &[ArticleId]) -> Result<Vec<(ArticleSummary, String)>> {
+        let rows: Vec<HitRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            summary_columns!(),
+            ", substr(body_text, 1, 100000) AS text FROM articles WHERE id IN (SELECT value FROM json_each(?1))"
+        ))
+        .bind(json_list(ids))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(<(ArticleSummary, String)>::from).collect())
     }
 }

@@ -1,0 +1,93 @@
+A = {}
+A["GUM_news_iodine"] = [
+ ("Almost half of all Australian primary school children are mild to moderately iodine deficient", "researchers", "researchers", "say", "indirect"),
+ ("many are not getting enough iodine - which can lead to mental and growth retardation", "A new study documenting iodine nutritional status in Australian school children", "A new study documenting iodine nutritional status in Australian school children", "has revealed", "indirect"),
+ ("iodine deficiency is \"the sleeper health issue in Australia\", and potentially a very serious one", "The report's authors", "the report's authors", "say", "mixed"),
+ ("children in mainland Australia are borderline iodine deficient", "The results of the Australian National Iodine Nutrition Study", "The results of the Australian National Iodine Nutrition Study", "revealed", "indirect"),
+ ("adding the mineral to salt is the simplest and most effective method of preventing iodine deficiency disorders", "They", "the report's authors", "say", "indirect"),
+ ("the results confirm the existence of inadequate iodine intake in the Australian population", "The authors", "the report's authors", "say", "indirect"),
+ ("urgent implementation of mandatory iodisation of all edible salt in Australia.", "They", "the report's authors", "call for", "direct"),
+ ("it is crucial that children and pregnant women in particular have an adequate intake of iodine", "Professor Cres Eastman", "Cres Eastman", "says", "indirect"),
+ ("manufacturers could easily remedy the situation by using iodised salt in their products in line with the United States and most European countries", "Professor Eastman", "Cres Eastman", "says", "indirect"),
+ ("I suspect they won't do that on a voluntary basis, we've tried so far and haven't succeeded, so we've convinced the Food Standards of Australia and New Zealand | that all salt should be iodised,", "he", "Cres Eastman", "said", "direct"),
+ ("the decline in iodine intake appears to be due to changes in the dairy industry, where chlorine-containing sanitisers have replaced iodine-containing sanitisers", "The report", "the report", "says", "indirect"),
+ ("few if any food manufacturers use iodised salt in the preparation and manufacture of foods", "The report", "the report", "states", "indirect"),
+ ("iodine is added to only 10 per cent of Australian salt in contravention of a World Health Organisation recommendation that all salt be iodised", "Professor Eastman", "Cres Eastman", "says", "indirect"),
+ ("authorities are reacting slowly to his urgent calls for mandatory iodised salt", "He", "Cres Eastman", "says", "indirect"),
+ ("The effects of iodine deficiency are dependent upon how severe it is and when it occurs. So if we go to the pregnant woman, she doesn't get enough iodine, she won't make enough thyroid hormone, and the foetus won't get the amount of thyroid hormone it needs for adequate and proper development of the brain, so you'll then see consequences being loss of IQ, learning difficulties, hearing difficulties and other neurological problems,", "Professor Eastman", "Cres Eastman", "said", "direct"),
+ ("If an infant's not getting enough iodine ... brain development won't be completed and they won't grow normally, and as you get older the problem will be that you will develop a goiter and your thyroid won't function as well as it should, so that may have all sorts of pernicious effects upon normal function in life.", None, "Cres Eastman", None, "direct"),
+ ("every country should iodise all edible salt", "The World Health Organisation", "World Health Organisation", "recommends", "indirect"),
+ ("Iodine deficiency is the world’s most prevalent, yet easily preventable, cause of brain damage", "WHO", "World Health Organisation", "say", "indirect"),
+ ("he is alarmed by what they found", "Professor Eastman", "Cres Eastman", "said", "indirect"),
+ ("Pregnant women in Australia are getting about half as much as what they require on a daily basis. So that alarms me, because there's quite serious potential for adverse effects and brain damage in the next generation of children born in this country,", "he", "Cres Eastman", "said", "direct"),
+ ("If Iodine deficiency is serious you lose 15 IQ points, on average. There shouldn't be anyone suffering from iodine deficiency in a developed country like Australia.", None, "Cres Eastman", None, "direct"),
+ ("they are looking at mandatory guidelines on iodine by the end of the year", "Lydia Buchtmann", "Lydia Buchtmann", "says", "indirect"),
+ ("the issue is complicated and will take time to get right", "She", "Lydia Buchtmann", "says", "indirect"),
+ ("make sure there's sufficient iodine added into the food supply, to help those people with a deficiency. But at the other end of the scale we've got to make sure the people who eat a lot of food - we all know the teenage boy who comes home from school and eats a whole loaf of bread - that those people don't get too much and get overdose,", "Ms Bauchtman", "Lydia Buchtmann", "said", "direct"),
+ ("One of the reasons that iodine is going down is because people are taking that good healthy eating message and not adding salt during cooking.", None, "Lydia Buchtmann", None, "direct"),
+ ("it is reasonable to assume that pregnant women and breastfeeding mothers are also iodine deficient, putting the next generation of children born in this country at risk of the neuropsychological consequences of iodine deficiency.", "Senior researcher Mu Li", "Mu Li", "said", "direct"),
+]
+A["GUM_news_questionnaire"] = [
+ ("failure to return the questionnaire without reasonable explanation may result in an individual's asylum claim being withdrawn in line with the published policy", "A leaked internal letter seen by Sky News", "a leaked internal letter", "says", "direct"),
+ ("every claim will be assessed meritocratically", "Officials", "officials", "tell BBC News", "indirect"),
+ ("no one will be refused \"based solely on the response of the questionnaire", "the i", "the i", "reporting", "mixed"),
+ ("her party has supported the idea \"for months", "Labour's Shadow Home Secretary Yvette Cooper", "Yvette Cooper", "said", "mixed"),
+ ("it was \"damning that the Home Office isn't doing this already [...] including for safe countries like Albania\" after the United Nations High Commissioner for Refugees \"recommended it two years ago.", "Labour's Shadow Home Secretary Yvette Cooper", "Yvette Cooper", "said", "mixed"),
+ ("Labour has a common-sense plan to fast-track cases, get return agreements in place so unsuccessful claims can be quickly and safely returned, and take much stronger action against the criminal gangs driving dangerous small boat crossings.", "She", "Yvette Cooper", "continued", "direct"),
+ ("we may extend the use of the questionnaire as a means to gather additional information from other claimants awaiting an asylum decision in due course", "The Home Office letter", "the Home Office letter", "reads", "direct"),
+ ("It's clear that we have an unsustainable situation in towns and cities around our country [...] because of the overwhelming numbers of people arriving here illegally and our legal duties to accommodate them", "Home Secretary Suella Braverman", "Suella Braverman", "told GB News", "direct"),
+ ("the questionnaires attract criticism both for making it easier for some asylum seekers to obtain the right to live and work in the UK, and for presenting a burden on those who may not speak English or have access to help or legal counsel", "media", "media", "have said", "indirect"),
+ ("Were you subject to human trafficking (the recruitment, transportation, transfer, harbouring or receipt of people through force, fraud or deception, with the aim of exploiting them for profit) or modern slavery (severe exploitation of other people for personal or commercial gain) during your journey to or after you arrived in the UK?", "The Guardian", "The Guardian", "cited", "direct"),
+ ("People fleeing desperate circumstances clearly need this government to make quicker and fairer asylum decisions, but this latest move from government is clumsy, unthinking and could put people’s safety at risk.", "Boswell", "Caitlin Boswell", "stating", "direct"),
+ ("No one’s right to refuge should be jeopardised because they weren't able to fill in an unwieldy form in a language they don’t speak.", None, "Caitlin Boswell", None, "direct"),
+ ("any process \"must be well thought out", "Enver Solomon", "Enver Solomon", "told Sky News", "mixed"),
+ ("Moves to reduce the backlog are welcome but the answer is not yet more bureaucratic hurdles and threats of applications being withdrawn.", "Enver Solomon", "Enver Solomon", "told Sky News", "direct"),
+ ("After living in worry and uncertainty for months and even years without hearing anything about their claims, it cannot then be fair or reasonable to expect people to complete a lengthy form only in English in a matter of weeks especially for those who don't have access to legal advice and don't speak English.", None, "Enver Solomon", None, "direct"),
+ ("The Home Secretary and I are working intensely and as quickly as possible to bring forward that legislation [...] in the meantime our deals with Albania and France are already yielding benefits [...] we want a system whereby if someone arrives in our country illegally they will not be able to stay.", "Sunak", "Rishi Sunak", "defended", "direct"),
+]
+A["GUM_news_sensitive"] = [
+ ("they apply to letters of complaint, criticism or injury, research or scientific notes and findings that don`t have any conclusion, and Treasury Board letters, agendas and minutes that don`t deal with subjects of national interest", "Environment Canada spokesperson Julie Hahn", "Julie Hahn", "said", "indirect"),
+ ("how such documents that are supposed to be stored in \"approved security cabinets\" wound up on the street", "Environment Minister John Baird", "John Baird", "has asked", "indirect"),
+ ("I'm told two things: that it's neither classified nor secret and that it's stuff that could be available under access to information,", "Baird", "John Baird", "said", "direct"),
+ ("the department will look into the incident", "Environment Canada spokeswoman Sujata Raisinghani", "Sujata Raisinghani", "told CBC News", "indirect"),
+ ("We take document security seriously,", "she", "Sujata Raisinghani", "said", "direct"),
+ ("the combined security lapses raise serious questions about the government's ability to secure sensitive documents", "Paul Dewar", "Paul Dewar", "said", "indirect"),
+ ("bureaucrats of the Conservative government have complained to him about document security to the point that they can`t share the information with their own colleagues", "Dewar", "Paul Dewar", "says", "indirect"),
+ ("it wasn't particularly sensitive", "the government", "the government", "says", "indirect"),
+ ("This government is so consumed with control of information and secrecy yet they don't seem to be able to get the fundamentals right,", "Dewar", "Paul Dewar", "said", "direct"),
+]
+A["GUM_news_soccer"] = [
+ ("I think we have learned a lot from today's game.", "Hernan Dario Gomez", "Hernan Dario Gomez", "said", "direct"),
+ ("It was a very emotional day. This is the fifth time I've been at a World Cup but it felt like the first. The team was still very emotional at the start of the match but as time went by, they were able to focus better.", None, "Hernan Dario Gomez", None, "direct"),
+ ("In the first half it felt good out there.", "He", "Harry Kane", "said", "direct"),
+ ("We could've scored two or three goals in the first half and put the game to bed early.", None, "Harry Kane", None, "direct"),
+ ("We were playing against a highly-skilled and highly co-ordinated team in terms of their forward players.", "Tunisia's coach Nabil Maaloul", "Nabil Maaloul", "said", "direct"),
+ ("If we were to get a draw it would have been an excellent result for us. But hopefully this will lead to higher levels of concentration in the coming games.", None, "Nabil Maaloul", None, "direct"),
+]
+A["GUM_news_stampede"] = [
+ ("over 345 Muslim pilgrims have been killed in a stampede during the annual Hajj pilgrimage near Mecca, Saudi Arabia", "the Saudi Interior Ministry", "the Saudi Interior Ministry", "According to", "indirect"),
+]
+A["GUM_news_taxes"] = [
+ ("because the users of the private schools pay a frequency fee, this kind of activity is considered as a commercial one", "The city", "the Municipality of Livorno", "reasoned", "direct"),
+ ("a \"more general reflection\" ((it)) is needed", "Minister of Education Stefania Giannini", "Stefania Giannini", "said", "mixed"),
+ ("a discussion table will be opened with the non-profit associations, religious association included", "Claudio De Vincenti", "Claudio De Vincenti", "said", "direct"),
+ ("many schools will increase their fees or they will quit. Then the State will have to find new resources to build new structures and manage them", "Undersecretary for Education Mr. Toccafondi", "Toccafondi", "says", "direct"),
+ ("We face a dangerous sentence. Who takes the decisions, do it with less ideology. Because I have the clear sensation that with this way of thinking, they wait the praise of some ideologized supporters. Indeed, they don't understand what kind of good service private schools held", "Nunzio Galantino", "Nunzio Galantino", None, "direct"),
+]
+A["GUM_news_warming"] = [
+ ("reduction of crop yields by 2050 exceeded 10% of 2000 levels, substantially decreasing food security, in all cases examined", "The scientists", "the scientists", "found", "indirect"),
+ ("by 2050, increasing population and changing diet would increase world food needs by 50 percent", "They", "the scientists", "estimated", "indirect"),
+ ("The climate projections are quite consistent [...] the future of ozone pollution is very different [...] leading to either offsetting or reinforcing effects [of climate change] on crops", "coauthor Colette Heald", "Colette Heald", "told The Huffington Post", "direct"),
+ ("although temperature and ozone are separately known to impact crop yields, \"nobody has looked at these together", "Heald", "Colette Heald", "said", "mixed"),
+ ("Ground-level ozone causes more damage to plants than all other air pollutants combined", "The U.S. Department of Agriculture", "the U.S. Department of Agriculture", "notes", "direct"),
+ ("ozone pollution caused 46 percent of previously heat-attributed damage to soybean crops", "The researchers", "the researchers", "found", "indirect"),
+ ("some crops may have higher yields with increased levels of carbon dioxide", "The U.S. Environmental Protection Agency", "the U.S. Environmental Protection Agency", "says", "indirect"),
+ ("the findings show pollution reduction is also important", "Heald", "Colette Heald", "noted", "indirect"),
+ ("An air-quality cleanup would improve crop yields [...] Ozone is something that we understand the causes of, and the steps that need to be taken to improve air quality.", None, "Colette Heald", None, "direct"),
+ ("US surface ozone has dropped partly due to the Clean Air Act", "Heald", "Colette Heald", "told The Huffington Post", "indirect"),
+ ("Despite an increase in vehicle miles driven and energy consumption, surface ozone has declined by 25 percent on average across the U.S. from 1980 to 2012 [...] However, the future of ozone air quality in the U.S. and around the world will depend on local emissions, the use of pollution control technology, regulations, and air quality policy.", None, "Colette Heald", None, "direct"),
+]
+A["GUM_news_worship"] = [
+ ("worshippers of the ancient Greek religion may now formally associate and worship at archeological sites", "Greek court", "Greek court", "has ruled", "indirect"),
+ ("that number is closer to 40,000", "The Greek Orthodox Church", "the Greek Orthodox Church", "estimates", "indirect"),
+]
