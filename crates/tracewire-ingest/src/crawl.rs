@@ -1216,6 +1216,7 @@ impl Crawler {
                 .as_deref()
                 .map(|l| l.split(['-', '_']).next().unwrap_or(l).to_ascii_lowercase())
         });
+        let annotations = crate::annotate::annotate(&body.text);
         Ok((
             NewArticle {
                 feed_id,
@@ -1233,6 +1234,7 @@ impl Crawler {
                 text: body.text,
                 html: body.html,
                 fetched_at: Utc::now(),
+                annotations,
             },
             fell_back,
         ))

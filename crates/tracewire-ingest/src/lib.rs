@@ -5,6 +5,7 @@
 //! [`fetch::Fetcher`], which bounds time, size and redirects and refuses
 //! private addresses unless configured to allow them.
 
+pub mod annotate;
 mod atom03;
 mod atom_text;
 pub mod check;

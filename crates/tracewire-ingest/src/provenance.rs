@@ -305,6 +305,7 @@ pub async fn relate_unfinished(store: &dyn Store, stored_before: DateTime<Utc>) 
             text: a.text,
             html: a.html,
             fetched_at: a.fetched_at,
+            annotations: Default::default(),
         };
         match relate_new_article(store, id, &article).await {
             Ok(_) => related += 1,
@@ -349,6 +350,7 @@ mod tests {
             text: String::new(),
             html: String::new(),
             fetched_at: Utc::now(),
+            annotations: Default::default(),
         }
     }
 

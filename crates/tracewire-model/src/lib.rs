@@ -224,6 +224,9 @@ pub struct NewArticle {
     /// Sanitized article body HTML.
     pub html: String,
     pub fetched_at: DateTime<Utc>,
+    /// Quotes and named entities found in `text`.
+    #[serde(default)]
+    pub annotations: Annotations,
 }
 
 /// A stored article.
@@ -326,4 +329,95 @@ pub struct IndexedArticle {
     pub speakers: Vec<String>,
     /// Canonical names of the people, organizations and places it names.
     pub entities: Vec<String>,
+}
+
+/// A stretch of an article's text, in Unicode characters (`start..end`),
+/// with the words it covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextSpan {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
+/// A quote or a report of speech in an article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleQuote {
+    /// The words quoted or reported (without the quote marks).
+    pub content: TextSpan,
+    /// Who said it, as written ("Kremlin spokesman Dmitry Peskov", "he").
+    pub speaker: Option<TextSpan>,
+    /// Who said it, by name ("Dmitry Peskov", "the Israeli government").
+    pub speaker_name: Option<String>,
+    /// The verb or phrase that reports it ("said", "told reporters").
+    pub cue: Option<TextSpan>,
+    /// "direct", "indirect" or "mixed" (reported speech holding quoted words).
+    pub kind: String,
+}
+
+/// One mention of a person ("PER"), organization ("ORG") or place ("LOC").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityMention {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The name every variant of this entity goes by ("Bashar al-Assad"
+    /// for "Assad", "United States" for "U.S.").
+    pub canonical: String,
+}
+
+/// What reading an article's text found in it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Annotations {
+    pub quotes: Vec<ArticleQuote>,
+    pub entities: Vec<EntityMention>,
+}
+
+/// An entity as one article names it: how often, and where first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleEntity {
+    pub name: String,
+    /// "PER", "ORG" or "LOC".
+    pub kind: String,
+    pub mentions: i64,
+    /// Character offset of the first mention in the text.
+    pub first: i64,
+}
+
+impl Annotations {
+    /// The entities, one per (name, kind), in order of first mention.
+    pub fn entity_counts(&self) -> Vec<ArticleEntity> {
+        let mut out: Vec<ArticleEntity> = Vec::new();
+        for m in &self.entities {
+            match out.iter_mut().find(|e| e.name == m.canonical && e.kind == m.kind) {
+                Some(e) => e.mentions += 1,
+                None => out.push(ArticleEntity {
+                    name: m.canonical.clone(),
+                    kind: m.kind.clone(),
+                    mentions: 1,
+                    first: m.start as i64,
+                }),
+            }
+        }
+        out
+    }
+}
+
+/// A quote as a list of quotes across articles shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuoteInArticle {
+    pub article: ArticleSummary,
+    pub quote: ArticleQuote,
+}
+
+/// An entity across the stored articles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntitySummary {
+    pub name: String,
+    /// "PER", "ORG" or "LOC".
+    pub kind: String,
+    /// Articles that name it.
+    pub articles: i64,
 }

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tracewire_model::{
-    Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Citation, Feed, FeedId, IndexedArticle,
-    NewArticle, SiteStats, WebSubSubscription,
+    Annotations, Article, ArticleEntity, ArticleId, ArticleQuote, ArticleRelation, ArticleSummary, ArticleText, Citation,
+    EntitySummary, Feed, FeedId, IndexedArticle, NewArticle, QuoteInArticle, SiteStats, WebSubSubscription,
 };
 
 pub use postgres::PgStore;
@@ -289,6 +289,20 @@ pub trait Store: Send + Sync {
     async fn articles_for_index_by_ids(&self, ids: &[ArticleId]) -> Result<Vec<IndexedArticle>>;
     /// The highest article id stored.
     async fn max_article_id(&self) -> Result<Option<ArticleId>>;
+    /// Replaces an article's quotes and named entities (when the stored
+    /// articles are read again by a newer annotator).
+    async fn put_annotations(&self, article: ArticleId, annotations: &Annotations) -> Result<()>;
+    /// An article's quotes, in the order of its text.
+    async fn quotes_of(&self, article: ArticleId) -> Result<Vec<ArticleQuote>>;
+    /// The entities an article names, most mentioned first.
+    async fn entities_of(&self, article: ArticleId) -> Result<Vec<ArticleEntity>>;
+    /// Articles naming an entity (by canonical name), newest first.
+    async fn entity_articles(&self, name: &str, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>>;
+    /// Quotes of a speaker (by canonical name), newest first.
+    async fn quotes_by(&self, speaker: &str, limit: i64) -> Result<Vec<QuoteInArticle>>;
+    /// The entities the most articles name, of one kind ("PER", "ORG",
+    /// "LOC") or all.
+    async fn top_entities(&self, kind: Option<&str>, limit: i64) -> Result<Vec<EntitySummary>>;
     /// The listings and texts of these articles (those still stored), in no
     /// particular order: a page of search results.
     async fn search_hits(&self, ids: &[ArticleId]) -> Result<Vec<(ArticleSummary, String)>>;

@@ -23,8 +23,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use tracewire_model::{
-    Article, ArticleId, ArticleRelation, ArticleSummary, ArticleText, Citation, Feed, FeedId, IndexedArticle,
-    NewArticle, SiteStats, WebSubSubscription,
+    Annotations, Article, ArticleEntity, ArticleId, ArticleQuote, ArticleRelation, ArticleSummary, ArticleText, Citation,
+    EntitySummary, Feed, FeedId, IndexedArticle, NewArticle, QuoteInArticle, SiteStats, WebSubSubscription,
 };
 
 use crate::rows::{
@@ -211,6 +211,7 @@ async fn trim_hot_keys(conn: &mut PgConnection, touched: &[i64]) -> Result<()> {
 
 pub(crate) mod dump;
 mod queue;
+mod annotations;
 mod search;
 
 #[async_trait]
@@ -515,6 +516,7 @@ impl Store for PgStore {
                 .bind(to_secs(Utc::now()))
                 .execute(&mut *tx)
                 .await?;
+            annotations::write_annotations(&mut tx, id, &a.annotations).await?;
         }
         tx.commit().await?;
         Ok(id.map(|(id,)| id))
@@ -986,6 +988,30 @@ impl Store for PgStore {
         Ok(sqlx::query_scalar("SELECT MAX(id) FROM articles")
             .fetch_one(&self.pool)
             .await?)
+    }
+
+    async fn put_annotations(&self, article: ArticleId, annotations: &Annotations) -> Result<()> {
+        self.annotations_put(article, annotations).await
+    }
+
+    async fn quotes_of(&self, article: ArticleId) -> Result<Vec<ArticleQuote>> {
+        self.article_quotes(article).await
+    }
+
+    async fn entities_of(&self, article: ArticleId) -> Result<Vec<ArticleEntity>> {
+        self.article_entities(article).await
+    }
+
+    async fn entity_articles(&self, name: &str, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>> {
+        self.entity_article_list(name, limit, offset).await
+    }
+
+    async fn quotes_by(&self, speaker: &str, limit: i64) -> Result<Vec<QuoteInArticle>> {
+        self.speaker_quotes(speaker, limit).await
+    }
+
+    async fn top_entities(&self, kind: Option<&str>, limit: i64) -> Result<Vec<EntitySummary>> {
+        self.entity_list(kind, limit).await
     }
 
     async fn search_hits(&self, ids: &[ArticleId]) -> Result<Vec<(ArticleSummary, String)>> {

@@ -332,3 +332,88 @@ impl From<HitRow> for (ArticleSummary, String) {
         (r.summary.into(), r.text)
     }
 }
+
+/// The column list `QuoteRow` reads (from `quotes q`).
+macro_rules! quote_columns {
+    () => {
+        "q.kind, q.content_start, q.content_end, q.content, q.speaker_start, q.speaker_end, q.speaker, \
+         q.speaker_name, q.cue_start, q.cue_end, q.cue"
+    };
+}
+
+#[derive(FromRow)]
+pub(crate) struct QuoteRow {
+    kind: String,
+    content_start: i64,
+    content_end: i64,
+    content: String,
+    speaker_start: Option<i64>,
+    speaker_end: Option<i64>,
+    speaker: Option<String>,
+    speaker_name: Option<String>,
+    cue_start: Option<i64>,
+    cue_end: Option<i64>,
+    cue: Option<String>,
+}
+
+fn span(start: Option<i64>, end: Option<i64>, text: Option<String>) -> Option<tracewire_model::TextSpan> {
+    Some(tracewire_model::TextSpan {
+        start: usize::try_from(start?).ok()?,
+        end: usize::try_from(end?).ok()?,
+        text: text?,
+    })
+}
+
+impl From<QuoteRow> for tracewire_model::ArticleQuote {
+    fn from(r: QuoteRow) -> tracewire_model::ArticleQuote {
+        tracewire_model::ArticleQuote {
+            content: span(Some(r.content_start), Some(r.content_end), Some(r.content)).unwrap_or(
+                tracewire_model::TextSpan {
+                    start: 0,
+                    end: 0,
+                    text: String::new(),
+                },
+            ),
+            speaker: span(r.speaker_start, r.speaker_end, r.speaker),
+            speaker_name: r.speaker_name,
+            cue: span(r.cue_start, r.cue_end, r.cue),
+            kind: r.kind,
+        }
+    }
+}
+
+/// A quote with the listing of its article.
+#[derive(FromRow)]
+pub(crate) struct QuoteInArticleRow {
+    #[sqlx(flatten)]
+    summary: SummaryRow,
+    #[sqlx(flatten)]
+    quote: QuoteRow,
+}
+
+impl From<QuoteInArticleRow> for tracewire_model::QuoteInArticle {
+    fn from(r: QuoteInArticleRow) -> tracewire_model::QuoteInArticle {
+        tracewire_model::QuoteInArticle {
+            article: r.summary.into(),
+            quote: r.quote.into(),
+        }
+    }
+}
+
+/// Puts the speakers and entity names read for a batch on its articles.
+pub(crate) fn attach_names(
+    articles: &mut [tracewire_model::IndexedArticle],
+    speakers: Vec<(i64, String)>,
+    entities: Vec<(i64, String)>,
+) {
+    for (id, name) in speakers {
+        if let Some(a) = articles.iter_mut().find(|a| a.id == id) {
+            a.speakers.push(name);
+        }
+    }
+    for (id, name) in entities {
+        if let Some(a) = articles.iter_mut().find(|a| a.id == id) {
+            a.entities.push(name);
+        }
+    }
+}

@@ -161,6 +161,7 @@ fn article(feed_id: i64, guid: &str, published_days_ago: i64) -> NewArticle {
         text: format!("Body of {guid}"),
         html: format!("<p>Body of {guid}</p>"),
         fetched_at: Utc::now(),
+        annotations: Default::default(),
     }
 }
 
@@ -1373,6 +1374,104 @@ async fn the_search_index_reads_articles_by_id() {
     assert!(next > huge_id, "{next} was given before");
 }
 
+fn span(start: usize, text: &str) -> tracewire_model::TextSpan {
+    tracewire_model::TextSpan {
+        start,
+        end: start + text.chars().count(),
+        text: text.to_string(),
+    }
+}
+
+fn mention(start: usize, text: &str, kind: &str, canonical: &str) -> tracewire_model::EntityMention {
+    tracewire_model::EntityMention {
+        start,
+        end: start + text.chars().count(),
+        text: text.to_string(),
+        kind: kind.to_string(),
+        canonical: canonical.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn quotes_and_entities_are_kept_with_their_article() {
+    let (store, _db) = test_store().await;
+    let feed = store.add_feed(new_feed("https://example.com/feed", 60)).await.unwrap();
+    let peskov = tracewire_model::ArticleQuote {
+        content: span(40, "it will be discussed"),
+        speaker: Some(span(70, "Kremlin spokesman Dmitry Peskov")),
+        speaker_name: Some("Dmitry Peskov".to_string()),
+        cue: Some(span(102, "told reporters")),
+        kind: "direct".to_string(),
+    };
+    let russia = tracewire_model::ArticleQuote {
+        content: span(130, "it’s willing to consider"),
+        speaker: Some(span(120, "Russia")),
+        speaker_name: Some("Russia".to_string()),
+        cue: None,
+        kind: "indirect".to_string(),
+    };
+    let mut a = article(feed.id, "a", 1);
+    a.annotations.quotes = vec![peskov.clone(), russia.clone()];
+    a.annotations.entities = vec![
+        mention(3, "Bashar al-Assad", "PER", "Bashar al-Assad"),
+        mention(70, "Kremlin", "ORG", "Kremlin"),
+        mention(88, "Dmitry Peskov", "PER", "Dmitry Peskov"),
+        mention(150, "Assad", "PER", "Bashar al-Assad"),
+    ];
+    let a_id = store.insert_article(&a).await.unwrap().unwrap();
+    let mut b = article(feed.id, "b", 0);
+    b.annotations.entities = vec![mention(0, "Assad", "PER", "Bashar al-Assad")];
+    b.annotations.quotes = vec![tracewire_model::ArticleQuote {
+        speaker: None,
+        speaker_name: Some("Dmitry Peskov".to_string()),
+        cue: None,
+        ..peskov.clone()
+    }];
+    let b_id = store.insert_article(&b).await.unwrap().unwrap();
+
+    assert_eq!(store.quotes_of(a_id).await.unwrap(), vec![peskov.clone(), russia.clone()]);
+    let entities = store.entities_of(a_id).await.unwrap();
+    assert_eq!(
+        entities
+            .iter()
+            .map(|e| (e.name.as_str(), e.kind.as_str(), e.mentions, e.first))
+            .collect::<Vec<_>>(),
+        vec![
+            ("Bashar al-Assad", "PER", 2, 3),
+            ("Kremlin", "ORG", 1, 70),
+            ("Dmitry Peskov", "PER", 1, 88)
+        ]
+    );
+    // Newest first: b was published a day after a.
+    let named = store.entity_articles("Bashar al-Assad", 10, 0).await.unwrap();
+    assert_eq!(named.iter().map(|s| s.id).collect::<Vec<_>>(), vec![b_id, a_id]);
+    assert_eq!(store.entity_articles("Bashar al-Assad", 10, 1).await.unwrap().len(), 1);
+    let said = store.quotes_by("Dmitry Peskov", 10).await.unwrap();
+    assert_eq!(said.iter().map(|q| q.article.id).collect::<Vec<_>>(), vec![b_id, a_id]);
+    assert_eq!(said[1].quote, peskov);
+    let top = store.top_entities(None, 10).await.unwrap();
+    assert_eq!((top[0].name.as_str(), top[0].kind.as_str(), top[0].articles), ("Bashar al-Assad", "PER", 2));
+    assert_eq!(store.top_entities(Some("ORG"), 10).await.unwrap().len(), 1);
+
+    // The search index reads the speakers and the names.
+    let indexed = store.articles_for_index_by_ids(&[a_id]).await.unwrap();
+    let mut speakers = indexed[0].speakers.clone();
+    speakers.sort();
+    assert_eq!(speakers, vec!["Dmitry Peskov", "Russia"]);
+    assert_eq!(indexed[0].entities.len(), 3);
+
+    // Read again: replaced whole; a vanished article is left alone.
+    store.put_annotations(a_id, &tracewire_model::Annotations::default()).await.unwrap();
+    assert!(store.quotes_of(a_id).await.unwrap().is_empty());
+    assert!(store.entities_of(a_id).await.unwrap().is_empty());
+    store.put_annotations(999_999, &b.annotations).await.unwrap();
+    assert!(store.quotes_of(999_999).await.unwrap().is_empty());
+    // They go with their feed.
+    store.remove_feed(feed.id).await.unwrap();
+    assert!(store.quotes_by("Dmitry Peskov", 10).await.unwrap().is_empty());
+    assert!(store.top_entities(None, 10).await.unwrap().is_empty());
+}
+
 // Moving an instance (`tracewire export` / `import`): what one store
 // exports, another of either backend loads, and answers alike.
 
@@ -1521,6 +1620,26 @@ async fn every_kind_of_row(store: &dyn Store) -> Vec<i64> {
         .put_citations(ids[2], &[cite("Reuters"), cite("Agence France-Presse")])
         .await
         .unwrap();
+    let annotations = tracewire_model::Annotations {
+        quotes: vec![
+            tracewire_model::ArticleQuote {
+                content: span(0, "Body"),
+                speaker: Some(span(8, "of")),
+                speaker_name: Some("Óscar Núñez".to_string()),
+                cue: Some(span(5, "said")),
+                kind: "direct".to_string(),
+            },
+            tracewire_model::ArticleQuote {
+                content: span(1, "ody"),
+                speaker: None,
+                speaker_name: None,
+                cue: None,
+                kind: "indirect".to_string(),
+            },
+        ],
+        entities: vec![mention(0, "Body", "ORG", "Body Inc."), mention(5, "of", "LOC", "Of")],
+    };
+    store.put_annotations(ids[1], &annotations).await.unwrap();
     // The queue: a job waiting, one claimed, one failed for good; host
     // schedules (and a slot in flight, which is not exported).
     store

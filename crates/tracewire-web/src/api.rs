@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
-use tracewire_model::{Article, ArticleSummary, Feed, SiteStats};
+use tracewire_model::{Article, ArticleEntity, ArticleQuote, ArticleSummary, EntitySummary, Feed, SiteStats};
 
 use crate::{AppState, related_to};
 
@@ -240,6 +240,10 @@ struct ArticleDetail {
     views: i64,
     related: Vec<RelatedItem>,
     feed_id: i64,
+    /// Quotes with their speakers; spans in characters of `text`.
+    quotes: Vec<ArticleQuote>,
+    /// People, organizations and places named, most mentioned first.
+    entities: Vec<ArticleEntity>,
 }
 
 /// The article a path names, or the 404 / 500 answer to give instead.
@@ -268,7 +272,13 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String
         Ok(r) => r,
         Err(e) => return store_error(e),
     };
+    let (quotes, entities) = match (store.quotes_of(article.id).await, store.entities_of(article.id).await) {
+        (Ok(q), Ok(e)) => (q, e),
+        (Err(e), _) | (_, Err(e)) => return store_error(e),
+    };
     Json(ArticleDetail {
+        quotes,
+        entities,
         id: article.id,
         html: tracewire_extract::sanitize_html(&article.html),
         url: article.url,
@@ -433,4 +443,88 @@ pub(crate) async fn site(State(state): State<AppState>, Path(site): Path<String>
         .into_response(),
         Err(e) => store_error(e),
     }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EntityParams {
+    kind: Option<String>,
+    limit: Option<String>,
+}
+
+#[derive(Serialize)]
+struct EntityList {
+    entities: Vec<EntitySummary>,
+}
+
+/// `GET /api/v1/entities?kind=PER|ORG|LOC&limit=`: the entities the most
+/// articles name.
+pub(crate) async fn entities(State(state): State<AppState>, Query(params): Query<EntityParams>) -> Response {
+    let kind = match params.kind.as_deref() {
+        None | Some("") => None,
+        Some(k @ ("PER" | "ORG" | "LOC")) => Some(k),
+        Some(other) => return error(StatusCode::BAD_REQUEST, format!("kind must be PER, ORG or LOC, got {other:?}")),
+    };
+    let limit = match parse_param("limit", params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT) {
+        Ok(n) => n,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
+    match state.store.top_entities(kind, limit).await {
+        Ok(entities) => Json(EntityList { entities }).into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+#[derive(Serialize)]
+struct QuoteItem {
+    article: ArticleListItem,
+    quote: ArticleQuote,
+}
+
+#[derive(Serialize)]
+struct EntityDetail {
+    name: String,
+    /// Quotes this name is the speaker of, newest first.
+    quotes: Vec<QuoteItem>,
+    /// Articles naming it, newest first.
+    articles: Vec<ArticleListItem>,
+}
+
+/// `GET /api/v1/entities/{name}?limit=&offset=`: the articles that name an
+/// entity (its canonical name) and the quotes it said.
+pub(crate) async fn entity(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(paging): Query<Paging>,
+) -> Response {
+    let limit = match parse_param("limit", paging.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT) {
+        Ok(n) => n,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
+    let offset = match parse_param("offset", paging.offset.as_deref(), 0, i64::MAX / 2) {
+        Ok(n) => n,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
+    let store = state.store.as_ref();
+    let (articles, quotes) = match (
+        store.entity_articles(&name, limit, offset).await,
+        store.quotes_by(&name, limit).await,
+    ) {
+        (Ok(a), Ok(q)) => (a, q),
+        (Err(e), _) | (_, Err(e)) => return store_error(e),
+    };
+    if articles.is_empty() && quotes.is_empty() && offset == 0 {
+        return error(StatusCode::NOT_FOUND, format!("no article names {name:?}"));
+    }
+    Json(EntityDetail {
+        name,
+        quotes: quotes
+            .into_iter()
+            .map(|q| QuoteItem {
+                article: q.article.into(),
+                quote: q.quote,
+            })
+            .collect(),
+        articles: articles.into_iter().map(ArticleListItem::from).collect(),
+    })
+    .into_response()
 }

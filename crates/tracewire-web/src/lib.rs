@@ -70,6 +70,8 @@ pub fn router(state: AppState) -> Router {
         .route("/sites", get(pages::sites))
         .route("/sites/{site}", get(pages::site))
         .route("/search", get(pages::search))
+        .route("/entities", get(pages::entities))
+        .route("/entities/{name}", get(pages::entity))
         .route("/feed.atom", get(feeds::atom))
         .route("/feed.rss", get(feeds::rss))
         .route("/feed.json", get(feeds::json_feed))
@@ -80,6 +82,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/feeds", get(api::feeds))
         .route("/api/v1/sites", get(api::sites))
         .route("/api/v1/sites/{site}", get(api::site))
+        .route("/api/v1/entities", get(api::entities))
+        .route("/api/v1/entities/{name}", get(api::entity))
         .route(
             "/websub/{feed_id}",
             get(websub::verify)
@@ -190,4 +194,18 @@ fn base_url(config: &WebConfig, headers: &HeaderMap) -> String {
 /// its port (provenance's notion of a site).
 fn host_of(url: &str) -> Option<String> {
     Some(tracewire_provenance::site_of(url)).filter(|s| !s.is_empty())
+}
+
+/// A name as one path segment (`/entities/{name}`): every byte but ASCII
+/// letters, digits and `-._~` percent-encoded.
+pub(crate) fn path_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

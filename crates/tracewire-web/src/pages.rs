@@ -236,6 +236,67 @@ struct ArticlePage {
     provenance: ProvenanceView,
     related: Vec<RelatedLink>,
     views: i64,
+    quotes: Vec<QuoteView>,
+    /// People, organizations and places, each kind most mentioned first.
+    entity_groups: Vec<(&'static str, Vec<EntityLink>)>,
+}
+
+pub(crate) struct QuoteView {
+    content: String,
+    /// The speaker by name, else as written, else empty.
+    speaker: String,
+    speaker_href: Option<String>,
+    cue: String,
+    kind: String,
+}
+
+impl QuoteView {
+    fn new(q: tracewire_model::ArticleQuote) -> QuoteView {
+        QuoteView {
+            speaker_href: q.speaker_name.as_deref().map(|n| format!("/entities/{}", crate::path_segment(n))),
+            speaker: q
+                .speaker_name
+                .or_else(|| q.speaker.map(|s| s.text))
+                .unwrap_or_default(),
+            cue: q.cue.map(|c| c.text).unwrap_or_default(),
+            content: q.content.text,
+            kind: q.kind,
+        }
+    }
+}
+
+pub(crate) struct EntityLink {
+    name: String,
+    href: String,
+    count: i64,
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "PER" => "People",
+        "ORG" => "Organizations",
+        "LOC" => "Places",
+        _ => "Other",
+    }
+}
+
+fn entity_groups(entities: Vec<tracewire_model::ArticleEntity>) -> Vec<(&'static str, Vec<EntityLink>)> {
+    let mut groups: Vec<(&'static str, Vec<EntityLink>)> = ["PER", "ORG", "LOC"]
+        .iter()
+        .map(|k| (kind_label(k), Vec::new()))
+        .collect();
+    for e in entities {
+        let label = kind_label(&e.kind);
+        if let Some((_, links)) = groups.iter_mut().find(|(l, _)| *l == label) {
+            links.push(EntityLink {
+                href: format!("/entities/{}", crate::path_segment(&e.name)),
+                name: e.name,
+                count: e.mentions,
+            });
+        }
+    }
+    groups.retain(|(_, links)| !links.is_empty());
+    groups
 }
 
 pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String>) -> Response {
@@ -262,6 +323,10 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String
     let related = match related_to(store, &article, &provenance.story).await {
         Ok(r) => r,
         Err(e) => return server_error(&state.config.site_title, e),
+    };
+    let (quotes, entities) = match (store.quotes_of(article.id).await, store.entities_of(article.id).await) {
+        (Ok(q), Ok(e)) => (q, e),
+        (Err(e), _) | (_, Err(e)) => return server_error(&state.config.site_title, e),
     };
     let site = article.site_name.clone().unwrap_or_else(|| article.site.clone());
     let (source_site, source_url) = match &article.source_url {
@@ -291,6 +356,8 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String
             .collect(),
         views: article.views,
         title: article.title,
+        quotes: quotes.into_iter().map(QuoteView::new).collect(),
+        entity_groups: entity_groups(entities),
     };
     render(&page, StatusCode::OK)
 }
@@ -481,4 +548,112 @@ pub(crate) async fn search(State(state): State<AppState>, Query(params): Query<S
         })
         .collect();
     render(&view, StatusCode::OK)
+}
+
+#[derive(Template)]
+#[template(path = "entities.html")]
+struct EntitiesPage {
+    site_title: String,
+    groups: Vec<(&'static str, Vec<EntityLink>)>,
+}
+
+/// `/entities`: the people, organizations and places the most articles name.
+pub(crate) async fn entities(State(state): State<AppState>) -> Response {
+    let mut groups = Vec::new();
+    for kind in ["PER", "ORG", "LOC"] {
+        match state.store.top_entities(Some(kind), 60).await {
+            Ok(list) => groups.push((
+                kind_label(kind),
+                list.into_iter()
+                    .map(|e| EntityLink {
+                        href: format!("/entities/{}", crate::path_segment(&e.name)),
+                        name: e.name,
+                        count: e.articles,
+                    })
+                    .collect::<Vec<_>>(),
+            )),
+            Err(e) => return server_error(&state.config.site_title, e),
+        }
+    }
+    groups.retain(|(_, links)| !links.is_empty());
+    render(
+        &EntitiesPage {
+            site_title: state.config.site_title.clone(),
+            groups,
+        },
+        StatusCode::OK,
+    )
+}
+
+struct QuoteListed {
+    quote: QuoteView,
+    article_id: i64,
+    article_title: String,
+    site: String,
+    published: String,
+}
+
+#[derive(Template)]
+#[template(path = "entity.html")]
+struct EntityPage {
+    site_title: String,
+    name: String,
+    quotes: Vec<QuoteListed>,
+    articles: Vec<ListedArticle>,
+    page: i64,
+    has_next: bool,
+    search_href: String,
+}
+
+/// `/entities/{name}`: what an entity said and every article naming it,
+/// newest first.
+pub(crate) async fn entity(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
+    let store = state.store.as_ref();
+    let (articles, quotes) = match (
+        store.entity_articles(&name, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await,
+        store.quotes_by(&name, 50).await,
+    ) {
+        (Ok(a), Ok(q)) => (a, q),
+        (Err(e), _) | (_, Err(e)) => return server_error(&state.config.site_title, e),
+    };
+    if articles.is_empty() && quotes.is_empty() {
+        return not_found(State(state)).await;
+    }
+    let has_next = articles.len() as i64 > PAGE_SIZE;
+    let quoted = format!("\"{name}\"");
+    render(
+        &EntityPage {
+            site_title: state.config.site_title.clone(),
+            search_href: format!(
+                "/search?{}",
+                url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("q", &format!("entity:{quoted} OR speaker:{quoted}"))
+                    .finish()
+            ),
+            name,
+            quotes: if page == 1 {
+                quotes
+                    .into_iter()
+                    .map(|q| QuoteListed {
+                        article_id: q.article.id,
+                        article_title: q.article.title.clone(),
+                        site: q.article.site_name.clone().unwrap_or_else(|| q.article.site.clone()),
+                        published: date(q.article.published),
+                        quote: QuoteView::new(q.quote),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            articles: listed(articles),
+            page,
+            has_next,
+        },
+        StatusCode::OK,
+    )
 }

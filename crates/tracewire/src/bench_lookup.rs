@@ -185,6 +185,7 @@ fn stub_article(feed: i64, i: u64) -> NewArticle {
         text: String::new(),
         html: String::new(),
         fetched_at,
+        annotations: Default::default(),
     }
 }
 

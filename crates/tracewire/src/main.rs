@@ -1,9 +1,11 @@
 //! `tracewire`: the one binary. Parses the command line, loads the
 //! configuration, sets up logging and progress, and wires the crates together.
 
+mod annotate;
 mod batch;
 mod bench_lookup;
 mod bench_scale;
+mod bench_search;
 mod check;
 mod commands;
 mod config;
@@ -175,6 +177,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find quotes with their speakers and named entities in a corpus:
+    /// reads {"id","title","text"} lines, writes {"id","quotes","entities"}
+    /// lines (spans in characters of "text").
+    Annotate {
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+        /// Threads (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Rebuild the search index from the database (stop `serve` first: it
     /// holds the index while it runs).
     Reindex,
@@ -266,6 +280,32 @@ enum BenchCommand {
         queries: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// Full-text search over generated articles: index build rate, size
+    /// and memory, then search latency (page, total, facets, snippets) by
+    /// kind of query.
+    Search {
+        /// Articles generated and indexed.
+        #[arg(long, default_value_t = 1_000_000)]
+        articles: usize,
+        /// Distinct queries timed (each kind in turn).
+        #[arg(long, default_value_t = 400)]
+        queries: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Build the index in this (empty) folder instead of a temporary one.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Leave the index on disk after the run.
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Annotation speed on one core (quotes and entities over the bundled
+    /// Wikinews texts).
+    Annotate {
+        /// Repeat until this many seconds have passed.
+        #[arg(long, default_value_t = 5.0)]
+        min_seconds: f64,
     },
     /// Crawl throughput with 1, 2, 4… `tracewire worker` processes on one
     /// PostgreSQL database (--database) and one on the embedded SQLite,
@@ -367,6 +407,13 @@ fn main() -> ExitCode {
             // Offline work on files: no configuration, no database.
             Command::Simulate { web, out } => return relate::simulate_to(web.into(), &out),
             Command::Relate { input, output } => return relate::relate_file(&input, &output),
+            Command::Annotate { input, output, threads } => {
+                let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                return annotate::annotate_file(&input, &output, threads, show_progress);
+            }
+            Command::Bench {
+                command: BenchCommand::Annotate { min_seconds },
+            } => return annotate::bench_annotate(min_seconds),
             Command::Conformance {
                 suite: ConformanceSuite::Feedparser { dir, json },
             } => return conformance::feedparser(&dir, json).await,
@@ -376,6 +423,22 @@ fn main() -> ExitCode {
             Command::Bench {
                 command: BenchCommand::Lookup { sizes, queries, seed },
             } => return bench_lookup::bench_lookup(&sizes, queries, seed, show_progress).await,
+            Command::Bench {
+                command:
+                    BenchCommand::Search {
+                        articles,
+                        queries,
+                        seed,
+                        dir,
+                        keep,
+                    },
+            } => {
+                return tokio::task::spawn_blocking(move || {
+                    bench_search::bench_search(articles, queries, seed, dir.as_deref(), keep, show_progress)
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("the search benchmark failed: {e}"))?;
+            }
             Command::Bench {
                 command: BenchCommand::Scale(args),
             } => return bench_scale::bench_scale(&args, &cli.global, show_progress).await,
@@ -446,11 +509,18 @@ fn main() -> ExitCode {
             Command::Reindex => search::reindex(&ctx, show_progress).await,
             Command::Export { format, out } => export::export(&ctx, format, out.as_deref(), show_progress).await,
             Command::Import { file } => export::import(&ctx, &file, show_progress).await,
-            Command::Config | Command::Simulate { .. } | Command::Relate { .. } | Command::Conformance { .. } => {
-                Ok(ExitCode::SUCCESS)
-            }
+            Command::Config
+            | Command::Simulate { .. }
+            | Command::Relate { .. }
+            | Command::Annotate { .. }
+            | Command::Conformance { .. } => Ok(ExitCode::SUCCESS),
             Command::Bench {
-                command: BenchCommand::Relate { .. } | BenchCommand::Lookup { .. } | BenchCommand::Scale(_),
+                command:
+                    BenchCommand::Relate { .. }
+                    | BenchCommand::Lookup { .. }
+                    | BenchCommand::Search { .. }
+                    | BenchCommand::Annotate { .. }
+                    | BenchCommand::Scale(_),
             } => Ok(ExitCode::SUCCESS),
         }
     });

@@ -359,6 +359,7 @@ async fn relate_through_store(docs: &[Doc]) -> Result<Related> {
             text: d.text.clone(),
             html: String::new(),
             fetched_at: time(last),
+            annotations: Default::default(),
         };
         let id = store
             .insert_article(&a)

@@ -70,6 +70,65 @@ async fn seed_article_end_to_end() {
     );
     assert_eq!(article["views"], 0, "reading the API does not count a view");
 
+    // Who said what (issue 7): the speakers of the seed, the scare quotes
+    // left out, every span in characters of the text.
+    let chars: Vec<char> = text.chars().collect();
+    let quotes = article["quotes"].as_array().unwrap();
+    let mut said: Vec<(&str, &str)> = Vec::new();
+    for q in quotes {
+        let (start, end) = (
+            q["content"]["start"].as_u64().unwrap() as usize,
+            q["content"]["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            chars[start..end].iter().collect::<String>(),
+            q["content"]["text"].as_str().unwrap()
+        );
+        if let Some(who) = q["speaker_name"].as_str() {
+            said.push((who, q["content"]["text"].as_str().unwrap()));
+        }
+    }
+    for (who, words) in [
+        ("Reuters", "Foreign Minister Walid al-Moualem said on Thursday"),
+        ("Walid al-Moualem", "if needed"),
+        ("Dmitry Peskov", "if there is a request"),
+        ("Dmitry Peskov", "Of course it will be discussed and considered"),
+        ("the Israeli government", "will present the threats"),
+        ("Russia", "willing to consider sending troops"),
+    ] {
+        assert!(
+            said.iter().any(|(w, t)| *w == who && t.contains(words)),
+            "{who}: {words:?} not in {said:?}"
+        );
+    }
+    for scare in ["logistical", "combat", "consider"] {
+        assert!(
+            !quotes.iter().any(|q| q["content"]["text"] == scare),
+            "{scare} is a scare quote"
+        );
+    }
+    let entities = article["entities"].as_array().unwrap();
+    let named = |name: &str, kind: &str| entities.iter().any(|e| e["name"] == name && e["kind"] == kind);
+    assert!(
+        named("Bashar al-Assad", "PER") && named("Islamic State", "ORG") && named("Syria", "LOC"),
+        "{entities:?}"
+    );
+    let peskov = server.json("/api/v1/entities/Dmitry%20Peskov").await;
+    assert_eq!(peskov["quotes"].as_array().unwrap().len(), 2, "{peskov}");
+    assert_eq!(peskov["articles"][0]["id"], id);
+    let (status, page) = server.get("/entities/Dmitry%20Peskov").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Of course it will be discussed and considered."),
+        "{page}"
+    );
+    let (status, _) = server.get("/entities/Nobody%20Atall").await;
+    assert_eq!(status, 404);
+    let found = server
+        .json("/api/v1/search?q=speaker:peskov%20entity:%22islamic%20state%22")
+        .await;
+    assert_eq!(found["total"], 1, "{found}");
+
     // Every response says what a page may load: no script, nothing
     // framed, images and inline styles only.
     let head = server
@@ -92,6 +151,10 @@ async fn seed_article_end_to_end() {
     assert!(page.contains("Source: <strong>freedomsphoenix.com</strong>"), "{page}");
     assert!(page.contains("https://www.freedomsphoenix.com/News/183511"), "{page}");
     assert!(page.contains("Views: 1"), "{page}");
+    assert!(
+        page.contains("<a href=\"/entities/Dmitry%20Peskov\">Dmitry Peskov</a>"),
+        "{page}"
+    );
     let (_, page) = server.get(&format!("/articles/{id}")).await;
     assert!(page.contains("Views: 2"));
     let article = server.json(&format!("/api/v1/articles/{id}")).await;

@@ -5,9 +5,18 @@ use tracewire_model::{ArticleId, ArticleSummary, IndexedArticle};
 
 use super::{SqliteStore, json_list};
 use crate::Result;
-use crate::rows::{HitRow, IndexRow};
+use crate::rows::{HitRow, IndexRow, attach_names};
 
 impl SqliteStore {
+    async fn with_names(&self, mut articles: Vec<IndexedArticle>) -> Result<Vec<IndexedArticle>> {
+        if !articles.is_empty() {
+            let ids: Vec<ArticleId> = articles.iter().map(|a| a.id).collect();
+            let (speakers, entities) = self.index_names(&ids).await?;
+            attach_names(&mut articles, speakers, entities);
+        }
+        Ok(articles)
+    }
+
     pub(super) async fn index_feed(&self, after: ArticleId, limit: i64) -> Result<Vec<IndexedArticle>> {
         let rows: Vec<IndexRow> = sqlx::query_as(concat!(
             "SELECT ",
@@ -18,7 +27,7 @@ impl SqliteStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(IndexedArticle::from).collect())
+        self.with_names(rows.into_iter().map(IndexedArticle::from).collect()).await
     }
 
     pub(super) async fn index_feed_by_ids(&self, ids: &[ArticleId]) -> Result<Vec<IndexedArticle>> {
@@ -30,7 +39,7 @@ impl SqliteStore {
         .bind(json_list(ids))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(IndexedArticle::from).collect())
+        self.with_names(rows.into_iter().map(IndexedArticle::from).collect()).await
     }
 
     pub(super) async fn hits(&self, ids: &[ArticleId]) -> Result<Vec<(ArticleSummary, String)>> {
