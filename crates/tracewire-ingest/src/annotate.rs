@@ -103,7 +103,13 @@ mod tests {
             assert_eq!(slice, q.content.text, "offsets are characters");
         }
         let speakers: Vec<&str> = a.quotes.iter().filter_map(|q| q.speaker_name.as_deref()).collect();
-        for who in ["Reuters", "Walid al-Moualem", "Dmitry Peskov", "the Israeli government", "Russia"] {
+        for who in [
+            "Reuters",
+            "Walid al-Moualem",
+            "Dmitry Peskov",
+            "the Israeli government",
+            "Russia",
+        ] {
             assert!(speakers.contains(&who), "{who} missing from {speakers:?}");
         }
         assert!(!a.quotes.iter().any(|q| q.content.text == "logistical"));

@@ -19,6 +19,7 @@ pub mod opml_io;
 pub mod provenance;
 pub mod robots;
 pub mod sources;
+pub mod stories;
 pub mod websub;
 pub mod xml_encoding;
 

@@ -198,7 +198,8 @@ fn url_keys(a: &NewArticle) -> (Vec<String>, Vec<String>) {
 }
 
 /// Fingerprints a just-stored article, stores its relations to the
-/// articles before it and the sources its text cites; returns the relations.
+/// articles before it and the sources its text cites, and puts it in its
+/// story; returns the relations.
 pub async fn relate_new_article(store: &dyn Store, id: ArticleId, a: &NewArticle) -> Result<Vec<ArticleRelation>> {
     let cites: Vec<Citation> = citations(&a.text)
         .into_iter()
@@ -266,6 +267,7 @@ pub async fn relate_new_article(store: &dyn Store, id: ArticleId, a: &NewArticle
 
     let relations: Vec<ArticleRelation> = found.into_iter().map(stored).collect();
     store.put_relations(&relations).await?;
+    crate::stories::assign_story(store, id, a, &relations).await?;
     // Last: until here a crash leaves the article to `relate_unfinished`.
     store.mark_related(id).await?;
     Ok(relations)

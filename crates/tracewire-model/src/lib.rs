@@ -421,3 +421,62 @@ pub struct EntitySummary {
     /// Articles that name it.
     pub articles: i64,
 }
+
+pub type StoryId = i64;
+
+/// A story: the articles about one event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StorySummary {
+    pub id: StoryId,
+    /// The headline a person set, else the title of its earliest article.
+    pub headline: String,
+    /// Its earliest article (by publication, else fetch time).
+    pub origin: ArticleId,
+    pub articles: i64,
+    pub sites: i64,
+    pub first: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+}
+
+/// An article of a story, and how it came to be there: "first", "copy"
+/// (provenance), "similar" (text and names), "split" or "merge" (a
+/// person's choice).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoryMember {
+    pub article: ArticleSummary,
+    /// When it was published, else fetched.
+    pub date: DateTime<Utc>,
+    pub joined_by: String,
+    pub score: f64,
+}
+
+/// A story and its articles, earliest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Story {
+    pub summary: StorySummary,
+    pub members: Vec<StoryMember>,
+}
+
+impl Story {
+    /// Summarizes members (earliest first) under a story id.
+    pub fn from_members(id: StoryId, headline: Option<String>, mut members: Vec<StoryMember>) -> Option<Story> {
+        members.sort_by_key(|m| (m.date, m.article.id));
+        let origin = members.first()?;
+        let last = members.iter().map(|m| m.date).max().unwrap_or(origin.date);
+        let mut sites: Vec<&str> = members.iter().map(|m| m.article.site.as_str()).collect();
+        sites.sort_unstable();
+        sites.dedup();
+        Some(Story {
+            summary: StorySummary {
+                id,
+                headline: headline.unwrap_or_else(|| origin.article.title.clone()),
+                origin: origin.article.id,
+                articles: members.len() as i64,
+                sites: sites.len() as i64,
+                first: origin.date,
+                last,
+            },
+            members,
+        })
+    }
+}

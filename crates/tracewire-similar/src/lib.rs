@@ -4,6 +4,7 @@
 //! for near-duplicates (shingles, MinHash, LSH bands, containment).
 
 pub mod fingerprint;
+pub mod story;
 
 use std::collections::HashMap;
 

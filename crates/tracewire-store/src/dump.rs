@@ -265,6 +265,25 @@ pub static TABLES: &[DumpTable] = &[
         batch_rows: BATCH,
     },
     DumpTable {
+        name: "stories",
+        columns: &[col("id", Int), opt("headline", Text), col("created_at", Int)],
+        key: &["id"],
+        generated_id: true,
+        batch_rows: BATCH,
+    },
+    DumpTable {
+        name: "story_articles",
+        columns: &[
+            col("article_id", Int),
+            col("story_id", Int),
+            col("joined_by", Text),
+            col("score", Real),
+        ],
+        key: &["article_id"],
+        generated_id: false,
+        batch_rows: BATCH,
+    },
+    DumpTable {
         name: "unrelated_articles",
         columns: &[col("article_id", Int), col("since", Int)],
         key: &["article_id"],

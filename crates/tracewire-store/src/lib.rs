@@ -17,8 +17,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tracewire_model::{
-    Annotations, Article, ArticleEntity, ArticleId, ArticleQuote, ArticleRelation, ArticleSummary, ArticleText, Citation,
-    EntitySummary, Feed, FeedId, IndexedArticle, NewArticle, QuoteInArticle, SiteStats, WebSubSubscription,
+    Annotations, Article, ArticleEntity, ArticleId, ArticleQuote, ArticleRelation, ArticleSummary, ArticleText,
+    Citation, EntitySummary, Feed, FeedId, IndexedArticle, NewArticle, QuoteInArticle, SiteStats, Story, StoryId,
+    WebSubSubscription,
 };
 
 pub use postgres::PgStore;
@@ -303,6 +304,42 @@ pub trait Store: Send + Sync {
     /// The entities the most articles name, of one kind ("PER", "ORG",
     /// "LOC") or all.
     async fn top_entities(&self, kind: Option<&str>, limit: i64) -> Result<Vec<EntitySummary>>;
+    /// The story an article is in.
+    async fn story_of(&self, article: ArticleId) -> Result<Option<StoryId>>;
+    /// Puts an article in a story (`None`: a new one) unless a person
+    /// placed it (split, merge); returns the story it is in, or `None` if
+    /// the article is gone.
+    async fn join_story(
+        &self,
+        article: ArticleId,
+        story: Option<StoryId>,
+        joined_by: &str,
+        score: f64,
+    ) -> Result<Option<StoryId>>;
+    /// Articles in a story, dated between `from` and `to` (Unix seconds),
+    /// that share names with this article: (article, its story, names
+    /// shared), most shared first.
+    async fn story_candidates(
+        &self,
+        article: ArticleId,
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> Result<Vec<(ArticleId, StoryId, i64)>>;
+    /// The stories of the latest `window` articles, most recently updated
+    /// first.
+    async fn recent_stories(&self, window: i64, limit: i64, offset: i64) -> Result<Vec<Story>>;
+    async fn story(&self, id: StoryId) -> Result<Option<Story>>;
+    /// Moves every article of `from` into `into` (and keeps them there).
+    async fn merge_stories(&self, into: StoryId, from: StoryId) -> Result<bool>;
+    /// Moves these articles of a story into a new story (and keeps both
+    /// apart); `None` when that would move none or all of them.
+    async fn split_story(&self, story: StoryId, articles: &[ArticleId]) -> Result<Option<StoryId>>;
+    /// The quotes in a story's articles, earliest first.
+    async fn story_quotes(&self, story: StoryId, limit: i64) -> Result<Vec<QuoteInArticle>>;
+    /// Other stories naming at least two of the same people or
+    /// organizations, with how many they share, most first.
+    async fn related_stories(&self, story: StoryId, limit: i64) -> Result<Vec<(Story, i64)>>;
     /// The listings and texts of these articles (those still stored), in no
     /// particular order: a page of search results.
     async fn search_hits(&self, ids: &[ArticleId]) -> Result<Vec<(ArticleSummary, String)>>;

@@ -23,8 +23,9 @@ use chrono::{DateTime, Utc};
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use tracewire_model::{
-    Annotations, Article, ArticleEntity, ArticleId, ArticleQuote, ArticleRelation, ArticleSummary, ArticleText, Citation,
-    EntitySummary, Feed, FeedId, IndexedArticle, NewArticle, QuoteInArticle, SiteStats, WebSubSubscription,
+    Annotations, Article, ArticleEntity, ArticleId, ArticleQuote, ArticleRelation, ArticleSummary, ArticleText,
+    Citation, EntitySummary, Feed, FeedId, IndexedArticle, NewArticle, QuoteInArticle, SiteStats, Story, StoryId,
+    WebSubSubscription,
 };
 
 use crate::rows::{
@@ -209,10 +210,11 @@ async fn trim_hot_keys(conn: &mut PgConnection, touched: &[i64]) -> Result<()> {
     Ok(())
 }
 
+mod annotations;
 pub(crate) mod dump;
 mod queue;
-mod annotations;
 mod search;
+mod stories;
 
 #[async_trait]
 impl Store for PgStore {
@@ -1012,6 +1014,54 @@ impl Store for PgStore {
 
     async fn top_entities(&self, kind: Option<&str>, limit: i64) -> Result<Vec<EntitySummary>> {
         self.entity_list(kind, limit).await
+    }
+
+    async fn story_of(&self, article: ArticleId) -> Result<Option<StoryId>> {
+        self.story_of_article(article).await
+    }
+
+    async fn join_story(
+        &self,
+        article: ArticleId,
+        story: Option<StoryId>,
+        joined_by: &str,
+        score: f64,
+    ) -> Result<Option<StoryId>> {
+        self.story_join(article, story, joined_by, score).await
+    }
+
+    async fn story_candidates(
+        &self,
+        article: ArticleId,
+        from: i64,
+        to: i64,
+        limit: i64,
+    ) -> Result<Vec<(ArticleId, StoryId, i64)>> {
+        self.story_candidate_list(article, from, to, limit).await
+    }
+
+    async fn recent_stories(&self, window: i64, limit: i64, offset: i64) -> Result<Vec<Story>> {
+        self.recent_story_list(window, limit, offset).await
+    }
+
+    async fn story(&self, id: StoryId) -> Result<Option<Story>> {
+        self.one_story(id).await
+    }
+
+    async fn merge_stories(&self, into: StoryId, from: StoryId) -> Result<bool> {
+        self.stories_merge(into, from).await
+    }
+
+    async fn split_story(&self, story: StoryId, articles: &[ArticleId]) -> Result<Option<StoryId>> {
+        self.story_split(story, articles).await
+    }
+
+    async fn story_quotes(&self, story: StoryId, limit: i64) -> Result<Vec<QuoteInArticle>> {
+        self.story_quote_list(story, limit).await
+    }
+
+    async fn related_stories(&self, story: StoryId, limit: i64) -> Result<Vec<(Story, i64)>> {
+        self.related_story_list(story, limit).await
     }
 
     async fn search_hits(&self, ids: &[ArticleId]) -> Result<Vec<(ArticleSummary, String)>> {

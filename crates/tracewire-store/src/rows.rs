@@ -417,3 +417,43 @@ pub(crate) fn attach_names(
         }
     }
 }
+
+/// An article of a story (from `story_articles sa JOIN articles`).
+#[derive(FromRow)]
+pub(crate) struct MemberRow {
+    story_id: i64,
+    joined_by: String,
+    score: f64,
+    fetched_at: i64,
+    #[sqlx(flatten)]
+    summary: SummaryRow,
+}
+
+/// Stories from their member rows (any order), with the headlines people
+/// set; in the order of `order`.
+pub(crate) fn stories_of(
+    order: &[i64],
+    rows: Vec<MemberRow>,
+    headlines: &[(i64, Option<String>)],
+) -> Vec<tracewire_model::Story> {
+    let mut by_story: std::collections::HashMap<i64, Vec<tracewire_model::StoryMember>> = Default::default();
+    for r in rows {
+        let summary: ArticleSummary = r.summary.into();
+        by_story
+            .entry(r.story_id)
+            .or_default()
+            .push(tracewire_model::StoryMember {
+                date: summary.published.unwrap_or_else(|| from_secs(r.fetched_at)),
+                article: summary,
+                joined_by: r.joined_by,
+                score: r.score,
+            });
+    }
+    order
+        .iter()
+        .filter_map(|id| {
+            let headline = headlines.iter().find(|(h, _)| h == id).and_then(|(_, h)| h.clone());
+            tracewire_model::Story::from_members(*id, headline, by_story.remove(id)?)
+        })
+        .collect()
+}

@@ -1429,7 +1429,10 @@ async fn quotes_and_entities_are_kept_with_their_article() {
     }];
     let b_id = store.insert_article(&b).await.unwrap().unwrap();
 
-    assert_eq!(store.quotes_of(a_id).await.unwrap(), vec![peskov.clone(), russia.clone()]);
+    assert_eq!(
+        store.quotes_of(a_id).await.unwrap(),
+        vec![peskov.clone(), russia.clone()]
+    );
     let entities = store.entities_of(a_id).await.unwrap();
     assert_eq!(
         entities
@@ -1450,7 +1453,10 @@ async fn quotes_and_entities_are_kept_with_their_article() {
     assert_eq!(said.iter().map(|q| q.article.id).collect::<Vec<_>>(), vec![b_id, a_id]);
     assert_eq!(said[1].quote, peskov);
     let top = store.top_entities(None, 10).await.unwrap();
-    assert_eq!((top[0].name.as_str(), top[0].kind.as_str(), top[0].articles), ("Bashar al-Assad", "PER", 2));
+    assert_eq!(
+        (top[0].name.as_str(), top[0].kind.as_str(), top[0].articles),
+        ("Bashar al-Assad", "PER", 2)
+    );
     assert_eq!(store.top_entities(Some("ORG"), 10).await.unwrap().len(), 1);
 
     // The search index reads the speakers and the names.
@@ -1461,7 +1467,10 @@ async fn quotes_and_entities_are_kept_with_their_article() {
     assert_eq!(indexed[0].entities.len(), 3);
 
     // Read again: replaced whole; a vanished article is left alone.
-    store.put_annotations(a_id, &tracewire_model::Annotations::default()).await.unwrap();
+    store
+        .put_annotations(a_id, &tracewire_model::Annotations::default())
+        .await
+        .unwrap();
     assert!(store.quotes_of(a_id).await.unwrap().is_empty());
     assert!(store.entities_of(a_id).await.unwrap().is_empty());
     store.put_annotations(999_999, &b.annotations).await.unwrap();
@@ -1470,6 +1479,89 @@ async fn quotes_and_entities_are_kept_with_their_article() {
     store.remove_feed(feed.id).await.unwrap();
     assert!(store.quotes_by("Dmitry Peskov", 10).await.unwrap().is_empty());
     assert!(store.top_entities(None, 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn stories_group_articles_and_people_regroup_them() {
+    let (store, _db) = test_store().await;
+    let feed = store.add_feed(new_feed("https://example.com/feed", 60)).await.unwrap();
+    let mut ids = Vec::new();
+    for (i, guid) in ["a", "b", "c", "d"].iter().enumerate() {
+        let mut a = article(feed.id, guid, 10 - i as i64);
+        a.site = format!("site{}.example", i % 2);
+        a.annotations.entities = vec![
+            mention(0, "Peskov", "PER", "Dmitry Peskov"),
+            mention(9, "Kremlin", "ORG", "Kremlin"),
+        ];
+        a.annotations.quotes = vec![tracewire_model::ArticleQuote {
+            content: span(20, guid),
+            speaker: None,
+            speaker_name: Some("Dmitry Peskov".to_string()),
+            cue: None,
+            kind: "direct".to_string(),
+        }];
+        ids.push(store.insert_article(&a).await.unwrap().unwrap());
+    }
+    let s1 = store.join_story(ids[0], None, "first", 0.0).await.unwrap().unwrap();
+    assert_eq!(store.join_story(ids[1], Some(s1), "copy", 0.9).await.unwrap(), Some(s1));
+    let s2 = store.join_story(ids[2], None, "first", 0.0).await.unwrap().unwrap();
+    assert_ne!(s1, s2);
+    assert_eq!(store.story_of(ids[1]).await.unwrap(), Some(s1));
+    assert_eq!(store.story_of(ids[3]).await.unwrap(), None);
+    assert_eq!(store.join_story(999_999, Some(s1), "copy", 1.0).await.unwrap(), None);
+
+    // Candidates: stored articles in a story, in the window, sharing names.
+    let at = |days: i64| (reference_now() - Duration::days(days)).timestamp();
+    let found = store.story_candidates(ids[3], at(20), at(0), 10).await.unwrap();
+    let mut seen: Vec<(i64, i64, i64)> = found.clone();
+    seen.sort_unstable();
+    assert_eq!(seen, vec![(ids[0], s1, 2), (ids[1], s1, 2), (ids[2], s2, 2)]);
+    assert!(
+        store
+            .story_candidates(ids[3], at(8), at(0), 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.0 == ids[2])
+    );
+
+    let story = store.story(s1).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            story.summary.articles,
+            story.summary.sites,
+            story.summary.origin,
+            story.summary.headline.as_str()
+        ),
+        (2, 2, ids[0], "Title a")
+    );
+    assert_eq!(
+        story.members.iter().map(|m| m.article.id).collect::<Vec<_>>(),
+        vec![ids[0], ids[1]]
+    );
+    assert_eq!(story.members[1].joined_by, "copy");
+    let recent = store.recent_stories(100, 10, 0).await.unwrap();
+    assert_eq!(recent.iter().map(|s| s.summary.id).collect::<Vec<_>>(), vec![s2, s1]);
+    assert_eq!(store.recent_stories(100, 1, 1).await.unwrap()[0].summary.id, s1);
+    assert_eq!(store.story_quotes(s1, 10).await.unwrap().len(), 2);
+    let related = store.related_stories(s1, 10).await.unwrap();
+    assert_eq!(
+        related.iter().map(|(s, n)| (s.summary.id, *n)).collect::<Vec<_>>(),
+        vec![(s2, 2)]
+    );
+
+    // A person merges, then splits: the grouping leaves their choice be.
+    assert!(store.merge_stories(s1, s2).await.unwrap());
+    assert!(store.story(s2).await.unwrap().is_none());
+    assert!(!store.merge_stories(s1, s2).await.unwrap());
+    assert_eq!(store.story(s1).await.unwrap().unwrap().summary.articles, 3);
+    assert_eq!(store.join_story(ids[2], None, "similar", 0.5).await.unwrap(), Some(s1));
+    assert_eq!(store.split_story(s1, &[ids[0], ids[1], ids[2]]).await.unwrap(), None);
+    assert_eq!(store.split_story(s1, &[999_999]).await.unwrap(), None);
+    let s3 = store.split_story(s1, &[ids[1]]).await.unwrap().unwrap();
+    assert_eq!(store.story_of(ids[1]).await.unwrap(), Some(s3));
+    assert_eq!(store.join_story(ids[1], Some(s1), "copy", 1.0).await.unwrap(), Some(s3));
+    assert_eq!(store.story(s1).await.unwrap().unwrap().summary.articles, 2);
 }
 
 // Moving an instance (`tracewire export` / `import`): what one store
@@ -1640,6 +1732,8 @@ async fn every_kind_of_row(store: &dyn Store) -> Vec<i64> {
         entities: vec![mention(0, "Body", "ORG", "Body Inc."), mention(5, "of", "LOC", "Of")],
     };
     store.put_annotations(ids[1], &annotations).await.unwrap();
+    let story = store.join_story(ids[0], None, "first", 0.0).await.unwrap().unwrap();
+    store.join_story(ids[1], Some(story), "similar", 0.625).await.unwrap();
     // The queue: a job waiting, one claimed, one failed for good; host
     // schedules (and a slot in flight, which is not exported).
     store

@@ -462,7 +462,12 @@ pub(crate) async fn entities(State(state): State<AppState>, Query(params): Query
     let kind = match params.kind.as_deref() {
         None | Some("") => None,
         Some(k @ ("PER" | "ORG" | "LOC")) => Some(k),
-        Some(other) => return error(StatusCode::BAD_REQUEST, format!("kind must be PER, ORG or LOC, got {other:?}")),
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("kind must be PER, ORG or LOC, got {other:?}"),
+            );
+        }
     };
     let limit = match parse_param("limit", params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT) {
         Ok(n) => n,
@@ -525,6 +530,118 @@ pub(crate) async fn entity(
             })
             .collect(),
         articles: articles.into_iter().map(ArticleListItem::from).collect(),
+    })
+    .into_response()
+}
+
+#[derive(Serialize)]
+struct StoryItem {
+    id: i64,
+    headline: String,
+    origin: i64,
+    articles: i64,
+    sites: i64,
+    first: Option<String>,
+    last: Option<String>,
+}
+
+impl From<&tracewire_model::StorySummary> for StoryItem {
+    fn from(s: &tracewire_model::StorySummary) -> StoryItem {
+        StoryItem {
+            id: s.id,
+            headline: s.headline.clone(),
+            origin: s.origin,
+            articles: s.articles,
+            sites: s.sites,
+            first: time(Some(s.first)),
+            last: time(Some(s.last)),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct StoryList {
+    stories: Vec<StoryItem>,
+}
+
+/// `GET /api/v1/stories?limit=&offset=`: the stories of the latest
+/// articles, most recently updated first.
+pub(crate) async fn stories(State(state): State<AppState>, Query(paging): Query<Paging>) -> Response {
+    let limit = match parse_param("limit", paging.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT) {
+        Ok(n) => n,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
+    let offset = match parse_param("offset", paging.offset.as_deref(), 0, 10_000) {
+        Ok(n) => n,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
+    match state
+        .store
+        .recent_stories(crate::pages::STORY_WINDOW, limit, offset)
+        .await
+    {
+        Ok(list) => Json(StoryList {
+            stories: list.iter().map(|s| StoryItem::from(&s.summary)).collect(),
+        })
+        .into_response(),
+        Err(e) => store_error(e),
+    }
+}
+
+#[derive(Serialize)]
+struct StoryArticle {
+    #[serde(flatten)]
+    article: ArticleListItem,
+    /// "first", "copy", "similar", "split" or "merge".
+    joined_by: String,
+    score: f64,
+}
+
+#[derive(Serialize)]
+struct StoryDetail {
+    #[serde(flatten)]
+    story: StoryItem,
+    /// Earliest first.
+    articles: Vec<StoryArticle>,
+    quotes: Vec<QuoteItem>,
+    related: Vec<StoryItem>,
+}
+
+/// `GET /api/v1/stories/{id}`: a story with every article, the quotes in
+/// them, and related stories.
+pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error(StatusCode::NOT_FOUND, format!("no story with id {id:?}"));
+    };
+    let store = state.store.as_ref();
+    let story = match store.story(id).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return error(StatusCode::NOT_FOUND, format!("no story with id {id}")),
+        Err(e) => return store_error(e),
+    };
+    let (quotes, related) = match (store.story_quotes(id, 200).await, store.related_stories(id, 10).await) {
+        (Ok(q), Ok(r)) => (q, r),
+        (Err(e), _) | (_, Err(e)) => return store_error(e),
+    };
+    Json(StoryDetail {
+        story: StoryItem::from(&story.summary),
+        articles: story
+            .members
+            .into_iter()
+            .map(|m| StoryArticle {
+                article: m.article.into(),
+                joined_by: m.joined_by,
+                score: m.score,
+            })
+            .collect(),
+        quotes: quotes
+            .into_iter()
+            .map(|q| QuoteItem {
+                article: q.article.into(),
+                quote: q.quote,
+            })
+            .collect(),
+        related: related.iter().map(|(s, _)| StoryItem::from(&s.summary)).collect(),
     })
     .into_response()
 }

@@ -239,6 +239,8 @@ struct ArticlePage {
     quotes: Vec<QuoteView>,
     /// People, organizations and places, each kind most mentioned first.
     entity_groups: Vec<(&'static str, Vec<EntityLink>)>,
+    /// Its story and how many articles it holds.
+    story: Option<(i64, i64)>,
 }
 
 pub(crate) struct QuoteView {
@@ -253,11 +255,11 @@ pub(crate) struct QuoteView {
 impl QuoteView {
     fn new(q: tracewire_model::ArticleQuote) -> QuoteView {
         QuoteView {
-            speaker_href: q.speaker_name.as_deref().map(|n| format!("/entities/{}", crate::path_segment(n))),
-            speaker: q
+            speaker_href: q
                 .speaker_name
-                .or_else(|| q.speaker.map(|s| s.text))
-                .unwrap_or_default(),
+                .as_deref()
+                .map(|n| format!("/entities/{}", crate::path_segment(n))),
+            speaker: q.speaker_name.or_else(|| q.speaker.map(|s| s.text)).unwrap_or_default(),
             cue: q.cue.map(|c| c.text).unwrap_or_default(),
             content: q.content.text,
             kind: q.kind,
@@ -328,6 +330,14 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String
         (Ok(q), Ok(e)) => (q, e),
         (Err(e), _) | (_, Err(e)) => return server_error(&state.config.site_title, e),
     };
+    let story = match store.story_of(article.id).await {
+        Ok(Some(s)) => match store.story(s).await {
+            Ok(found) => found.map(|f| (s, f.summary.articles)),
+            Err(e) => return server_error(&state.config.site_title, e),
+        },
+        Ok(None) => None,
+        Err(e) => return server_error(&state.config.site_title, e),
+    };
     let site = article.site_name.clone().unwrap_or_else(|| article.site.clone());
     let (source_site, source_url) = match &article.source_url {
         Some(src) => (host_of(src).unwrap_or_else(|| src.clone()), src.clone()),
@@ -358,6 +368,7 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String
         title: article.title,
         quotes: quotes.into_iter().map(QuoteView::new).collect(),
         entity_groups: entity_groups(entities),
+        story,
     };
     render(&page, StatusCode::OK)
 }
@@ -615,7 +626,9 @@ pub(crate) async fn entity(
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let store = state.store.as_ref();
     let (articles, quotes) = match (
-        store.entity_articles(&name, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await,
+        store
+            .entity_articles(&name, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+            .await,
         store.quotes_by(&name, 50).await,
     ) {
         (Ok(a), Ok(q)) => (a, q),
@@ -653,6 +666,164 @@ pub(crate) async fn entity(
             articles: listed(articles),
             page,
             has_next,
+        },
+        StatusCode::OK,
+    )
+}
+
+/// Articles whose stories the "Full coverage" page looks through.
+pub(crate) const STORY_WINDOW: i64 = 5000;
+
+struct StoryListed {
+    id: i64,
+    headline: String,
+    origin: i64,
+    articles: i64,
+    sites: i64,
+    first: String,
+    last: String,
+    /// Up to three other articles, with their sites.
+    more: Vec<(i64, String, String)>,
+}
+
+fn story_listed(story: tracewire_model::Story) -> StoryListed {
+    let s = &story.summary;
+    StoryListed {
+        id: s.id,
+        headline: s.headline.clone(),
+        origin: s.origin,
+        articles: s.articles,
+        sites: s.sites,
+        first: date(Some(s.first)),
+        last: date(Some(s.last)),
+        more: story
+            .members
+            .iter()
+            .filter(|m| m.article.id != s.origin)
+            .rev()
+            .take(3)
+            .map(|m| {
+                (
+                    m.article.id,
+                    m.article.title.clone(),
+                    m.article.site_name.clone().unwrap_or_else(|| m.article.site.clone()),
+                )
+            })
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "stories.html")]
+struct StoriesPage {
+    site_title: String,
+    stories: Vec<StoryListed>,
+    page: i64,
+    has_next: bool,
+}
+
+/// `/stories`: "Full coverage": one entry per story, latest first.
+pub(crate) async fn stories(State(state): State<AppState>, Query(q): Query<PageQuery>) -> Response {
+    let page = q.page.unwrap_or(1).clamp(1, 10_000);
+    let list = state
+        .store
+        .recent_stories(STORY_WINDOW, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+        .await;
+    let mut list = match list {
+        Ok(list) => list,
+        Err(e) => return server_error(&state.config.site_title, e),
+    };
+    let has_next = list.len() as i64 > PAGE_SIZE;
+    list.truncate(PAGE_SIZE as usize);
+    render(
+        &StoriesPage {
+            site_title: state.config.site_title.clone(),
+            stories: list.into_iter().map(story_listed).collect(),
+            page,
+            has_next,
+        },
+        StatusCode::OK,
+    )
+}
+
+struct MemberView {
+    id: i64,
+    title: String,
+    site: String,
+    site_key: String,
+    when: String,
+    joined_by: String,
+    is_origin: bool,
+}
+
+#[derive(Template)]
+#[template(path = "story.html")]
+struct StoryPage {
+    site_title: String,
+    story: StoryListed,
+    members: Vec<MemberView>,
+    sources: Vec<(String, i64)>,
+    quotes: Vec<QuoteListed>,
+    related: Vec<(StoryListed, i64)>,
+}
+
+/// `/stories/{id}`: a story's headline, the timeline of its articles, its
+/// sources, its origin, the quotes in it and the stories naming the same
+/// people.
+pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found(State(state)).await;
+    };
+    let store = state.store.as_ref();
+    let story = match store.story(id).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return not_found(State(state)).await,
+        Err(e) => return server_error(&state.config.site_title, e),
+    };
+    let (quotes, related) = match (store.story_quotes(id, 100).await, store.related_stories(id, 5).await) {
+        (Ok(q), Ok(r)) => (q, r),
+        (Err(e), _) | (_, Err(e)) => return server_error(&state.config.site_title, e),
+    };
+    let mut sources: Vec<(String, i64)> = Vec::new();
+    for m in &story.members {
+        let site = m.article.site_name.clone().unwrap_or_else(|| m.article.site.clone());
+        match sources.iter_mut().find(|(s, _)| *s == site) {
+            Some((_, n)) => *n += 1,
+            None => sources.push((site, 1)),
+        }
+    }
+    sources.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let origin = story.summary.origin;
+    let members = story
+        .members
+        .iter()
+        .map(|m| MemberView {
+            id: m.article.id,
+            title: m.article.title.clone(),
+            site: m.article.site_name.clone().unwrap_or_else(|| m.article.site.clone()),
+            site_key: m.article.site.clone(),
+            when: date(Some(m.date)),
+            joined_by: m.joined_by.clone(),
+            is_origin: m.article.id == origin,
+        })
+        .collect();
+    render(
+        &StoryPage {
+            site_title: state.config.site_title.clone(),
+            members,
+            sources,
+            quotes: quotes
+                .into_iter()
+                .map(|q| QuoteListed {
+                    article_id: q.article.id,
+                    article_title: q.article.title.clone(),
+                    site: q.article.site_name.clone().unwrap_or_else(|| q.article.site.clone()),
+                    published: date(q.article.published),
+                    quote: QuoteView::new(q.quote),
+                })
+                .collect(),
+            related: related.into_iter().map(|(s, n)| (story_listed(s), n)).collect(),
+            story: story_listed(story),
         },
         StatusCode::OK,
     )

@@ -4,14 +4,19 @@
 //! and language facets, and the ten snippets) takes, by kind of query.
 //!
 //! The texts: the word chain over the bundled Wikinews texts that `bench
-//! lookup` uses (`tracewire_testkit::simulate::Chain`), 6–14 paragraphs of
-//! 2–4 sentences (about 700 words), a headline of 6–12 words. Metadata: one
-//! of 500 sites, a language (most "en", some "en-GB"/"en-US", a tenth in six
-//! other tags, a few none), a date over ten years, a byline from a pool of
-//! names (one in five without), 0–3 speakers and 1–6 entities from pools;
-//! sites, bylines, speakers and entities are drawn Zipf-like, so a few are
-//! common and most are rare. Article `i` follows from the seed and `i`
-//! alone, so a hit's text is regenerated for its snippet.
+//! lookup` uses (`tracewire_testkit::simulate::Chain`), 5–11 paragraphs of
+//! 2–4 sentences (about 700 words), a headline of 6–12 words. The chain
+//! knows only the 3,800 words of 24 articles, each of which ends up in a
+//! tenth of the texts or more, so people and places from the entity
+//! recognizer's name lists (4,000 given names, 4,000 surnames, 42,000
+//! places; Zipf-like draws) are named in the paragraphs, 0–3 each: the
+//! long tail of rare words a news corpus has. Metadata: one of 500 sites,
+//! a language (most "en", some "en-GB"/"en-US", a tenth in six other tags,
+//! a few none), a date over ten years, a byline from 5,000 people (one in
+//! five without), 0–3 speakers (named in the text) and 1–6 entities; sites,
+//! people and entities are drawn Zipf-like, so a few are common and most
+//! are rare. Article `i` follows from the seed and `i` alone, so a hit's
+//! text is regenerated for its snippet.
 //!
 //! The queries use words of the generated texts: their document frequency
 //! is counted over a sample of articles, and each kind of query draws from
@@ -45,148 +50,12 @@ const SAMPLE: u64 = 4_000;
 const FIRST_DAY: i64 = 1_451_606_400;
 const DAYS: u64 = 3_652;
 
-const FIRST_NAMES: [&str; 48] = [
-    "James",
-    "Mary",
-    "John",
-    "Patricia",
-    "Robert",
-    "Jennifer",
-    "Michael",
-    "Linda",
-    "David",
-    "Elizabeth",
-    "William",
-    "Barbara",
-    "Richard",
-    "Susan",
-    "Joseph",
-    "Jessica",
-    "Thomas",
-    "Sarah",
-    "Carlos",
-    "Karen",
-    "Ahmed",
-    "Fatima",
-    "Wei",
-    "Mei",
-    "Hiroshi",
-    "Yuki",
-    "Olga",
-    "Dmitry",
-    "Anna",
-    "Lukas",
-    "Sofia",
-    "Mateo",
-    "Amara",
-    "Kwame",
-    "Priya",
-    "Arjun",
-    "Ingrid",
-    "Lars",
-    "Chloe",
-    "Pierre",
-    "Giulia",
-    "Marco",
-    "Elena",
-    "Pablo",
-    "Aisha",
-    "Omar",
-    "Nora",
-    "Kelly",
-];
-const LAST_NAMES: [&str; 48] = [
-    "Smith",
-    "Johnson",
-    "Williams",
-    "Brown",
-    "Jones",
-    "Garcia",
-    "Miller",
-    "Davis",
-    "Rodriguez",
-    "Martinez",
-    "Hernandez",
-    "Lopez",
-    "Wilson",
-    "Anderson",
-    "Taylor",
-    "Moore",
-    "Jackson",
-    "Martin",
-    "Lee",
-    "Thompson",
-    "White",
-    "Harris",
-    "Clark",
-    "Lewis",
-    "Walker",
-    "Hall",
-    "Young",
-    "Allen",
-    "King",
-    "Wright",
-    "Nguyen",
-    "Chen",
-    "Wang",
-    "Kim",
-    "Tanaka",
-    "Ivanov",
-    "Petrov",
-    "Müller",
-    "Schmidt",
-    "Dubois",
-    "Rossi",
-    "Silva",
-    "Santos",
-    "Okafor",
-    "Mensah",
-    "Patel",
-    "Singh",
-    "Khan",
-];
-const PLACES: [&str; 40] = [
-    "Geneva",
-    "London",
-    "Paris",
-    "Berlin",
-    "Madrid",
-    "Rome",
-    "Moscow",
-    "Beijing",
-    "Tokyo",
-    "Delhi",
-    "Cairo",
-    "Lagos",
-    "Nairobi",
-    "Sydney",
-    "Toronto",
-    "Chicago",
-    "Texas",
-    "California",
-    "Brazil",
-    "Mexico",
-    "Ukraine",
-    "Syria",
-    "Iraq",
-    "Iran",
-    "Israel",
-    "Gaza",
-    "Kenya",
-    "Nigeria",
-    "Pakistan",
-    "Afghanistan",
-    "Canada",
-    "Australia",
-    "Japan",
-    "China",
-    "India",
-    "Russia",
-    "France",
-    "Germany",
-    "Italy",
-    "Spain",
-];
+/// Real name lists of the entity recognizer's gazetteers: the long tail
+/// of words a news corpus has (the chain's own vocabulary is the 3,800
+/// words of 24 articles, each in a tenth of the texts or more).
+const GIVEN_NAMES: &str = include_str!("../../tracewire-entities/data/given_names.txt");
+const SURNAMES: &str = include_str!("../../tracewire-entities/data/surnames.txt");
+const PLACES: &str = include_str!("../../tracewire-entities/data/places.txt");
 const BODIES: [&str; 16] = [
     "Police",
     "City Council",
@@ -239,11 +108,6 @@ pub fn bench_search(
     let data_dir: PathBuf = match dir {
         Some(d) => {
             std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
-            anyhow::ensure!(
-                !d.join(tracewire_search::INDEX_DIR).exists(),
-                "{} already holds a search index; give an empty folder",
-                d.display()
-            );
             d.to_path_buf()
         }
         None => {
@@ -258,8 +122,8 @@ pub fn bench_search(
     };
     let threads = WriterConfig::rebuild();
     println!(
-        "corpus: {articles} generated articles (word chain over the Wikinews texts, 6–14 paragraphs of 2–4 \
-         sentences); {SITES} sites, 10 years, Zipf-like bylines, speakers and entities; seed {seed}"
+        "corpus: {articles} generated articles (word chain over the Wikinews texts, 5–11 paragraphs of 2–4 \
+         sentences, with names from the gazetteers); {SITES} sites, 10 years, Zipf-like bylines, speakers and entities; seed {seed}"
     );
     println!(
         "index: {} (WriterConfig::rebuild(): {} threads, {} MiB), a commit every {COMMIT_EVERY} articles, then \
@@ -269,45 +133,14 @@ pub fn bench_search(
         threads.heap_bytes >> 20
     );
 
-    let build = build(&generator, &data_dir, articles, show_progress)?;
-    let index_bytes = dir_bytes(&data_dir.join(tracewire_search::INDEX_DIR));
-    let build_hwm = vm_kib("VmHWM");
-    println!();
-    println!("## build");
-    println!(
-        "generated (not timed in the index rate): {:.1} s, {:.0} articles/s on {} threads; {:.0} words and {:.0} \
-         bytes of text an article",
-        build.generate.as_secs_f64(),
-        articles as f64 / build.generate.as_secs_f64().max(1e-9),
-        gen_threads(),
-        build.words as f64 / articles as f64,
-        build.text_bytes as f64 / articles as f64
-    );
-    let index_secs = (build.index + build.merge).as_secs_f64();
-    println!(
-        "indexed: {:.1} s adding and committing + {:.1} s finishing merges = {:.0} articles/s",
-        build.index.as_secs_f64(),
-        build.merge.as_secs_f64(),
-        articles as f64 / index_secs.max(1e-9)
-    );
-    println!(
-        "wall, generation included: {:.1} s = {:.0} articles/s",
-        build.wall.as_secs_f64(),
-        articles as f64 / build.wall.as_secs_f64().max(1e-9)
-    );
-    println!(
-        "index on disk: {} bytes ({:.2} GiB, {:.0} bytes an article)",
-        index_bytes,
-        index_bytes as f64 / f64::from(1u32 << 30),
-        index_bytes as f64 / articles as f64
-    );
-    println!(
-        "peak RSS while building: {} MiB (VmHWM; includes a generated batch of {COMMIT_EVERY} articles, about {} MiB \
-         of text)",
-        build_hwm / 1024,
-        (build.text_bytes as f64 * COMMIT_EVERY.min(articles) as f64 / articles as f64) as u64 >> 20
-    );
-
+    // A folder kept from an earlier run (`--keep`) is searched again
+    // without building.
+    if dir.is_some() && data_dir.join(tracewire_search::INDEX_DIR).join("meta.json").exists() {
+        println!("reusing the index already in that folder: the build is not measured");
+    } else {
+        let build = build(&generator, &data_dir, articles, show_progress)?;
+        report_build(&build, &data_dir, articles);
+    }
     let index = SearchIndex::open(&data_dir, WriterConfig::FOLLOW)?;
     anyhow::ensure!(
         index.num_docs() == articles as u64,
@@ -359,6 +192,46 @@ pub fn bench_search(
     }
     println!("total {:.0} s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
+}
+
+fn report_build(build: &Built, data_dir: &Path, articles: usize) {
+    let index_bytes = dir_bytes(&data_dir.join(tracewire_search::INDEX_DIR));
+    let build_hwm = vm_kib("VmHWM");
+    println!();
+    println!("## build");
+    println!(
+        "generated (not timed in the index rate): {:.1} s, {:.0} articles/s on {} threads; {:.0} words and {:.0} \
+         bytes of text an article",
+        build.generate.as_secs_f64(),
+        articles as f64 / build.generate.as_secs_f64().max(1e-9),
+        gen_threads(),
+        build.words as f64 / articles as f64,
+        build.text_bytes as f64 / articles as f64
+    );
+    let index_secs = (build.index + build.merge).as_secs_f64();
+    println!(
+        "indexed: {:.1} s adding and committing + {:.1} s finishing merges = {:.0} articles/s",
+        build.index.as_secs_f64(),
+        build.merge.as_secs_f64(),
+        articles as f64 / index_secs.max(1e-9)
+    );
+    println!(
+        "wall, generation included: {:.1} s = {:.0} articles/s",
+        build.wall.as_secs_f64(),
+        articles as f64 / build.wall.as_secs_f64().max(1e-9)
+    );
+    println!(
+        "index on disk: {} bytes ({:.2} GiB, {:.0} bytes an article)",
+        index_bytes,
+        index_bytes as f64 / f64::from(1u32 << 30),
+        index_bytes as f64 / articles as f64
+    );
+    println!(
+        "peak RSS while building: {} MiB (VmHWM; includes a generated batch of {COMMIT_EVERY} articles, about {} MiB \
+         of text)",
+        build_hwm / 1024,
+        (build.text_bytes as f64 * COMMIT_EVERY.min(articles) as f64 / articles as f64) as u64 >> 20
+    );
 }
 
 /// How the build went.
@@ -433,6 +306,10 @@ struct Generator {
     chain: Chain,
     seed: u64,
     sites: Vec<String>,
+    given: Vec<&'static str>,
+    surnames: Vec<&'static str>,
+    places: Vec<&'static str>,
+    /// Bylines and speakers.
     people: Vec<String>,
     entities: Vec<String>,
 }
@@ -441,6 +318,15 @@ impl Generator {
     fn new(seed: u64) -> Generator {
         let chain = Chain::of_corpus();
         let mut rng = Rng::new(mix(seed ^ 0x5173_5eed));
+        let mut list = |text: &'static str| {
+            let mut v: Vec<&'static str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            // Shuffled, so the common head of a Zipf draw is not alphabetical.
+            shuffle(&mut rng, &mut v);
+            v
+        };
+        let given = list(GIVEN_NAMES);
+        let surnames = list(SURNAMES);
+        let places = list(PLACES);
         // Site names from words of the texts: "harbour-times.com".
         let mut seen = std::collections::HashSet::new();
         let mut sites = Vec::new();
@@ -455,29 +341,88 @@ impl Generator {
                 sites.push(name);
             }
         }
-        // Every first name with every last name, shuffled so the Zipf head
-        // is not alphabetical.
-        let mut people: Vec<String> = FIRST_NAMES
-            .iter()
-            .flat_map(|f| LAST_NAMES.iter().map(move |l| format!("{f} {l}")))
-            .collect();
-        shuffle(&mut rng, &mut people);
-        let mut entities: Vec<String> = WORLD.iter().map(|w| w.to_string()).collect();
-        entities.extend(PLACES.iter().map(|p| p.to_string()));
-        let mut local: Vec<String> = PLACES
-            .iter()
-            .flat_map(|p| BODIES.iter().map(move |b| format!("{p} {b}")))
-            .collect();
-        local.extend(people.iter().take(1_200).cloned());
-        shuffle(&mut rng, &mut local);
-        entities.extend(local);
-        Generator {
+        let mut generator = Generator {
             chain,
             seed,
             sites,
-            people,
-            entities,
+            given,
+            surnames,
+            places,
+            people: Vec::new(),
+            entities: Vec::new(),
+        };
+        // Bylines and speakers: 5,000 people; entities: world bodies,
+        // places, local bodies and people.
+        generator.people = (0..5_000).map(|_| generator.person(&mut rng)).collect();
+        let mut entities: Vec<String> = WORLD.iter().map(|w| w.to_string()).collect();
+        let mut local: Vec<String> = generator.places[..2_000].iter().map(|p| p.to_string()).collect();
+        local.extend(
+            generator.places[..100]
+                .iter()
+                .flat_map(|p| BODIES.iter().map(move |b| format!("{p} {b}"))),
+        );
+        local.extend(generator.people[..2_000].iter().cloned());
+        shuffle(&mut rng, &mut local);
+        entities.extend(local);
+        generator.entities = entities;
+        generator
+    }
+
+    /// A person's name, given name and surname drawn Zipf-like apart.
+    fn person(&self, rng: &mut Rng) -> String {
+        format!(
+            "{} {}",
+            self.given[zipf(rng, self.given.len())],
+            self.surnames[zipf(rng, self.surnames.len())]
+        )
+    }
+
+    /// The text: chain paragraphs, with people and places named in them
+    /// (0–3 a paragraph, Zipf-like from the name lists) and the speakers
+    /// and entities of the article.
+    fn text(&self, rng: &mut Rng, speakers: &[String], entities: &[String]) -> String {
+        let count = rng.range(5, 12) as usize;
+        let mut paragraphs = self.chain.paragraphs(rng, count);
+        let mut text = String::with_capacity(paragraphs.iter().map(|p| p.len() + 40).sum());
+        let last = paragraphs.len().saturating_sub(1);
+        for (i, p) in paragraphs.iter_mut().enumerate() {
+            if i > 0 {
+                text.push_str("\n\n");
+            }
+            let words: Vec<&str> = p.split_whitespace().collect();
+            let mut names: Vec<(usize, String)> = (0..rng.range(0, 4))
+                .map(|_| {
+                    let at = rng.range(0, words.len() as u64) as usize;
+                    let name = match rng.range(0, 10) {
+                        0..=4 => self.person(rng),
+                        5..=8 => self.places[zipf(rng, self.places.len())].to_string(),
+                        _ => entities
+                            .get(rng.range(0, entities.len().max(1) as u64) as usize)
+                            .cloned()
+                            .unwrap_or_default(),
+                    };
+                    (at, name)
+                })
+                .collect();
+            names.sort_unstable();
+            let mut next = names.iter().peekable();
+            for (w, word) in words.iter().enumerate() {
+                while let Some((_, name)) = next.next_if(|(at, _)| *at == w) {
+                    text.push_str(name);
+                    text.push(' ');
+                }
+                if w > 0 {
+                    text.push(' ');
+                }
+                text.push_str(word);
+            }
+            if let Some(s) = speakers.get(i).filter(|_| i < last) {
+                text.push_str(" That was said by ");
+                text.push_str(s);
+                text.push('.');
+            }
         }
+        text
     }
 
     fn rng(&self, stream: u64, i: u64) -> Rng {
@@ -501,16 +446,15 @@ impl Generator {
         } else {
             None
         };
-        let speakers = (0..rng.range(0, 4))
+        let speakers: Vec<String> = (0..rng.range(0, 4))
             .map(|_| self.people[zipf(&mut rng, self.people.len())].clone())
             .collect();
-        let entities = (0..rng.range(1, 7))
+        let entities: Vec<String> = (0..rng.range(1, 7))
             .map(|_| self.entities[zipf(&mut rng, self.entities.len())].clone())
             .collect();
         let title_words = rng.range(6, 13) as usize;
         let title = self.chain.headline(&mut rng, title_words);
-        let paragraphs = rng.range(6, 15) as usize;
-        let text = self.chain.paragraphs(&mut rng, paragraphs).join("\n\n");
+        let text = self.text(&mut rng, &speakers, &entities);
         IndexedArticle {
             id: i as i64 + 1,
             title,

@@ -514,3 +514,67 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down");
 }
+
+pub async fn stories_list(ctx: &Setup, limit: i64) -> Result<ExitCode> {
+    let store = open_store(ctx).await?;
+    let stories = store.recent_stories(5000, limit.clamp(1, 1000), 0).await?;
+    if stories.is_empty() {
+        println!("No stories yet: they form as articles are crawled.");
+    }
+    for s in stories {
+        let s = s.summary;
+        println!(
+            "#{:<6} {:>3} articles {:>3} sites  {}  {}",
+            s.id,
+            s.articles,
+            s.sites,
+            s.last.format("%Y-%m-%d"),
+            s.headline
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn stories_show(ctx: &Setup, id: i64) -> Result<ExitCode> {
+    let store = open_store(ctx).await?;
+    let Some(story) = store.story(id).await? else {
+        bail!("no story #{id}; `tracewire stories list` shows them");
+    };
+    println!("#{} {}", story.summary.id, story.summary.headline);
+    for m in story.members {
+        println!(
+            "  {}  article {:<6} {:<8} {}  ({})",
+            m.date.format("%Y-%m-%d %H:%M"),
+            m.article.id,
+            m.joined_by,
+            m.article.title,
+            m.article.site
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn stories_merge(ctx: &Setup, into: i64, from: i64) -> Result<ExitCode> {
+    let store = open_store(ctx).await?;
+    if into == from {
+        bail!("a story cannot be merged into itself");
+    }
+    if !store.merge_stories(into, from).await? {
+        bail!("no story #{into} or #{from}; `tracewire stories list` shows them");
+    }
+    println!("merged story #{from} into #{into}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn stories_split(ctx: &Setup, story: i64, articles: &[i64]) -> Result<ExitCode> {
+    let store = open_store(ctx).await?;
+    match store.split_story(story, articles).await? {
+        Some(new) => {
+            println!("moved {} articles of story #{story} into story #{new}", articles.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        None => bail!(
+            "nothing to split: give some, not all, of the articles of story #{story} (`tracewire stories show {story}`)"
+        ),
+    }
+}

@@ -189,6 +189,11 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// List stories, or merge and split them.
+    Stories {
+        #[command(subcommand)]
+        command: StoriesCommand,
+    },
     /// Rebuild the search index from the database (stop `serve` first: it
     /// holds the index while it runs).
     Reindex,
@@ -216,6 +221,25 @@ enum Command {
         /// Writes {"a","b","kind","score","evidence"} and {"id","origin","source"} lines.
         #[arg(long, value_name = "FILE")]
         output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum StoriesCommand {
+    /// The latest stories: id, articles, sites, headline.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+    /// One story's articles, earliest first.
+    Show { id: i64 },
+    /// Move every article of FROM into INTO (the grouping keeps them there).
+    Merge { into: i64, from: i64 },
+    /// Move these articles of STORY into a new story of their own.
+    Split {
+        story: i64,
+        #[arg(required = true, num_args = 1..)]
+        articles: Vec<i64>,
     },
 }
 
@@ -507,6 +531,12 @@ fn main() -> ExitCode {
                 search::search(&ctx, args).await
             }
             Command::Reindex => search::reindex(&ctx, show_progress).await,
+            Command::Stories { command } => match command {
+                StoriesCommand::List { limit } => commands::stories_list(&ctx, limit).await,
+                StoriesCommand::Show { id } => commands::stories_show(&ctx, id).await,
+                StoriesCommand::Merge { into, from } => commands::stories_merge(&ctx, into, from).await,
+                StoriesCommand::Split { story, articles } => commands::stories_split(&ctx, story, &articles).await,
+            },
             Command::Export { format, out } => export::export(&ctx, format, out.as_deref(), show_progress).await,
             Command::Import { file } => export::import(&ctx, &file, show_progress).await,
             Command::Config

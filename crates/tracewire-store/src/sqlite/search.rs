@@ -27,7 +27,8 @@ impl SqliteStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        self.with_names(rows.into_iter().map(IndexedArticle::from).collect()).await
+        self.with_names(rows.into_iter().map(IndexedArticle::from).collect())
+            .await
     }
 
     pub(super) async fn index_feed_by_ids(&self, ids: &[ArticleId]) -> Result<Vec<IndexedArticle>> {
@@ -39,7 +40,8 @@ impl SqliteStore {
         .bind(json_list(ids))
         .fetch_all(&self.pool)
         .await?;
-        self.with_names(rows.into_iter().map(IndexedArticle::from).collect()).await
+        self.with_names(rows.into_iter().map(IndexedArticle::from).collect())
+            .await
     }
 
     pub(super) async fn hits(&self, ids: &[ArticleId]) -> Result<Vec<(ArticleSummary, String)>> {

@@ -1,0 +1,76 @@
+//! Putting each new article in a story, as it arrives: a copy joins its
+//! original's story (provenance found the relation); another write-up of
+//! the same event joins the story it matches best among the articles that
+//! name the same people and organizations within [`WINDOW_SECS`]
+//! (`tracewire_similar::story`); anything else begins a story.
+
+use tracewire_model::{ArticleId, ArticleRelation, ArticleText, NewArticle, StoryId};
+use tracewire_similar::story::{StoryDoc, best_story_match};
+use tracewire_store::{Result, Store};
+
+/// How far apart in time two write-ups of one event may be.
+pub const WINDOW_SECS: i64 = 3 * 24 * 3600;
+/// Articles compared with a new one at most (those sharing the most names).
+const MAX_CANDIDATES: i64 = 24;
+
+fn names_of(entities: &[tracewire_model::ArticleEntity]) -> Vec<(String, String)> {
+    entities.iter().map(|e| (e.name.clone(), e.kind.clone())).collect()
+}
+
+/// Puts a stored article in its story; returns the story.
+pub async fn assign_story(
+    store: &dyn Store,
+    id: ArticleId,
+    article: &NewArticle,
+    relations: &[ArticleRelation],
+) -> Result<Option<StoryId>> {
+    if let Some(story) = store.story_of(id).await? {
+        return Ok(Some(story));
+    }
+    // A copy (or its original, or a page it credits) already in a story.
+    let mut by_score: Vec<&ArticleRelation> = relations.iter().filter(|r| r.from == id || r.to == id).collect();
+    by_score.sort_by(|a, b| b.score.total_cmp(&a.score));
+    for r in by_score {
+        let other = if r.to == id { r.from } else { r.to };
+        if let Some(story) = store.story_of(other).await? {
+            return store.join_story(id, Some(story), "copy", r.score).await;
+        }
+    }
+    // Another write-up of the same event.
+    let date = article.published.unwrap_or(article.fetched_at).timestamp();
+    let candidates = store
+        .story_candidates(id, date - WINDOW_SECS, date + WINDOW_SECS, MAX_CANDIDATES)
+        .await?;
+    if !candidates.is_empty() {
+        let target = StoryDoc {
+            text: ArticleText {
+                id,
+                title: article.title.clone(),
+                url: article.url.clone(),
+                text: article.text.clone(),
+            },
+            names: names_of(&store.entities_of(id).await?),
+        };
+        let mut docs = Vec::with_capacity(candidates.len());
+        let mut stories = Vec::with_capacity(candidates.len());
+        for (other, story, _) in &candidates {
+            let Some(a) = store.article(*other).await? else {
+                continue;
+            };
+            docs.push(StoryDoc {
+                text: ArticleText {
+                    id: a.id,
+                    title: a.title,
+                    url: a.url,
+                    text: a.text,
+                },
+                names: names_of(&store.entities_of(*other).await?),
+            });
+            stories.push(*story);
+        }
+        if let Some((best, score)) = best_story_match(&target, &docs) {
+            return store.join_story(id, Some(stories[best]), "similar", score).await;
+        }
+    }
+    store.join_story(id, None, "first", 0.0).await
+}
