@@ -140,15 +140,39 @@ pub async fn serve_ops(listener: tokio::net::TcpListener, state: AppState) -> st
     axum::serve(listener, routes).await
 }
 
-/// The articles most similar to `article` by text, one per story: the
-/// articles of its own story (`story`: copies, excerpts, versions) are left
-/// out, as the provenance section lists them, and of several copies of
-/// another story only the best-ranked is kept.
+/// Related posts: first the stories that name the same people and
+/// organizations as this article's story (each by its earliest article),
+/// then the articles most similar by text, one per story. The articles of
+/// its own story (`story`: copies, excerpts, versions, and other write-ups
+/// grouped with it) are left out, as the provenance section and the story
+/// page list them, and of several copies of another story only the
+/// best-ranked is kept.
 async fn related_to(
     store: &dyn Store,
     article: &Article,
     story: &HashSet<ArticleId>,
 ) -> Result<Vec<ArticleText>, StoreError> {
+    let mut story = story.clone();
+    let mut chosen = Vec::new();
+    if let Some(own) = store.story_of(article.id).await? {
+        if let Some(s) = store.story(own).await? {
+            story.extend(s.members.iter().map(|m| m.article.id));
+        }
+        for (other, _) in store.related_stories(own, RELATED_COUNT as i64).await? {
+            story.extend(other.members.iter().map(|m| m.article.id));
+            if let Some(origin) = store.article(other.summary.origin).await? {
+                chosen.push(ArticleText {
+                    id: origin.id,
+                    title: origin.title,
+                    url: origin.url,
+                    text: String::new(),
+                });
+            }
+        }
+    }
+    if chosen.len() >= RELATED_COUNT {
+        return Ok(chosen);
+    }
     let mut candidates = store.article_texts(RELATED_CANDIDATES).await?;
     candidates.retain(|c| !story.contains(&c.id));
     let target = ArticleText {
@@ -160,7 +184,6 @@ async fn related_to(
     // Ranked deeper than shown, as copies of one story take several places.
     let ranked = related(&target, &candidates, RELATED_COUNT * 4, RELATED_MIN_SCORE);
     let mut covered: HashSet<ArticleId> = HashSet::new();
-    let mut chosen = Vec::new();
     for r in ranked {
         if chosen.len() == RELATED_COUNT {
             break;
@@ -175,6 +198,11 @@ async fn related_to(
                 .iter()
                 .flat_map(|rel| [rel.from, rel.to]),
         );
+        if let Some(other) = store.story_of(r.id).await?
+            && let Some(s) = store.story(other).await?
+        {
+            covered.extend(s.members.iter().map(|m| m.article.id));
+        }
         chosen.extend(candidates.iter().find(|c| c.id == r.id).cloned());
     }
     Ok(chosen)

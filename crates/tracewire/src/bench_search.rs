@@ -227,9 +227,9 @@ fn report_build(build: &Built, data_dir: &Path, articles: usize) {
         index_bytes as f64 / articles as f64
     );
     println!(
-        "peak RSS while building: {} MiB (VmHWM; includes a generated batch of {COMMIT_EVERY} articles, about {} MiB \
-         of text)",
+        "peak RSS while building: {} MiB (VmHWM; includes a generated batch of {} articles, about {} MiB of text)",
         build_hwm / 1024,
+        COMMIT_EVERY.min(articles),
         (build.text_bytes as f64 * COMMIT_EVERY.min(articles) as f64 / articles as f64) as u64 >> 20
     );
 }
@@ -382,10 +382,10 @@ impl Generator {
     /// and entities of the article.
     fn text(&self, rng: &mut Rng, speakers: &[String], entities: &[String]) -> String {
         let count = rng.range(5, 12) as usize;
-        let mut paragraphs = self.chain.paragraphs(rng, count);
+        let paragraphs = self.chain.paragraphs(rng, count);
         let mut text = String::with_capacity(paragraphs.iter().map(|p| p.len() + 40).sum());
         let last = paragraphs.len().saturating_sub(1);
-        for (i, p) in paragraphs.iter_mut().enumerate() {
+        for (i, p) in paragraphs.iter().enumerate() {
             if i > 0 {
                 text.push_str("\n\n");
             }
@@ -407,11 +407,11 @@ impl Generator {
             names.sort_unstable();
             let mut next = names.iter().peekable();
             for (w, word) in words.iter().enumerate() {
-                while let Some((_, name)) = next.next_if(|(at, _)| *at == w) {
-                    text.push_str(name);
+                if w > 0 {
                     text.push(' ');
                 }
-                if w > 0 {
+                while let Some((_, name)) = next.next_if(|(at, _)| *at == w) {
+                    text.push_str(name);
                     text.push(' ');
                 }
                 text.push_str(word);

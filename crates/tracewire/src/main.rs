@@ -194,6 +194,9 @@ enum Command {
         #[command(subcommand)]
         command: StoriesCommand,
     },
+    /// Read every stored article again for quotes and names, and put those
+    /// without a story in one (after an upgrade; then run `reindex`).
+    Reannotate,
     /// Rebuild the search index from the database (stop `serve` first: it
     /// holds the index while it runs).
     Reindex,
@@ -531,6 +534,7 @@ fn main() -> ExitCode {
                 search::search(&ctx, args).await
             }
             Command::Reindex => search::reindex(&ctx, show_progress).await,
+            Command::Reannotate => commands::reannotate(&ctx, show_progress).await,
             Command::Stories { command } => match command {
                 StoriesCommand::List { limit } => commands::stories_list(&ctx, limit).await,
                 StoriesCommand::Show { id } => commands::stories_show(&ctx, id).await,

@@ -105,4 +105,11 @@ async fn write_ups_and_copies_of_one_event_are_one_story() {
     assert!(!bad.ok && bad.stderr.contains("no story"), "{}", bad.stderr);
     let listed = tw.ok(&["stories", "list"]).await;
     assert_eq!(listed.lines().count(), 2, "{listed}");
+
+    // Reading the stored articles again keeps every story as it is.
+    drop(server);
+    let again = tw.ok(&["reannotate"]).await;
+    assert!(again.starts_with("read 4 articles again:"), "{again}");
+    assert!(again.contains("0 put in a story"), "{again}");
+    assert_eq!(tw.ok(&["stories", "list"]).await, listed);
 }
