@@ -291,24 +291,7 @@ pub async fn relate_unfinished(store: &dyn Store, stored_before: DateTime<Utc>) 
         let Some(a) = store.article(id).await? else {
             continue;
         };
-        let article = NewArticle {
-            feed_id: a.feed_id,
-            guid: a.guid,
-            url: a.url,
-            site: a.site,
-            canonical_url: a.canonical_url,
-            title: a.title,
-            byline: a.byline,
-            published: a.published,
-            site_name: a.site_name,
-            language: a.language,
-            source_url: a.source_url,
-            attributions: a.attributions,
-            text: a.text,
-            html: a.html,
-            fetched_at: a.fetched_at,
-            annotations: Default::default(),
-        };
+        let article = a.into_new(Default::default());
         match relate_new_article(store, id, &article).await {
             Ok(_) => related += 1,
             Err(e) => tracing::warn!(article = id, error = %e, "provenance still not computed for this article"),

@@ -480,3 +480,28 @@ impl Story {
         })
     }
 }
+
+impl Article {
+    /// The article as the crawler handed it to storage (to read it again):
+    /// its annotations are the ones given.
+    pub fn into_new(self, annotations: Annotations) -> NewArticle {
+        NewArticle {
+            feed_id: self.feed_id,
+            guid: self.guid,
+            url: self.url,
+            site: self.site,
+            canonical_url: self.canonical_url,
+            title: self.title,
+            byline: self.byline,
+            published: self.published,
+            site_name: self.site_name,
+            language: self.language,
+            source_url: self.source_url,
+            attributions: self.attributions,
+            text: self.text,
+            html: self.html,
+            fetched_at: self.fetched_at,
+            annotations,
+        }
+    }
+}

@@ -604,26 +604,10 @@ pub async fn reannotate(ctx: &Setup, show_progress: bool) -> Result<ExitCode> {
             quotes += annotations.quotes.len();
             store.put_annotations(a.id, &annotations).await?;
             if store.story_of(a.id).await?.is_none() {
-                let new = tracewire_model::NewArticle {
-                    feed_id: a.feed_id,
-                    guid: a.guid,
-                    url: a.url,
-                    site: a.site,
-                    canonical_url: a.canonical_url,
-                    title: a.title,
-                    byline: a.byline,
-                    published: a.published,
-                    site_name: a.site_name,
-                    language: a.language,
-                    source_url: a.source_url,
-                    attributions: a.attributions,
-                    text: a.text,
-                    html: a.html,
-                    fetched_at: a.fetched_at,
-                    annotations,
-                };
-                let relations = store.relations_of(a.id).await?;
-                tracewire_ingest::stories::assign_story(store.as_ref(), a.id, &new, &relations).await?;
+                let id = a.id;
+                let relations = store.relations_of(id).await?;
+                let new = a.into_new(annotations);
+                tracewire_ingest::stories::assign_story(store.as_ref(), id, &new, &relations).await?;
                 stories += 1;
             }
             done += 1;

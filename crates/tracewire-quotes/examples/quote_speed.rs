@@ -1,6 +1,6 @@
 //! Times `quotes()` over the labelled Wikinews texts.
 //!
-//! `cargo run --release -p tracewire-quotes --example speed`
+//! `cargo run --release -p tracewire-quotes --example quote_speed`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};

@@ -1,5 +1,5 @@
 //! Times `entities()` over the GUM evaluation texts until at least two seconds have passed.
-//! `cargo run --release -p tracewire-entities --example speed`
+//! `cargo run --release -p tracewire-entities --example entity_speed`
 
 use std::time::{Duration, Instant};
 
