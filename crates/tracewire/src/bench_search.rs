@@ -18,6 +18,9 @@
 //! are rare. Article `i` follows from the seed and `i` alone, so a hit's
 //! text is regenerated for its snippet.
 //!
+//! `--dir D --keep` leaves the index in `D`; a later run with the same
+//! `--dir`, `--articles` and `--seed` searches it again without building.
+//!
 //! The queries use words of the generated texts: their document frequency
 //! is counted over a sample of articles, and each kind of query draws from
 //! its band (common, mid, rare).
@@ -123,7 +126,8 @@ pub fn bench_search(
     let threads = WriterConfig::rebuild();
     println!(
         "corpus: {articles} generated articles (word chain over the Wikinews texts, 5–11 paragraphs of 2–4 \
-         sentences, with names from the gazetteers); {SITES} sites, 10 years, Zipf-like bylines, speakers and entities; seed {seed}"
+         sentences, with names from the gazetteers); {SITES} sites, 10 years, Zipf-like bylines, speakers and \
+         entities; seed {seed}"
     );
     println!(
         "index: {} (WriterConfig::rebuild(): {} threads, {} MiB), a commit every {COMMIT_EVERY} articles, then \
@@ -505,6 +509,7 @@ fn shuffle<T>(rng: &mut Rng, items: &mut [T]) {
 /// Kinds of query, each a row of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
+    Stopword,
     Common,
     Rare,
     And,
@@ -524,7 +529,8 @@ enum Kind {
 }
 
 impl Kind {
-    const ALL: [Kind; 16] = [
+    const ALL: [Kind; 17] = [
+        Kind::Stopword,
         Kind::Common,
         Kind::Rare,
         Kind::And,
@@ -545,6 +551,7 @@ impl Kind {
 
     fn name(self) -> &'static str {
         match self {
+            Kind::Stopword => "in > 50 %",
             Kind::Common => "common word",
             Kind::Rare => "rare word",
             Kind::And => "two words",
@@ -605,25 +612,27 @@ impl QueryMix {
             ws.sort_unstable();
             ws
         };
-        // Common: in 5–50 % of the articles (above that are the "the" and
-        // "of" nobody searches alone); mid: 0.5–5 %; rare: under 0.05 %.
+        // Very common: in more than half of the articles ("the", "said":
+        // the worst case, rarely searched alone); common: 5–50 %; mid:
+        // 0.5–5 %; rare: under 0.05 %.
         let common = band(0.05, 0.5);
+        let stopwords = band(0.5, 1.1);
         let mid = band(0.005, 0.05);
         let mut rare = band(0.0, 0.000_51);
         if rare.is_empty() {
             rare = band(0.0, 0.005);
         }
-        if rare.is_empty() || mid.is_empty() || common.is_empty() {
-            let mut counts: Vec<u32> = df.values().copied().collect();
-            counts.sort_unstable();
-            println!(
-                "{} words; document frequencies {:?}…",
-                counts.len(),
-                &counts[..counts.len().min(50)]
-            );
+        // A tiny corpus leaves some bands empty: those draw from every word.
+        let mut all = band(0.0, 1.1);
+        if all.is_empty() {
+            all.push("news".to_string());
         }
+        let [stopwords, common, mid, rare] =
+            [stopwords, common, mid, rare].map(|b| if b.is_empty() { all.clone() } else { b });
         println!(
-            "query words by document frequency in {sample} articles: {} common (5–50 %), {} mid (0.5–5 %), {} rare",
+            "query words by document frequency in {sample} articles: {} in more than half, {} common (5–50 %), {} mid \
+             (0.5–5 %), {} rare (under 0.05 %)",
+            stopwords.len(),
             common.len(),
             mid.len(),
             rare.len()
@@ -638,6 +647,7 @@ impl QueryMix {
             let pick = |rng: &mut Rng, ws: &[String]| -> String { rng.pick(ws).clone() };
             let a = generator.article(rng.range(0, articles));
             let (text, sort, offset) = match kind {
+                Kind::Stopword => (pick(&mut rng, &stopwords), Sort::Relevance, 0),
                 Kind::Common => (pick(&mut rng, &common), Sort::Relevance, 0),
                 Kind::Rare => (pick(&mut rng, &rare), Sort::Relevance, 0),
                 Kind::And => (
@@ -676,7 +686,7 @@ impl QueryMix {
                     let lang = if rng.chance(0.5) {
                         "en".to_string()
                     } else {
-                        tracewire_search::query::lang_term(*rng.pick(&OTHER_LANGS))
+                        tracewire_search::query::lang_term(OTHER_LANGS[rng.range(0, OTHER_LANGS.len() as u64) as usize])
                     };
                     (format!("lang:{lang} {}", pick(&mut rng, &mid)), Sort::Relevance, 0)
                 }
