@@ -11,7 +11,7 @@ use tracewire_store::{Result, Store};
 /// How far apart in time two write-ups of one event may be.
 pub const WINDOW_SECS: i64 = 3 * 24 * 3600;
 /// Articles compared with a new one at most (those sharing the most names).
-const MAX_CANDIDATES: i64 = 24;
+const MAX_CANDIDATES: i64 = 16;
 
 fn names_of(entities: &[tracewire_model::ArticleEntity]) -> Vec<(String, String)> {
     entities.iter().map(|e| (e.name.clone(), e.kind.clone())).collect()
@@ -51,20 +51,27 @@ pub async fn assign_story(
             },
             names: names_of(&store.entities_of(id).await?),
         };
+        let ids: Vec<ArticleId> = candidates.iter().map(|c| c.0).collect();
+        let texts = store.search_hits(&ids).await?;
+        let names = store.entities_of_articles(&ids).await?;
         let mut docs = Vec::with_capacity(candidates.len());
         let mut stories = Vec::with_capacity(candidates.len());
         for (other, story, _) in &candidates {
-            let Some(a) = store.article(*other).await? else {
+            let Some((summary, text)) = texts.iter().find(|(s, _)| s.id == *other) else {
                 continue;
             };
             docs.push(StoryDoc {
                 text: ArticleText {
-                    id: a.id,
-                    title: a.title,
-                    url: a.url,
-                    text: a.text,
+                    id: *other,
+                    title: summary.title.clone(),
+                    url: summary.url.clone(),
+                    text: text.clone(),
                 },
-                names: names_of(&store.entities_of(*other).await?),
+                names: names
+                    .iter()
+                    .filter(|(a, _, _)| a == other)
+                    .map(|(_, n, k)| (n.clone(), k.clone()))
+                    .collect(),
             });
             stories.push(*story);
         }

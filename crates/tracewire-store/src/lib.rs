@@ -297,6 +297,8 @@ pub trait Store: Send + Sync {
     async fn quotes_of(&self, article: ArticleId) -> Result<Vec<ArticleQuote>>;
     /// The entities an article names, most mentioned first.
     async fn entities_of(&self, article: ArticleId) -> Result<Vec<ArticleEntity>>;
+    /// The (article, name, kind) of every entity these articles name.
+    async fn entities_of_articles(&self, articles: &[ArticleId]) -> Result<Vec<(ArticleId, String, String)>>;
     /// Articles naming an entity (by canonical name), newest first.
     async fn entity_articles(&self, name: &str, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>>;
     /// Quotes of a speaker (by canonical name), newest first.

@@ -1004,6 +1004,10 @@ impl Store for PgStore {
         self.article_entities(article).await
     }
 
+    async fn entities_of_articles(&self, articles: &[ArticleId]) -> Result<Vec<(ArticleId, String, String)>> {
+        self.entities_of_many(articles).await
+    }
+
     async fn entity_articles(&self, name: &str, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>> {
         self.entity_article_list(name, limit, offset).await
     }

@@ -1459,6 +1459,10 @@ async fn quotes_and_entities_are_kept_with_their_article() {
     );
     assert_eq!(store.top_entities(Some("ORG"), 10).await.unwrap().len(), 1);
 
+    let mut many = store.entities_of_articles(&[a_id, b_id, 999_999]).await.unwrap();
+    many.sort();
+    assert_eq!(many.len(), 4);
+    assert_eq!(many[3], (b_id, "Bashar al-Assad".to_string(), "PER".to_string()));
     // The search index reads the speakers and the names.
     let indexed = store.articles_for_index_by_ids(&[a_id]).await.unwrap();
     let mut speakers = indexed[0].speakers.clone();

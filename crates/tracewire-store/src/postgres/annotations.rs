@@ -131,6 +131,15 @@ impl PgStore {
             .collect())
     }
 
+    pub(super) async fn entities_of_many(&self, articles: &[ArticleId]) -> Result<Vec<(ArticleId, String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT article_id, name, kind FROM article_entities WHERE article_id = ANY($1)")
+                .bind(articles)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
     pub(super) async fn entity_article_list(&self, name: &str, n: i64, skip: i64) -> Result<Vec<ArticleSummary>> {
         let rows: Vec<SummaryRow> = sqlx::query_as(concat!(
             "SELECT ",

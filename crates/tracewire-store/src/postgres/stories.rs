@@ -6,6 +6,11 @@ use super::PgStore;
 use crate::Result;
 use crate::rows::{MemberRow, QuoteInArticleRow, stories_of, to_secs};
 
+/// People and organizations of a new article its candidates are found by.
+const CANDIDATE_NAMES: i64 = 8;
+/// Latest articles looked at per name.
+const ARTICLES_PER_NAME: i64 = 40;
+
 impl PgStore {
     pub(super) async fn story_of_article(&self, article: ArticleId) -> Result<Option<StoryId>> {
         let row: Option<(i64,)> = sqlx::query_as("SELECT story_id FROM story_articles WHERE article_id = $1")
@@ -72,20 +77,45 @@ impl PgStore {
         to: i64,
         limit: i64,
     ) -> Result<Vec<(ArticleId, StoryId, i64)>> {
-        Ok(sqlx::query_as(
-            "SELECT e2.article_id, sa.story_id, COUNT(*) AS shared FROM article_entities e1 \
-             JOIN article_entities e2 ON e2.name = e1.name AND e2.kind = e1.kind AND e2.article_id != e1.article_id \
-             JOIN story_articles sa ON sa.article_id = e2.article_id \
-             JOIN articles a ON a.id = e2.article_id \
-             WHERE e1.article_id = $1 AND COALESCE(a.published, a.fetched_at) BETWEEN $2 AND $3 \
-             GROUP BY e2.article_id, sa.story_id ORDER BY shared DESC, e2.article_id DESC LIMIT $4",
+        // The article's most mentioned people and organizations, then for
+        // each the latest articles in the window naming it: a few short
+        // index ranges, however many articles name "United States".
+        let names: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, kind FROM article_entities WHERE article_id = $1 AND kind != 'LOC' \
+             ORDER BY mentions DESC, first_at LIMIT $2",
         )
         .bind(article)
-        .bind(from)
-        .bind(to)
-        .bind(limit.max(0))
+        .bind(CANDIDATE_NAMES)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        let mut found: Vec<(ArticleId, StoryId, i64)> = Vec::new();
+        for (name, kind) in names {
+            let rows: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT e.article_id, sa.story_id FROM article_entities e \
+                 JOIN story_articles sa ON sa.article_id = e.article_id \
+                 JOIN articles a ON a.id = e.article_id \
+                 WHERE e.name = $1 AND e.kind = $2 AND e.article_id != $3 \
+                 AND COALESCE(a.published, a.fetched_at) BETWEEN $4 AND $5 \
+                 ORDER BY e.article_id DESC LIMIT $6",
+            )
+            .bind(&name)
+            .bind(&kind)
+            .bind(article)
+            .bind(from)
+            .bind(to)
+            .bind(ARTICLES_PER_NAME)
+            .fetch_all(&self.pool)
+            .await?;
+            for (other, story) in rows {
+                match found.iter_mut().find(|f| f.0 == other) {
+                    Some(f) => f.2 += 1,
+                    None => found.push((other, story, 1)),
+                }
+            }
+        }
+        found.sort_by(|a, b| b.2.cmp(&a.2).then(b.0.cmp(&a.0)));
+        found.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(found)
     }
 
     async fn stories_by_ids(&self, ids: &[StoryId]) -> Result<Vec<Story>> {
