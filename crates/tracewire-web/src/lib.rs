@@ -35,6 +35,19 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// Shown in the page header and output feeds.
     pub site_title: String,
+    /// What `/` lists.
+    pub home: Home,
+}
+
+/// What the home page lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Home {
+    /// The latest articles, one by one (also at `/latest`).
+    #[default]
+    Articles,
+    /// One entry per story, "Full coverage" (also at `/stories`).
+    Stories,
 }
 
 impl Default for WebConfig {
@@ -42,6 +55,7 @@ impl Default for WebConfig {
         WebConfig {
             public_url: None,
             site_title: "Tracewire".to_string(),
+            home: Home::Articles,
         }
     }
 }
@@ -64,7 +78,8 @@ pub type RegisterMetrics = Arc<dyn Fn(&mut prometheus_client::registry::Registry
 /// All routes.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(pages::index))
+        .route("/", get(pages::home))
+        .route("/latest", get(pages::index))
         .route("/articles/{id}", get(pages::article))
         .route("/feeds", get(pages::feeds))
         .route("/sites", get(pages::sites))

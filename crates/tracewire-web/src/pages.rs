@@ -92,6 +92,14 @@ pub(crate) struct PageQuery {
     page: Option<i64>,
 }
 
+/// `/`: the latest articles or the latest stories, as configured.
+pub(crate) async fn home(state: State<AppState>, q: Query<PageQuery>) -> Response {
+    match state.config.home {
+        crate::Home::Articles => index(state, q).await,
+        crate::Home::Stories => stories(state, q).await,
+    }
+}
+
 pub(crate) async fn index(State(state): State<AppState>, Query(q): Query<PageQuery>) -> Response {
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let store = state.store.as_ref();

@@ -52,6 +52,7 @@ pub struct CrawlSection {
 pub struct WebSection {
     pub public_url: String,
     pub site_title: String,
+    pub home: tracewire_web::Home,
 }
 
 impl Config {
@@ -114,6 +115,7 @@ impl Config {
         WebConfig {
             public_url: Some(self.web.public_url.trim().to_string()).filter(|u| !u.is_empty()),
             site_title: self.web.site_title.clone(),
+            home: self.web.home,
         }
     }
 }

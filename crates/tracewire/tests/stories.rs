@@ -112,4 +112,15 @@ async fn write_ups_and_copies_of_one_event_are_one_story() {
     assert!(again.starts_with("read 4 articles again:"), "{again}");
     assert!(again.contains("0 put in a story"), "{again}");
     assert_eq!(tw.ok(&["stories", "list"]).await, listed);
+
+    // The home page can list stories instead of articles.
+    let (_, home) = tw.serve().await.get("/").await;
+    assert!(home.contains("Full coverage: by story"), "articles by default: {home}");
+    std::fs::write(tw.data.path().join("config.toml"), "[web]\nhome = \"stories\"\n").unwrap();
+    let server = tw.serve().await;
+    let (_, home) = server.get("/").await;
+    assert!(home.contains("Full coverage: one entry per story"), "{home}");
+    let (status, latest) = server.get("/latest").await;
+    assert_eq!(status, 200);
+    assert!(latest.contains("4 articles"), "{latest}");
 }

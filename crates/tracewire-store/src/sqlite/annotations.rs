@@ -104,12 +104,12 @@ impl SqliteStore {
     }
 
     pub(super) async fn entities_of_many(&self, articles: &[ArticleId]) -> Result<Vec<(ArticleId, String, String)>> {
-        Ok(
-            sqlx::query_as("SELECT article_id, name, kind FROM article_entities WHERE article_id IN (SELECT value FROM json_each(?1))")
-                .bind(json_list(articles))
-                .fetch_all(&self.pool)
-                .await?,
+        Ok(sqlx::query_as(
+            "SELECT article_id, name, kind FROM article_entities WHERE article_id IN (SELECT value FROM json_each(?1))",
         )
+        .bind(json_list(articles))
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     pub(super) async fn entity_article_list(&self, name: &str, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>> {
