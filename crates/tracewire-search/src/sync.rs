@@ -8,7 +8,9 @@
 //! or is ten minutes old (its transaction rolled back). On SQLite, ids of
 //! deleted articles at the top can be given out again; the follower steps
 //! back when the highest id in the store is below its position. Articles
-//! deleted from the store leave the index when a search finds them gone.
+//! deleted from the store leave the index when a search finds them gone,
+//! and all of them at the follower's next check (about a minute) when the
+//! index holds more articles than the store.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -131,6 +133,27 @@ async fn run(
     Ok(added)
 }
 
+/// Removes from the index the articles the store no longer has (a removed
+/// feed's); returns how many. Reads the index's ids and asks the store for
+/// them a batch at a time: run when the index holds more articles than the
+/// store.
+pub async fn prune(store: &dyn Store, index: &Arc<SearchIndex>) -> Result<usize> {
+    let ids = index.ids()?;
+    let mut gone = Vec::new();
+    for chunk in ids.chunks(1000) {
+        let found = store.articles_for_index_by_ids(chunk).await?;
+        gone.extend(chunk.iter().filter(|id| !found.iter().any(|a| a.id == **id)));
+    }
+    if !gone.is_empty() {
+        index.delete(&gone)?;
+        commit(index, &index.state()?).await?;
+    }
+    Ok(gone.len())
+}
+
+/// Rounds of following between two checks for articles the store lost.
+const PRUNE_EVERY_ROUNDS: u32 = 30;
+
 /// Catches up every `every`, for as long as the task runs; `first_round`
 /// hears when the first catch-up ended. A failure is logged and tried again
 /// on the next round.
@@ -142,7 +165,24 @@ pub async fn follow(
 ) {
     let mut failing = false;
     let mut first_round = first_round;
+    let mut rounds: u32 = 0;
     loop {
+        rounds = rounds.wrapping_add(1);
+        if rounds % PRUNE_EVERY_ROUNDS == 0 {
+            let lost = match store.count_articles().await {
+                Ok(stored) => index.num_docs() > u64::try_from(stored).unwrap_or(0),
+                Err(_) => false,
+            };
+            if lost {
+                match prune(store.as_ref(), &index).await {
+                    Ok(n) => tracing::info!(
+                        articles = n,
+                        "removed articles the database no longer has from the search index"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "could not prune the search index; trying again later"),
+                }
+            }
+        }
         let round = catch_up(store.as_ref(), &index, |_| {}).await;
         if let Some(done) = first_round.take() {
             let _ = done.send(());
