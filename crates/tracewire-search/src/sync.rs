@@ -168,7 +168,7 @@ pub async fn follow(
     let mut rounds: u32 = 0;
     loop {
         rounds = rounds.wrapping_add(1);
-        if rounds % PRUNE_EVERY_ROUNDS == 0 {
+        if rounds.is_multiple_of(PRUNE_EVERY_ROUNDS) {
             let lost = match store.count_articles().await {
                 Ok(stored) => index.num_docs() > u64::try_from(stored).unwrap_or(0),
                 Err(_) => false,

@@ -612,6 +612,18 @@ struct QuoteListed {
     published: String,
 }
 
+impl QuoteListed {
+    fn new(q: tracewire_model::QuoteInArticle) -> QuoteListed {
+        QuoteListed {
+            site: q.article.site_name.unwrap_or(q.article.site),
+            published: date(q.article.published),
+            article_id: q.article.id,
+            article_title: q.article.title,
+            quote: QuoteView::new(q.quote),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "entity.html")]
 struct EntityPage {
@@ -658,16 +670,7 @@ pub(crate) async fn entity(
             ),
             name,
             quotes: if page == 1 {
-                quotes
-                    .into_iter()
-                    .map(|q| QuoteListed {
-                        article_id: q.article.id,
-                        article_title: q.article.title.clone(),
-                        site: q.article.site_name.clone().unwrap_or_else(|| q.article.site.clone()),
-                        published: date(q.article.published),
-                        quote: QuoteView::new(q.quote),
-                    })
-                    .collect()
+                quotes.into_iter().map(QuoteListed::new).collect()
             } else {
                 Vec::new()
             },
@@ -820,16 +823,7 @@ pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<String>)
             site_title: state.config.site_title.clone(),
             members,
             sources,
-            quotes: quotes
-                .into_iter()
-                .map(|q| QuoteListed {
-                    article_id: q.article.id,
-                    article_title: q.article.title.clone(),
-                    site: q.article.site_name.clone().unwrap_or_else(|| q.article.site.clone()),
-                    published: date(q.article.published),
-                    quote: QuoteView::new(q.quote),
-                })
-                .collect(),
+            quotes: quotes.into_iter().map(QuoteListed::new).collect(),
             related: related.into_iter().map(|(s, n)| (story_listed(s), n)).collect(),
             story: story_listed(story),
         },
