@@ -301,6 +301,9 @@ pub trait Store: Send + Sync {
     async fn entities_of_articles(&self, articles: &[ArticleId]) -> Result<Vec<(ArticleId, String, String)>>;
     /// Articles naming an entity (by canonical name), newest first.
     async fn entity_articles(&self, name: &str, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>>;
+    /// How many articles named an entity each day (UTC, `YYYY-MM-DD`), for
+    /// its latest `days` days with any, oldest first.
+    async fn entity_timeline(&self, name: &str, days: i64) -> Result<Vec<(String, i64)>>;
     /// Quotes of a speaker (by canonical name), newest first.
     async fn quotes_by(&self, speaker: &str, limit: i64) -> Result<Vec<QuoteInArticle>>;
     /// The entities the most articles name, of one kind ("PER", "ORG",

@@ -1012,6 +1012,10 @@ impl Store for PgStore {
         self.entity_article_list(name, limit, offset).await
     }
 
+    async fn entity_timeline(&self, name: &str, days: i64) -> Result<Vec<(String, i64)>> {
+        self.entity_days(name, days).await
+    }
+
     async fn quotes_by(&self, speaker: &str, limit: i64) -> Result<Vec<QuoteInArticle>> {
         self.speaker_quotes(speaker, limit).await
     }

@@ -1449,6 +1449,19 @@ async fn quotes_and_entities_are_kept_with_their_article() {
     let named = store.entity_articles("Bashar al-Assad", 10, 0).await.unwrap();
     assert_eq!(named.iter().map(|s| s.id).collect::<Vec<_>>(), vec![b_id, a_id]);
     assert_eq!(store.entity_articles("Bashar al-Assad", 10, 1).await.unwrap().len(), 1);
+    let day = |days_ago: i64| {
+        (reference_now() - Duration::days(days_ago))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    assert_eq!(
+        store.entity_timeline("Bashar al-Assad", 30).await.unwrap(),
+        vec![(day(1), 1), (day(0), 1)]
+    );
+    assert_eq!(
+        store.entity_timeline("Bashar al-Assad", 1).await.unwrap(),
+        vec![(day(0), 1)]
+    );
     let said = store.quotes_by("Dmitry Peskov", 10).await.unwrap();
     assert_eq!(said.iter().map(|q| q.article.id).collect::<Vec<_>>(), vec![b_id, a_id]);
     assert_eq!(said[1].quote, peskov);

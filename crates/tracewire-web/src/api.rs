@@ -492,6 +492,15 @@ struct EntityDetail {
     quotes: Vec<QuoteItem>,
     /// Articles naming it, newest first.
     articles: Vec<ArticleListItem>,
+    /// Articles naming it per day (UTC), its latest 90 days with any,
+    /// oldest first.
+    timeline: Vec<DayCount>,
+}
+
+#[derive(Serialize)]
+struct DayCount {
+    day: String,
+    articles: i64,
 }
 
 /// `GET /api/v1/entities/{name}?limit=&offset=`: the articles that name an
@@ -510,12 +519,13 @@ pub(crate) async fn entity(
         Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
     let store = state.store.as_ref();
-    let (articles, quotes) = match (
+    let (articles, quotes, timeline) = match (
         store.entity_articles(&name, limit, offset).await,
         store.quotes_by(&name, limit).await,
+        store.entity_timeline(&name, crate::pages::TIMELINE_DAYS).await,
     ) {
-        (Ok(a), Ok(q)) => (a, q),
-        (Err(e), _) | (_, Err(e)) => return store_error(e),
+        (Ok(a), Ok(q), Ok(t)) => (a, q, t),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return store_error(e),
     };
     if articles.is_empty() && quotes.is_empty() && offset == 0 {
         return error(StatusCode::NOT_FOUND, format!("no article names {name:?}"));
@@ -530,6 +540,10 @@ pub(crate) async fn entity(
             })
             .collect(),
         articles: articles.into_iter().map(ArticleListItem::from).collect(),
+        timeline: timeline
+            .into_iter()
+            .map(|(day, articles)| DayCount { day, articles })
+            .collect(),
     })
     .into_response()
 }

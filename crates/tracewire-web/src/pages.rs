@@ -604,6 +604,17 @@ pub(crate) async fn entities(State(state): State<AppState>) -> Response {
     )
 }
 
+/// Days an entity page's timeline shows at most (those with articles).
+pub(crate) const TIMELINE_DAYS: i64 = 90;
+
+/// One day of an entity's timeline, as a bar.
+struct DayBar {
+    day: String,
+    articles: i64,
+    /// Height in percent of the busiest day.
+    height: i64,
+}
+
 struct QuoteListed {
     quote: QuoteView,
     article_id: i64,
@@ -634,6 +645,7 @@ struct EntityPage {
     page: i64,
     has_next: bool,
     search_href: String,
+    timeline: Vec<DayBar>,
 }
 
 /// `/entities/{name}`: what an entity said and every article naming it,
@@ -645,15 +657,25 @@ pub(crate) async fn entity(
 ) -> Response {
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let store = state.store.as_ref();
-    let (articles, quotes) = match (
+    let (articles, quotes, days) = match (
         store
             .entity_articles(&name, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
             .await,
         store.quotes_by(&name, 50).await,
+        store.entity_timeline(&name, TIMELINE_DAYS).await,
     ) {
-        (Ok(a), Ok(q)) => (a, q),
-        (Err(e), _) | (_, Err(e)) => return server_error(&state.config.site_title, e),
+        (Ok(a), Ok(q), Ok(d)) => (a, q, d),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return server_error(&state.config.site_title, e),
     };
+    let busiest = days.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
+    let timeline = days
+        .into_iter()
+        .map(|(day, articles)| DayBar {
+            height: (articles * 100 / busiest).max(4),
+            day,
+            articles,
+        })
+        .collect();
     if articles.is_empty() && quotes.is_empty() {
         return not_found(State(state)).await;
     }
@@ -669,6 +691,7 @@ pub(crate) async fn entity(
                     .finish()
             ),
             name,
+            timeline,
             quotes: if page == 1 {
                 quotes.into_iter().map(QuoteListed::new).collect()
             } else {

@@ -116,6 +116,8 @@ async fn seed_article_end_to_end() {
     let peskov = server.json("/api/v1/entities/Dmitry%20Peskov").await;
     assert_eq!(peskov["quotes"].as_array().unwrap().len(), 2, "{peskov}");
     assert_eq!(peskov["articles"][0]["id"], id);
+    assert_eq!(peskov["timeline"][0]["day"], "2015-09-18");
+    assert_eq!(peskov["timeline"][0]["articles"], 1);
     let (status, page) = server.get("/entities/Dmitry%20Peskov").await;
     assert_eq!(status, 200);
     assert!(

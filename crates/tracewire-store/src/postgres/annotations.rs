@@ -140,6 +140,19 @@ impl PgStore {
         )
     }
 
+    pub(super) async fn entity_days(&self, name: &str, days: i64) -> Result<Vec<(String, i64)>> {
+        let mut rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT to_char(to_timestamp(COALESCE(a.published, a.fetched_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, COUNT(DISTINCT e.article_id) FROM article_entities e \
+             JOIN articles a ON a.id = e.article_id WHERE e.name = $1 GROUP BY day ORDER BY day DESC LIMIT $2",
+        )
+        .bind(name)
+        .bind(days.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.reverse();
+        Ok(rows)
+    }
+
     pub(super) async fn entity_article_list(&self, name: &str, n: i64, skip: i64) -> Result<Vec<ArticleSummary>> {
         let rows: Vec<SummaryRow> = sqlx::query_as(concat!(
             "SELECT ",

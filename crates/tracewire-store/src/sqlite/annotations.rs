@@ -112,6 +112,19 @@ impl SqliteStore {
         .await?)
     }
 
+    pub(super) async fn entity_days(&self, name: &str, days: i64) -> Result<Vec<(String, i64)>> {
+        let mut rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT strftime('%Y-%m-%d', COALESCE(a.published, a.fetched_at), 'unixepoch') AS day, COUNT(DISTINCT e.article_id) FROM article_entities e \
+             JOIN articles a ON a.id = e.article_id WHERE e.name = ?1 GROUP BY day ORDER BY day DESC LIMIT ?2",
+        )
+        .bind(name)
+        .bind(days.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.reverse();
+        Ok(rows)
+    }
+
     pub(super) async fn entity_article_list(&self, name: &str, limit: i64, offset: i64) -> Result<Vec<ArticleSummary>> {
         let rows: Vec<SummaryRow> = sqlx::query_as(concat!(
             "SELECT ",
