@@ -81,6 +81,9 @@ struct Fields {
     entity: TField,
 }
 
+/// The index's fields. Any change here (a field, an option, a tokenizer)
+/// needs a new [`INDEX_DIR`]: an index is opened with the schema it was
+/// built with, and a new folder is built from the store on first start.
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let fields = Fields {
