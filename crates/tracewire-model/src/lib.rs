@@ -457,30 +457,6 @@ pub struct Story {
     pub members: Vec<StoryMember>,
 }
 
-impl Story {
-    /// Summarizes members (earliest first) under a story id.
-    pub fn from_members(id: StoryId, headline: Option<String>, mut members: Vec<StoryMember>) -> Option<Story> {
-        members.sort_by_key(|m| (m.date, m.article.id));
-        let origin = members.first()?;
-        let last = members.iter().map(|m| m.date).max().unwrap_or(origin.date);
-        let mut sites: Vec<&str> = members.iter().map(|m| m.article.site.as_str()).collect();
-        sites.sort_unstable();
-        sites.dedup();
-        Some(Story {
-            summary: StorySummary {
-                id,
-                headline: headline.unwrap_or_else(|| origin.article.title.clone()),
-                origin: origin.article.id,
-                articles: members.len() as i64,
-                sites: sites.len() as i64,
-                first: origin.date,
-                last,
-            },
-            members,
-        })
-    }
-}
-
 impl Article {
     /// The article as the crawler handed it to storage (to read it again):
     /// its annotations are the ones given.

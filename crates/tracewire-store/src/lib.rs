@@ -30,6 +30,10 @@ pub use sqlite::SqliteStore;
 /// `rows::index_columns!` and the backends' `search.rs`.
 pub const INDEXED_TEXT_CHARS: usize = 100_000;
 
+/// Articles [`Store::story`] returns at most (the earliest): a story copied
+/// thousands of times stays one bounded page. Its counts cover them all.
+pub const STORY_MEMBERS: i64 = 1000;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("a feed with URL {0} is already subscribed")]
@@ -332,8 +336,9 @@ pub trait Store: Send + Sync {
         limit: i64,
     ) -> Result<Vec<(ArticleId, StoryId, i64)>>;
     /// The stories of the latest `window` articles, most recently updated
-    /// first.
+    /// first, each with its earliest few articles.
     async fn recent_stories(&self, window: i64, limit: i64, offset: i64) -> Result<Vec<Story>>;
+    /// A story with its earliest [`STORY_MEMBERS`] articles.
     async fn story(&self, id: StoryId) -> Result<Option<Story>>;
     /// Moves every article of `from` into `into` (and keeps them there).
     async fn merge_stories(&self, into: StoryId, from: StoryId) -> Result<bool>;

@@ -429,10 +429,22 @@ pub(crate) struct MemberRow {
     summary: SummaryRow,
 }
 
-/// Stories from their member rows (any order), with the headlines people
-/// set; in the order of `order`.
+/// What a story's articles add up to (one row a story).
+#[derive(FromRow)]
+pub(crate) struct StoryCountRow {
+    story_id: i64,
+    articles: i64,
+    sites: i64,
+    first_at: i64,
+    last_at: i64,
+}
+
+/// Stories from their counts, their earliest members (any order; the
+/// first is the origin) and the headlines people set; in the order of
+/// `order`.
 pub(crate) fn stories_of(
     order: &[i64],
+    counts: Vec<StoryCountRow>,
     rows: Vec<MemberRow>,
     headlines: &[(i64, Option<String>)],
 ) -> Vec<tracewire_model::Story> {
@@ -452,8 +464,27 @@ pub(crate) fn stories_of(
     order
         .iter()
         .filter_map(|id| {
-            let headline = headlines.iter().find(|(h, _)| h == id).and_then(|(_, h)| h.clone());
-            tracewire_model::Story::from_members(*id, headline, by_story.remove(id)?)
+            let count = counts.iter().find(|c| c.story_id == *id)?;
+            let mut members = by_story.remove(id)?;
+            members.sort_by_key(|m| (m.date, m.article.id));
+            let origin = members.first()?;
+            let headline = headlines
+                .iter()
+                .find(|(h, _)| h == id)
+                .and_then(|(_, h)| h.clone())
+                .unwrap_or_else(|| origin.article.title.clone());
+            Some(tracewire_model::Story {
+                summary: tracewire_model::StorySummary {
+                    id: *id,
+                    headline,
+                    origin: origin.article.id,
+                    articles: count.articles,
+                    sites: count.sites,
+                    first: from_secs(count.first_at),
+                    last: from_secs(count.last_at),
+                },
+                members,
+            })
         })
         .collect()
 }

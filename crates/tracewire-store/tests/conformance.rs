@@ -1579,6 +1579,17 @@ async fn stories_group_articles_and_people_regroup_them() {
     assert_eq!(store.story_of(ids[1]).await.unwrap(), Some(s3));
     assert_eq!(store.join_story(ids[1], Some(s1), "copy", 1.0).await.unwrap(), Some(s3));
     assert_eq!(store.story(s1).await.unwrap().unwrap().summary.articles, 2);
+
+    // A list brings each story's counts whole but only its first articles.
+    for guid in ["e", "f", "g"] {
+        let id = store.insert_article(&article(feed.id, guid, 1)).await.unwrap().unwrap();
+        store.join_story(id, Some(s1), "copy", 1.0).await.unwrap();
+    }
+    let listed = store.recent_stories(100, 10, 0).await.unwrap();
+    let s1_listed = listed.iter().find(|s| s.summary.id == s1).unwrap();
+    assert_eq!((s1_listed.summary.articles, s1_listed.members.len()), (5, 4));
+    assert_eq!(s1_listed.summary.origin, ids[0]);
+    assert_eq!(store.story(s1).await.unwrap().unwrap().members.len(), 5);
 }
 
 // Moving an instance (`tracewire export` / `import`): what one store

@@ -716,8 +716,10 @@ struct StoryListed {
     sites: i64,
     first: String,
     last: String,
-    /// Up to three other articles, with their sites.
+    /// Up to three of its first other articles, with their sites.
     more: Vec<(i64, String, String)>,
+    /// Articles the page lists (the earliest, `Store::story` bounds them).
+    shown: i64,
 }
 
 fn story_listed(story: tracewire_model::Story) -> StoryListed {
@@ -730,11 +732,11 @@ fn story_listed(story: tracewire_model::Story) -> StoryListed {
         sites: s.sites,
         first: date(Some(s.first)),
         last: date(Some(s.last)),
+        shown: story.members.len() as i64,
         more: story
             .members
             .iter()
             .filter(|m| m.article.id != s.origin)
-            .rev()
             .take(3)
             .map(|m| {
                 (

@@ -4,12 +4,14 @@ use tracewire_model::{ArticleId, QuoteInArticle, Story, StoryId};
 
 use super::{SqliteStore, WRITE, json_list};
 use crate::Result;
-use crate::rows::{MemberRow, QuoteInArticleRow, stories_of, to_secs};
+use crate::rows::{MemberRow, QuoteInArticleRow, StoryCountRow, stories_of, to_secs};
 
 /// People and organizations of a new article its candidates are found by.
 const CANDIDATE_NAMES: i64 = 8;
 /// Latest articles looked at per name.
 const ARTICLES_PER_NAME: i64 = 40;
+/// Articles a story in a list comes with (its origin and the next ones).
+const LISTED_MEMBERS: i64 = 4;
 
 impl SqliteStore {
     pub(super) async fn story_of_article(&self, article: ArticleId) -> Result<Option<StoryId>> {
@@ -118,18 +120,32 @@ impl SqliteStore {
         Ok(found)
     }
 
-    async fn stories_by_ids(&self, ids: &[StoryId]) -> Result<Vec<Story>> {
+    /// The stories, each with its earliest `members` articles (the
+    /// counts and dates cover all of them).
+    async fn stories_by_ids(&self, ids: &[StoryId], members: i64) -> Result<Vec<Story>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let list = json_list(ids);
+        let counts: Vec<StoryCountRow> = sqlx::query_as(
+            "SELECT sa.story_id, COUNT(*) AS articles, COUNT(DISTINCT articles.site) AS sites, \
+             MIN(COALESCE(published, fetched_at)) AS first_at, MAX(COALESCE(published, fetched_at)) AS last_at \
+             FROM story_articles sa JOIN articles ON articles.id = sa.article_id \
+             WHERE sa.story_id IN (SELECT value FROM json_each(?1)) GROUP BY sa.story_id",
+        )
+        .bind(&list)
+        .fetch_all(&self.pool)
+        .await?;
         let rows: Vec<MemberRow> = sqlx::query_as(concat!(
-            "SELECT sa.story_id, sa.joined_by, sa.score, articles.fetched_at, ",
+            "SELECT * FROM (SELECT sa.story_id, sa.joined_by, sa.score, articles.fetched_at, ",
             summary_columns!(),
-            " FROM story_articles sa JOIN articles ON articles.id = sa.article_id \
-             WHERE sa.story_id IN (SELECT value FROM json_each(?1))"
+            ", ROW_NUMBER() OVER (PARTITION BY sa.story_id \
+             ORDER BY COALESCE(published, fetched_at), articles.id) AS rn \
+             FROM story_articles sa JOIN articles ON articles.id = sa.article_id \
+             WHERE sa.story_id IN (SELECT value FROM json_each(?1))) m WHERE rn <= ?2"
         ))
         .bind(&list)
+        .bind(members.max(1))
         .fetch_all(&self.pool)
         .await?;
         let headlines: Vec<(i64, Option<String>)> =
@@ -137,7 +153,7 @@ impl SqliteStore {
                 .bind(&list)
                 .fetch_all(&self.pool)
                 .await?;
-        Ok(stories_of(ids, rows, &headlines))
+        Ok(stories_of(ids, counts, rows, &headlines))
     }
 
     pub(super) async fn recent_story_list(&self, window: i64, limit: i64, offset: i64) -> Result<Vec<Story>> {
@@ -153,11 +169,11 @@ impl SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         let ids: Vec<i64> = ids.into_iter().map(|(s,)| s).collect();
-        self.stories_by_ids(&ids).await
+        self.stories_by_ids(&ids, LISTED_MEMBERS).await
     }
 
     pub(super) async fn one_story(&self, id: StoryId) -> Result<Option<Story>> {
-        Ok(self.stories_by_ids(&[id]).await?.pop())
+        Ok(self.stories_by_ids(&[id], crate::STORY_MEMBERS).await?.pop())
     }
 
     pub(super) async fn stories_merge(&self, into: StoryId, from: StoryId) -> Result<bool> {
@@ -264,7 +280,7 @@ impl SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         let order: Vec<i64> = ids.iter().map(|(s, _)| *s).collect();
-        let stories = self.stories_by_ids(&order).await?;
+        let stories = self.stories_by_ids(&order, LISTED_MEMBERS).await?;
         Ok(stories
             .into_iter()
             .map(|s| {
