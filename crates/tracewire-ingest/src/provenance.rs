@@ -267,7 +267,7 @@ pub async fn relate_new_article(store: &dyn Store, id: ArticleId, a: &NewArticle
 
     let relations: Vec<ArticleRelation> = found.into_iter().map(stored).collect();
     store.put_relations(&relations).await?;
-    crate::stories::assign_story(store, id, a, &relations).await?;
+    crate::stories::assign_story(store, id, a).await?;
     // Last: until here a crash leaves the article to `relate_unfinished`.
     store.mark_related(id).await?;
     Ok(relations)

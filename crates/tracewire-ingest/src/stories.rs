@@ -23,22 +23,16 @@ fn names_of(entities: &[tracewire_model::ArticleEntity]) -> Vec<(String, String)
 /// stories until a person merges them.)
 static ASSIGNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Puts a stored article in its story; returns the story. `relations` are
-/// the ones relating it found; those stored since by other articles count
-/// too.
-pub async fn assign_story(
-    store: &dyn Store,
-    id: ArticleId,
-    article: &NewArticle,
-    relations: &[ArticleRelation],
-) -> Result<Option<StoryId>> {
+/// Puts a stored, related article in its story; returns the story. Its
+/// relations are read from the store: the ones relating it stored, and any
+/// another article's relating stored since.
+pub async fn assign_story(store: &dyn Store, id: ArticleId, article: &NewArticle) -> Result<Option<StoryId>> {
     let _one_at_a_time = ASSIGNING.lock().await;
     if let Some(story) = store.story_of(id).await? {
         return Ok(Some(story));
     }
     // A copy (or its original, or a page it credits) already in a story.
-    let mut relations = relations.to_vec();
-    relations.extend(store.relations_of(id).await?);
+    let relations = store.relations_of(id).await?;
     let mut by_score: Vec<&ArticleRelation> = relations.iter().filter(|r| r.from == id || r.to == id).collect();
     by_score.sort_by(|a, b| b.score.total_cmp(&a.score));
     for r in by_score {

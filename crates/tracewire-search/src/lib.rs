@@ -357,11 +357,11 @@ impl SearchIndex {
     fn atom_query(&self, field: TField, atom: &Atom) -> Result<Box<dyn Query>> {
         Ok(match atom {
             Atom::Word { text, prefix: false } | Atom::Exact(text) => self.term_query(field, text),
-            // Words hold only letters and digits, so the pattern has no
-            // regex syntax in it but the `.*`.
-            Atom::Word { text, prefix: true } => Box::new(
-                RegexQuery::from_pattern(&format!("{}.*", regex_escape(text)), field).map_err(|e| self.err(e))?,
-            ),
+            // Words hold only letters and digits (`query::words`), so the
+            // pattern has no regex syntax in it but the `.*`.
+            Atom::Word { text, prefix: true } => {
+                Box::new(RegexQuery::from_pattern(&format!("{text}.*"), field).map_err(|e| self.err(e))?)
+            }
             Atom::Phrase(words) => Box::new(PhraseQuery::new(
                 words.iter().map(|w| Term::from_field_text(field, w)).collect(),
             )),
@@ -529,17 +529,6 @@ fn buckets(agg: &serde_json::Value) -> Vec<(String, u64)> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn regex_escape(word: &str) -> String {
-    let mut out = String::with_capacity(word.len());
-    for c in word.chars() {
-        if !c.is_alphanumeric() {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn escape_into(out: &mut String, text: &str) {

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::get;
-use tracewire_model::{Article, ArticleId, ArticleText};
+use tracewire_model::{Article, ArticleId, ArticleText, StoryId};
 use tracewire_similar::related;
 use tracewire_store::{Store, StoreError};
 
@@ -167,19 +167,19 @@ async fn related_to(
     article: &Article,
     story: &HashSet<ArticleId>,
 ) -> Result<Vec<ArticleText>, StoreError> {
-    let mut story = story.clone();
+    // Stories already represented (or this article's own): one entry each.
+    let mut covered_stories: HashSet<StoryId> = HashSet::new();
     let mut chosen = Vec::new();
     if let Some(own) = store.story_of(article.id).await? {
-        if let Some(s) = store.story(own).await? {
-            story.extend(s.members.iter().map(|m| m.article.id));
-        }
+        covered_stories.insert(own);
         for (other, _) in store.related_stories(own, RELATED_COUNT as i64).await? {
-            story.extend(other.members.iter().map(|m| m.article.id));
-            if let Some(origin) = store.article(other.summary.origin).await? {
+            covered_stories.insert(other.summary.id);
+            // Members come earliest first: the first is the origin.
+            if let Some(origin) = other.members.into_iter().next() {
                 chosen.push(ArticleText {
-                    id: origin.id,
-                    title: origin.title,
-                    url: origin.url,
+                    id: origin.article.id,
+                    title: origin.article.title,
+                    url: origin.article.url,
                     text: String::new(),
                 });
             }
@@ -198,25 +198,31 @@ async fn related_to(
     };
     // Ranked deeper than shown, as copies of one story take several places.
     let ranked = related(&target, &candidates, RELATED_COUNT * 4, RELATED_MIN_SCORE);
+    // Articles stored before stories existed have none: their copies are
+    // known by their relations.
     let mut covered: HashSet<ArticleId> = HashSet::new();
     for r in ranked {
         if chosen.len() == RELATED_COUNT {
             break;
         }
-        if !covered.insert(r.id) {
-            continue;
-        }
-        covered.extend(
-            store
-                .relations_of(r.id)
-                .await?
-                .iter()
-                .flat_map(|rel| [rel.from, rel.to]),
-        );
-        if let Some(other) = store.story_of(r.id).await?
-            && let Some(s) = store.story(other).await?
-        {
-            covered.extend(s.members.iter().map(|m| m.article.id));
+        match store.story_of(r.id).await? {
+            Some(s) => {
+                if !covered_stories.insert(s) {
+                    continue;
+                }
+            }
+            None => {
+                if !covered.insert(r.id) {
+                    continue;
+                }
+                covered.extend(
+                    store
+                        .relations_of(r.id)
+                        .await?
+                        .iter()
+                        .flat_map(|rel| [rel.from, rel.to]),
+                );
+            }
         }
         chosen.extend(candidates.iter().find(|c| c.id == r.id).cloned());
     }

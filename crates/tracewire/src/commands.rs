@@ -605,9 +605,8 @@ pub async fn reannotate(ctx: &Setup, show_progress: bool) -> Result<ExitCode> {
             store.put_annotations(a.id, &annotations).await?;
             if store.story_of(a.id).await?.is_none() {
                 let id = a.id;
-                let relations = store.relations_of(id).await?;
                 let new = a.into_new(annotations);
-                tracewire_ingest::stories::assign_story(store.as_ref(), id, &new, &relations).await?;
+                tracewire_ingest::stories::assign_story(store.as_ref(), id, &new).await?;
                 stories += 1;
             }
             done += 1;
