@@ -481,3 +481,126 @@ impl Article {
         }
     }
 }
+
+/// Database identifier of an account.
+pub type UserId = i64;
+
+/// An account: who reads, with their own subscriptions and reading state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub name: String,
+    /// May add users, manage every feed and regroup stories.
+    pub is_admin: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user's folder of feeds (a Google Reader label, a Fever group).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Category {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A user's subscription to a feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub feed: Feed,
+    /// The title the user gave it, if any.
+    pub title: Option<String>,
+    pub category: Option<Category>,
+    pub subscribed_at: DateTime<Utc>,
+}
+
+impl Subscription {
+    /// What to call the feed: the user's title, the feed's, else its URL.
+    pub fn display_title(&self) -> &str {
+        self.title
+            .as_deref()
+            .or(self.feed.title.as_deref())
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or(&self.feed.url)
+    }
+}
+
+/// An article in a user's reading list, with their state of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReaderItem {
+    pub article: ArticleSummary,
+    /// When it was stored (what readers sort and page by, with its id).
+    pub fetched_at: DateTime<Utc>,
+    pub read: bool,
+    pub starred: bool,
+}
+
+/// A user's named search (`/search?q=…`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedSearch {
+    pub id: i64,
+    pub name: String,
+    pub query: String,
+}
+
+/// What a filter rule does to the new articles it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleAction {
+    /// Only articles some keep rule matches reach the reading list.
+    Keep,
+    /// Articles a block rule matches never reach the reading list.
+    Block,
+}
+
+impl RuleAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleAction::Keep => "keep",
+            RuleAction::Block => "block",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RuleAction> {
+        match s {
+            "keep" => Some(RuleAction::Keep),
+            "block" => Some(RuleAction::Block),
+            _ => None,
+        }
+    }
+}
+
+/// Which part of an article a filter rule reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleField {
+    Title,
+    Author,
+    Content,
+    Url,
+}
+
+impl RuleField {
+    pub const ALL: [RuleField; 4] = [RuleField::Title, RuleField::Author, RuleField::Content, RuleField::Url];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleField::Title => "title",
+            RuleField::Author => "author",
+            RuleField::Content => "content",
+            RuleField::Url => "url",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RuleField> {
+        RuleField::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// A user's keep or block rule: a regular expression (case-insensitive)
+/// over one field of each new article of their feeds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterRule {
+    pub id: i64,
+    pub action: RuleAction,
+    pub field: RuleField,
+    pub pattern: String,
+}

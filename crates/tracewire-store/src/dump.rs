@@ -14,7 +14,9 @@
 //! the database it took it from; on another database that id names nothing
 //! (or another slot). And SQLite's `article_id_floor`, the highest article
 //! id ever deleted there: it keeps that database's ids from being given
-//! twice, and the new instance's search index starts empty. Every other
+//! twice, and the new instance's search index starts empty. And login
+//! `sessions`: after a move everyone logs in again (API tokens are kept, so
+//! apps keep working). Every other
 //! column is kept, claims included: a job or
 //! feed claimed when the export was taken is, on the new instance, held by a
 //! worker that died, and returns to the queue when its lease runs out, its
@@ -339,10 +341,102 @@ pub static TABLES: &[DumpTable] = &[
         generated_id: false,
         batch_rows: BATCH,
     },
+    DumpTable {
+        name: "users",
+        columns: &[
+            col("id", Int),
+            col("name", Text),
+            col("password_hash", Text),
+            opt("fever_key", Text),
+            col("is_admin", Int),
+            col("created_at", Int),
+        ],
+        key: &["id"],
+        generated_id: true,
+        batch_rows: BATCH,
+    },
+    DumpTable {
+        name: "api_tokens",
+        columns: &[
+            col("id", Int),
+            col("user_id", Int),
+            col("kind", Text),
+            col("name", Text),
+            col("token_hash", Text),
+            col("created_at", Int),
+            opt("last_used_at", Int),
+        ],
+        key: &["id"],
+        generated_id: true,
+        batch_rows: BATCH,
+    },
+    DumpTable {
+        name: "categories",
+        columns: &[col("id", Int), col("user_id", Int), col("name", Text)],
+        key: &["id"],
+        generated_id: true,
+        batch_rows: BATCH,
+    },
+    DumpTable {
+        name: "subscriptions",
+        columns: &[
+            col("user_id", Int),
+            col("feed_id", Int),
+            opt("title", Text),
+            opt("category_id", Int),
+            col("created_at", Int),
+        ],
+        key: &["user_id", "feed_id"],
+        generated_id: false,
+        batch_rows: BATCH,
+    },
+    DumpTable {
+        name: "item_states",
+        columns: &[
+            col("user_id", Int),
+            col("article_id", Int),
+            col("is_read", Int),
+            col("is_starred", Int),
+            col("is_hidden", Int),
+            col("changed_at", Int),
+            opt("starred_at", Int),
+        ],
+        key: &["user_id", "article_id"],
+        generated_id: false,
+        batch_rows: BATCH,
+    },
+    DumpTable {
+        name: "saved_searches",
+        columns: &[
+            col("id", Int),
+            col("user_id", Int),
+            col("name", Text),
+            col("query", Text),
+            col("created_at", Int),
+        ],
+        key: &["id"],
+        generated_id: true,
+        batch_rows: BATCH,
+    },
+    DumpTable {
+        name: "filter_rules",
+        columns: &[
+            col("id", Int),
+            col("user_id", Int),
+            col("action", Text),
+            col("field", Text),
+            col("pattern", Text),
+            col("created_at", Int),
+        ],
+        key: &["id"],
+        generated_id: true,
+        batch_rows: BATCH,
+    },
 ];
 
-/// Tables of the schema an export leaves out (see the module's comment).
-pub const LEFT_OUT: &[&str] = &["host_slots", "article_id_floor"];
+/// Tables of the schema an export leaves out (see the module's comment):
+/// after a move everyone logs in again.
+pub const LEFT_OUT: &[&str] = &["host_slots", "article_id_floor", "sessions"];
 
 /// The table of an export called `name`.
 pub fn table(name: &str) -> Option<&'static DumpTable> {
@@ -596,6 +690,8 @@ mod tests {
                 let parent = match column.name {
                     "feed_id" => "feeds",
                     "article_id" | "from_id" | "to_id" => "articles",
+                    "user_id" => "users",
+                    "category_id" => "categories",
                     _ => continue,
                 };
                 assert!(at(parent) < at(table.name), "{} before {parent}", table.name);

@@ -7,6 +7,8 @@
 
 #[macro_use]
 mod rows;
+#[macro_use]
+pub mod accounts;
 pub mod dump;
 mod postgres;
 mod sqlite;
@@ -22,6 +24,7 @@ use tracewire_model::{
     WebSubSubscription,
 };
 
+pub use accounts::{Accounts, ApiToken, ItemQuery, Marks, NewUser, Scope, UnreadCount};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -242,7 +245,7 @@ pub struct QueueStats {
 /// Everything Tracewire keeps. One trait, several backends, one conformance
 /// test (`tests/conformance.rs`).
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: Accounts + Send + Sync {
     /// Subscribes to a feed; due for fetching at once.
     async fn add_feed(&self, feed: NewFeed) -> Result<Feed>;
     /// Answers when the database does (a health check): one indexed lookup.

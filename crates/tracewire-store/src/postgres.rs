@@ -37,6 +37,8 @@ use crate::{
     NewFeed, NewPageJob, PageJob, PageJobEnd, QueueStats, Result, Store, StoreError, WebSubOutcome,
 };
 
+accounts_impl!(PgStore, sqlx::Postgres);
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Connections per process. Several processes share the server's
@@ -63,6 +65,12 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// A write transaction (the same for every statement on PostgreSQL;
+    /// SQLite's takes its write lock first).
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+
     /// Connects to the database at `url` (`postgres://user:password@host/db`)
     /// and migrates it. A failure to connect names the URL without its
     /// password.

@@ -26,6 +26,8 @@ use crate::{
     PageJob, PageJobEnd, QueueStats, Result, Store, StoreError, WebSubOutcome,
 };
 
+accounts_impl!(SqliteStore, sqlx::Sqlite);
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// The file name of the database inside the data directory.
@@ -82,6 +84,11 @@ impl SqliteStore {
             .map_err(open_error)?;
         let version = crate::migrate_checked(&pool, &MIGRATOR).await?;
         Ok((SqliteStore { pool }, version))
+    }
+
+    /// A write transaction, with the write lock taken first (see [`WRITE`]).
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with(WRITE).await?)
     }
 
     /// Fingerprint key rows stored, and keys turned hot (`tracewire bench

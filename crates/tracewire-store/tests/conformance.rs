@@ -14,11 +14,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use tracewire_model::{
-    ArticleRelation, Attribution, AttributionKind, Citation, FeedStatus, LastFetch, NewArticle, SiteStats, WebSubState,
+    ArticleRelation, Attribution, AttributionKind, Citation, FeedStatus, LastFetch, NewArticle, RuleAction, RuleField,
+    SiteStats, WebSubState,
 };
 use tracewire_store::{
-    BAND_KEY_BIT, Candidate, Claim, EdgeNeighbour, FetchOutcome, FetchResult, HostRules, HostTurn, MAX_PAGE_ATTEMPTS,
-    NewFeed, NewPageJob, PageJob, PageJobEnd, PgStore, Store, StoreError, WebSubOutcome, open_embedded,
+    BAND_KEY_BIT, Candidate, Claim, EdgeNeighbour, FetchOutcome, FetchResult, HostRules, HostTurn, ItemQuery,
+    MAX_PAGE_ATTEMPTS, Marks, NewFeed, NewPageJob, NewUser, PageJob, PageJobEnd, PgStore, Scope, Store, StoreError,
+    WebSubOutcome, open_embedded,
 };
 
 use tracewire_store::dump;
@@ -1792,6 +1794,28 @@ async fn every_kind_of_row(store: &dyn Store) -> Vec<i64> {
         .await
         .unwrap();
     go(store.host_turn("c.example", "w1", rules(2, 0, 1000)).await.unwrap());
+    // An account with everything it keeps (its session is left out).
+    let user = store.add_user(&new_user("reader", true)).await.unwrap().unwrap();
+    store
+        .add_token(user.id, "greader", "phone", "token-hash")
+        .await
+        .unwrap();
+    let category = store.category_named(user.id, "World", true).await.unwrap();
+    store.subscribe(user.id, feed.id, Some("Mine"), category).await.unwrap();
+    let marks = Marks {
+        read: Some(true),
+        starred: Some(true),
+    };
+    store.mark(user.id, &ids[..2], marks).await.unwrap();
+    store.save_search(user.id, "Quakes", "earthquake").await.unwrap();
+    store
+        .add_rule(user.id, RuleAction::Keep, RuleField::Url, "/world/")
+        .await
+        .unwrap();
+    store
+        .add_session("session-hash", user.id, "csrf", now + Duration::hours(1))
+        .await
+        .unwrap();
     ids
 }
 
@@ -1885,6 +1909,29 @@ async fn an_export_loads_into_a_new_store_whole() {
         s.articles_for_index(0, 1000).await.unwrap(),
         t.articles_for_index(0, 1000).await.unwrap()
     );
+    // Accounts come along, sessions do not.
+    let (su, tu) = (s.users().await.unwrap(), t.users().await.unwrap());
+    assert_eq!(su, tu);
+    let user = su[0].id;
+    assert_eq!(
+        s.subscriptions(user).await.unwrap(),
+        t.subscriptions(user).await.unwrap()
+    );
+    let all = ItemQuery {
+        user,
+        limit: 1000,
+        ..Default::default()
+    };
+    assert_eq!(s.items(&all).await.unwrap(), t.items(&all).await.unwrap());
+    assert_eq!(s.rules(user).await.unwrap(), t.rules(user).await.unwrap());
+    assert_eq!(
+        s.saved_searches(user).await.unwrap(),
+        t.saved_searches(user).await.unwrap()
+    );
+    let soon = Utc::now();
+    assert!(t.token_user("token-hash", "greader", soon).await.unwrap().is_some());
+    assert!(s.session("session-hash", soon).await.unwrap().is_some());
+    assert!(t.session("session-hash", soon).await.unwrap().is_none());
     // The host slot in flight stayed behind; the schedules came along.
     let (s_stats, t_stats) = (s.queue_stats(later).await.unwrap(), t.queue_stats(later).await.unwrap());
     assert_eq!((s_stats.host_slots, t_stats.host_slots), (1, 0));
@@ -1949,4 +1996,355 @@ async fn an_import_refuses_rows_that_do_not_fit() {
     assert!(store.import_rows(articles, &[lost]).await.is_err());
     assert_eq!(store.count_articles().await.unwrap(), 0);
     assert_eq!(store.feeds().await.unwrap()[0].id, 7);
+}
+
+fn new_user(name: &str, is_admin: bool) -> NewUser {
+    NewUser {
+        name: name.to_string(),
+        password_hash: format!("$argon2id$hash-of-{name}"),
+        fever_key: Some(format!("md5-of-{name}")),
+        is_admin,
+    }
+}
+
+fn ids_of(items: &[tracewire_model::ReaderItem]) -> Vec<i64> {
+    items.iter().map(|i| i.article.id).collect()
+}
+
+#[tokio::test]
+async fn accounts_keep_their_own_subscriptions_and_reading_state() {
+    let (store, _db) = test_store().await;
+    let s = store.as_ref();
+    let f1 = s.add_feed(new_feed("https://one.example/feed", 60)).await.unwrap();
+    let f2 = s.add_feed(new_feed("https://two.example/feed", 60)).await.unwrap();
+    let mut a1 = Vec::new();
+    let mut a2 = Vec::new();
+    for i in 0..4 {
+        a1.push(
+            s.insert_article(&article(f1.id, &format!("one{i}"), 1))
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+        a2.push(
+            s.insert_article(&article(f2.id, &format!("two{i}"), 1))
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
+
+    // Users: the first is subscribed to the feeds already there; names are unique.
+    let alice = s.add_user(&new_user("alice", true)).await.unwrap().unwrap();
+    let bob = s.add_user(&new_user("bob", false)).await.unwrap().unwrap();
+    assert!(s.add_user(&new_user("alice", false)).await.unwrap().is_none());
+    assert!(alice.is_admin && !bob.is_admin);
+    assert_eq!(s.users().await.unwrap(), vec![alice.clone(), bob.clone()]);
+    let (found, hash) = s.user_by_name("alice").await.unwrap().unwrap();
+    assert_eq!((found, hash.as_str()), (alice.clone(), "$argon2id$hash-of-alice"));
+    assert_eq!(s.user_by_fever_key("md5-of-bob").await.unwrap(), Some(bob.clone()));
+    assert_eq!(s.user_by_fever_key("nothing").await.unwrap(), None);
+    assert_eq!(s.user(bob.id).await.unwrap(), Some(bob.clone()));
+    let subscribed: Vec<i64> = s
+        .subscriptions(alice.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|x| x.feed.id)
+        .collect();
+    assert_eq!(subscribed, vec![f1.id, f2.id]);
+    assert!(s.subscriptions(bob.id).await.unwrap().is_empty());
+
+    // Sessions expire and end; tokens answer for their kind only.
+    let now = Utc::now();
+    s.add_session("sess-a", alice.id, "csrf-a", now + Duration::hours(1))
+        .await
+        .unwrap();
+    s.add_session("sess-old", alice.id, "csrf-o", now - Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.session("sess-a", now).await.unwrap(),
+        Some((alice.clone(), "csrf-a".to_string()))
+    );
+    assert_eq!(s.session("sess-old", now).await.unwrap(), None);
+    let token = s.add_token(bob.id, "api", "laptop", "tok-hash").await.unwrap();
+    assert_eq!(s.token_user("tok-hash", "api", now).await.unwrap(), Some(bob.clone()));
+    assert_eq!(s.token_user("tok-hash", "greader", now).await.unwrap(), None);
+    let listed = s.tokens(bob.id).await.unwrap();
+    assert_eq!((listed.len(), listed[0].name.as_str()), (1, "laptop"));
+    assert!(listed[0].last_used_at.is_some());
+    assert!(!s.remove_token(alice.id, token).await.unwrap(), "not alice's");
+    assert!(s.remove_token(bob.id, token).await.unwrap());
+    assert_eq!(s.token_user("tok-hash", "api", now).await.unwrap(), None);
+    s.remove_session("sess-a", now).await.unwrap();
+    assert_eq!(s.session("sess-a", now).await.unwrap(), None);
+
+    // Categories are per user; a subscription can only be in its user's.
+    let tech = s.category_named(alice.id, "Tech", true).await.unwrap().unwrap();
+    assert_eq!(s.category_named(alice.id, "Tech", true).await.unwrap(), Some(tech));
+    assert_eq!(s.category_named(bob.id, "Tech", false).await.unwrap(), None);
+    let bobs = s.category_named(bob.id, "News", true).await.unwrap().unwrap();
+    s.subscribe(alice.id, f1.id, Some("First feed"), Some(tech))
+        .await
+        .unwrap();
+    s.subscribe(alice.id, f2.id, None, Some(bobs)).await.unwrap();
+    s.subscribe(bob.id, f2.id, None, Some(bobs)).await.unwrap();
+    let subs = s.subscriptions(alice.id).await.unwrap();
+    assert_eq!(subs[0].display_title(), "First feed");
+    assert_eq!(subs[0].category.as_ref().map(|c| c.id), Some(tech));
+    assert_eq!(subs[1].category, None, "bob's category is not alice's");
+    assert_eq!(
+        s.subscriptions(bob.id).await.unwrap()[0]
+            .category
+            .as_ref()
+            .map(|c| c.id),
+        Some(bobs)
+    );
+    assert_eq!(s.subscribers(f2.id).await.unwrap(), vec![alice.id, bob.id]);
+    let other = s.category_named(alice.id, "Other", true).await.unwrap().unwrap();
+    assert!(!s.rename_category(alice.id, other, "Tech").await.unwrap(), "name taken");
+    assert!(!s.rename_category(bob.id, tech, "Mine").await.unwrap(), "not bob's");
+    assert!(s.rename_category(alice.id, tech, "Technology").await.unwrap());
+    let names: Vec<String> = s
+        .categories(alice.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, vec!["Other", "Technology"]);
+
+    // The reading list: newest first, unread at first, paged by id.
+    let all = ItemQuery {
+        user: alice.id,
+        limit: 100,
+        ..Default::default()
+    };
+    let mut every: Vec<i64> = a1.iter().chain(&a2).copied().collect();
+    every.sort_unstable_by(|a, b| b.cmp(a));
+    let items = s.items(&all).await.unwrap();
+    assert_eq!(ids_of(&items), every);
+    assert!(items.iter().all(|i| !i.read && !i.starred));
+    assert_eq!(items[0].article.title, "Title two3");
+    assert_eq!(s.count_items(&all).await.unwrap(), 8);
+    let page = ItemQuery {
+        limit: 3,
+        ..all.clone()
+    };
+    let first = s.items(&page).await.unwrap();
+    let second = s
+        .items(&ItemQuery {
+            before_id: Some(first[2].article.id),
+            ..page.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!([ids_of(&first), ids_of(&second)].concat(), every[..6].to_vec());
+    let oldest = s
+        .items(&ItemQuery {
+            oldest_first: true,
+            limit: 2,
+            ..all.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&oldest), vec![a1[0], a2[0]]);
+    let in_tech = s
+        .items(&ItemQuery {
+            scope: Scope::Category(tech),
+            ..all.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&in_tech).len(), 4);
+    assert!(in_tech.iter().all(|i| i.article.feed_id == f1.id));
+    let asked = s
+        .items(&ItemQuery {
+            ids: Some(vec![a1[1], a2[2], 999_999]),
+            ..all.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&asked), vec![a2[2], a1[1]]);
+    assert!(
+        s.items(&ItemQuery {
+            user: bob.id,
+            ids: Some(vec![a1[1]]),
+            ..all.clone()
+        })
+        .await
+        .unwrap()
+        .is_empty()
+    );
+
+    // Marks are the user's own.
+    assert_eq!(
+        s.mark(
+            alice.id,
+            &[a1[0], a1[1]],
+            Marks {
+                read: Some(true),
+                starred: None
+            }
+        )
+        .await
+        .unwrap(),
+        2
+    );
+    s.mark(
+        alice.id,
+        &[a1[1], a2[3]],
+        Marks {
+            read: None,
+            starred: Some(true),
+        },
+    )
+    .await
+    .unwrap();
+    s.mark(
+        bob.id,
+        &[a1[2]],
+        Marks {
+            read: Some(true),
+            starred: None,
+        },
+    )
+    .await
+    .unwrap();
+    let unread = ItemQuery {
+        read: Some(false),
+        ..all.clone()
+    };
+    assert_eq!(s.count_items(&unread).await.unwrap(), 6);
+    let starred = s
+        .items(&ItemQuery {
+            starred: Some(true),
+            ..all.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&starred), vec![a2[3], a1[1]]);
+    assert!(starred[1].read && starred[1].starred && !starred[0].read);
+    assert_eq!(
+        s.count_items(&ItemQuery {
+            user: bob.id,
+            read: Some(false),
+            ..all.clone()
+        })
+        .await
+        .unwrap(),
+        4
+    );
+    s.mark(
+        alice.id,
+        &[a1[0]],
+        Marks {
+            read: Some(false),
+            starred: None,
+        },
+    )
+    .await
+    .unwrap();
+    let counts = s.unread_counts(alice.id).await.unwrap();
+    assert_eq!(
+        counts.iter().map(|c| (c.feed, c.unread)).collect::<Vec<_>>(),
+        vec![(f1.id, 3), (f2.id, 4)]
+    );
+
+    // Mark all read: one feed, up to a time, or everything.
+    let before_all = Utc::now() - Duration::hours(1);
+    assert_eq!(
+        s.mark_all_read(alice.id, Scope::Feed(f1.id), Some(before_all))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(s.mark_all_read(alice.id, Scope::Feed(f1.id), None).await.unwrap(), 3);
+    let counts = s.unread_counts(alice.id).await.unwrap();
+    assert_eq!(
+        counts.iter().map(|c| (c.feed, c.unread)).collect::<Vec<_>>(),
+        vec![(f2.id, 4)]
+    );
+    assert_eq!(
+        s.items(&ItemQuery {
+            starred: Some(true),
+            ..all.clone()
+        })
+        .await
+        .unwrap()
+        .len(),
+        2,
+        "stars stay"
+    );
+    assert_eq!(s.mark_all_read(bob.id, Scope::All, None).await.unwrap(), 4);
+    assert_eq!(
+        s.count_items(&ItemQuery {
+            user: bob.id,
+            read: Some(false),
+            ..all.clone()
+        })
+        .await
+        .unwrap(),
+        0
+    );
+
+    // A starred article stays in the list after its feed is left; a hidden one leaves it.
+    assert!(s.unsubscribe(alice.id, f2.id).await.unwrap());
+    assert!(!s.unsubscribe(alice.id, f2.id).await.unwrap());
+    assert_eq!(
+        ids_of(&s.items(&all).await.unwrap()),
+        vec![a2[3], a1[3], a1[2], a1[1], a1[0]]
+    );
+    s.mark(
+        alice.id,
+        &[a2[3]],
+        Marks {
+            read: None,
+            starred: Some(false),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.items(&all).await.unwrap().len(), 4);
+    s.hide(alice.id, a1[3]).await.unwrap();
+    assert_eq!(ids_of(&s.items(&all).await.unwrap()), vec![a1[2], a1[1], a1[0]]);
+
+    // Saved searches and filter rules.
+    let q = s.save_search(alice.id, "Storms", "storm lang:en").await.unwrap();
+    assert_eq!(
+        s.save_search(alice.id, "Storms", "storm OR hurricane").await.unwrap(),
+        q
+    );
+    let saved = s.saved_searches(alice.id).await.unwrap();
+    assert_eq!((saved.len(), saved[0].query.as_str()), (1, "storm OR hurricane"));
+    assert!(s.saved_searches(bob.id).await.unwrap().is_empty());
+    assert!(!s.remove_saved_search(bob.id, q).await.unwrap());
+    assert!(s.remove_saved_search(alice.id, q).await.unwrap());
+    let rule = s
+        .add_rule(bob.id, RuleAction::Block, RuleField::Title, "(?i)sponsored")
+        .await
+        .unwrap();
+    let rules = s.rules(bob.id).await.unwrap();
+    assert_eq!(
+        (rules[0].id, rules[0].action, rules[0].field),
+        (rule, RuleAction::Block, RuleField::Title)
+    );
+    assert!(s.remove_rule(bob.id, rule).await.unwrap());
+    assert!(s.rules(bob.id).await.unwrap().is_empty());
+
+    // A new password ends sessions; removing a user removes what was theirs.
+    s.add_session("sess-b", bob.id, "csrf-b", now + Duration::hours(1))
+        .await
+        .unwrap();
+    assert!(s.set_password(bob.id, "new-hash", Some("md5-new")).await.unwrap());
+    assert_eq!(s.session("sess-b", now).await.unwrap(), None);
+    assert_eq!(s.user_by_fever_key("md5-new").await.unwrap(), Some(bob.clone()));
+    assert!(s.remove_user(bob.id).await.unwrap());
+    assert_eq!(s.subscribers(f2.id).await.unwrap(), Vec::<i64>::new());
+    assert!(s.user(bob.id).await.unwrap().is_none());
+    // Removing a feed removes its subscriptions and marks.
+    assert!(s.remove_feed(f1.id).await.unwrap());
+    assert!(s.subscriptions(alice.id).await.unwrap().is_empty());
+    assert!(s.items(&all).await.unwrap().is_empty());
 }
