@@ -7,10 +7,14 @@
 //! reach a browser unsanitized.
 
 mod api;
+pub mod auth;
 mod feeds;
+mod fever;
+mod greader;
 mod ops;
 mod pages;
 mod provenance;
+pub mod subscribe;
 mod websub;
 
 use std::collections::HashSet;
@@ -37,6 +41,22 @@ pub struct WebConfig {
     pub site_title: String,
     /// What `/` lists.
     pub home: Home,
+    /// Anyone may read the public pages (articles, stories, search, output
+    /// feeds, the read API) without logging in. Off: everything but the
+    /// login page asks for an account.
+    pub public: bool,
+    /// Trust `X-Forwarded-For` for the visitor's address (behind a reverse
+    /// proxy), which login throttling counts by.
+    pub trust_proxy: bool,
+    /// How often a feed added from the web or an app is polled, in seconds.
+    pub feed_interval_secs: i64,
+}
+
+impl WebConfig {
+    /// Cookies are `Secure` when the public URL is HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
 }
 
 /// What the home page lists.
@@ -56,6 +76,9 @@ impl Default for WebConfig {
             public_url: None,
             site_title: "Tracewire".to_string(),
             home: Home::Articles,
+            public: true,
+            trust_proxy: false,
+            feed_interval_secs: 1800,
         }
     }
 }
@@ -70,6 +93,21 @@ pub struct AppState {
     /// The full-text index this process searches (none on a worker's
     /// operations port).
     pub search: Option<Arc<tracewire_search::SearchIndex>>,
+    /// Failed logins, per address and account name (this process's).
+    pub throttle: Arc<auth::LoginThrottle>,
+}
+
+impl AppState {
+    /// A web process's state: no crawler metrics, no search index.
+    pub fn new(store: Arc<dyn Store>, config: WebConfig) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+            crawl_metrics: None,
+            search: None,
+            throttle: Arc::default(),
+        }
+    }
 }
 
 /// Registers a part's metrics in a `/metrics` scrape's registry.
@@ -111,6 +149,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
+        .merge(greader::routes())
+        .merge(fever::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
@@ -141,9 +181,12 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Serves only `/healthz` and `/metrics` (a worker's operations port).

@@ -93,6 +93,7 @@ pub async fn worker(ctx: &Setup, listen: Option<&str>) -> Result<ExitCode> {
                 config: Arc::new(ctx.config.web_config()),
                 crawl_metrics: Some(metrics),
                 search: None,
+                throttle: Default::default(),
             };
             Some(tokio::spawn(tracewire_web::serve_ops(listener, state)))
         }
@@ -426,6 +427,7 @@ pub async fn serve(ctx: &Setup, listen: &str, with_worker: bool) -> Result<ExitC
         config: Arc::new(ctx.config.web_config()),
         crawl_metrics,
         search: Some(search),
+        throttle: Default::default(),
     };
     println!("Tracewire is serving on http://{addr}/");
     tracewire_web::serve(listener, state, shutdown_signal()).await?;
@@ -479,6 +481,7 @@ pub async fn demo(ctx: &Setup, listen: &str, show_progress: bool) -> Result<Exit
         config: Arc::new(config.web_config()),
         crawl_metrics: None,
         search: Some(search),
+        throttle: Default::default(),
     };
     println!(
         "ready in {:.1}s. Open http://{addr}/ (Ctrl-C to stop)",

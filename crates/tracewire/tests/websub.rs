@@ -46,6 +46,7 @@ async fn a_feed_with_a_hub_is_pushed_to_us() {
         }),
         crawl_metrics: None,
         search: None,
+        throttle: Default::default(),
     };
     let web = tokio::spawn(tracewire_web::serve(listener, state, std::future::pending()));
     let fetcher = Fetcher::new(FetchConfig {
