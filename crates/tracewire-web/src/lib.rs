@@ -15,6 +15,8 @@ mod ops;
 mod pages;
 mod provenance;
 pub mod subscribe;
+#[cfg(test)]
+mod testing;
 mod websub;
 
 use std::collections::HashSet;
