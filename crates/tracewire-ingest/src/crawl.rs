@@ -548,6 +548,11 @@ impl Crawler {
         if let Some(id) = inserted {
             report.stored = true;
             self.metrics.articles_stored.inc();
+            // A failure leaves the article in every reading list: logged,
+            // not worth failing the job for.
+            if let Err(e) = apply_filter_rules(self.store.as_ref(), id, &article).await {
+                tracing::warn!(article = id, error = %e, "filter rules not applied to this article");
+            }
             // Provenance is worth less than the article: a failure here is
             // logged, the article stays marked unrelated, and a later round
             // relates it.
@@ -1316,6 +1321,28 @@ fn entry_identity(guid: &str) -> String {
     canonical_url(guid).map_or_else(|_| guid.to_string(), String::from)
 }
 
+/// Keeps a new article out of the reading lists of the subscribers whose
+/// filter rules turn it away (`tracewire_model::rules_admit`).
+pub async fn apply_filter_rules(
+    store: &dyn Store,
+    id: tracewire_model::ArticleId,
+    article: &tracewire_model::NewArticle,
+) -> Result<(), StoreError> {
+    let subject = tracewire_model::RuleSubject {
+        title: &article.title,
+        author: article.byline.as_deref(),
+        content: &article.text,
+        url: &article.url,
+    };
+    for user in store.subscribers(article.feed_id).await? {
+        let rules = store.rules(user).await?;
+        if !rules.is_empty() && !tracewire_model::rules_admit(&rules, &subject) {
+            store.hide(user, id).await?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -1705,5 +1732,85 @@ mod tests {
         ] {
             assert_eq!(entry_identity(opaque), opaque);
         }
+    }
+
+    #[tokio::test]
+    async fn filter_rules_keep_articles_out_of_their_users_lists() {
+        use tracewire_model::{RuleAction, RuleField};
+        use tracewire_store::{ItemQuery, NewUser};
+        let dir = tempfile::tempdir().unwrap();
+        let store = tracewire_store::open_embedded(dir.path()).await.unwrap();
+        let feed = store
+            .add_feed(NewFeed {
+                url: "https://wire.example/feed".into(),
+                title: None,
+                site_url: None,
+                interval_secs: 60,
+            })
+            .await
+            .unwrap();
+        let mut users = Vec::new();
+        for name in ["blocks", "keeps", "plain"] {
+            let new = NewUser {
+                name: name.into(),
+                password_hash: "x".into(),
+                fever_key: None,
+                is_admin: false,
+            };
+            let user = store.add_user(&new).await.unwrap().unwrap();
+            store.subscribe(user.id, feed.id, None, None).await.unwrap();
+            users.push(user.id);
+        }
+        store
+            .add_rule(users[0], RuleAction::Block, RuleField::Title, "sponsored")
+            .await
+            .unwrap();
+        store
+            .add_rule(users[1], RuleAction::Keep, RuleField::Url, "/world/")
+            .await
+            .unwrap();
+        let mut stored = Vec::new();
+        for (guid, title, url) in [
+            ("1", "Sponsored: a watch", "https://wire.example/world/1"),
+            ("2", "Storm hits coast", "https://wire.example/local/2"),
+        ] {
+            let article = NewArticle {
+                feed_id: feed.id,
+                guid: guid.into(),
+                url: url.into(),
+                site: "wire.example".into(),
+                canonical_url: None,
+                title: title.into(),
+                byline: None,
+                published: None,
+                site_name: None,
+                language: None,
+                source_url: None,
+                attributions: Vec::new(),
+                text: "Text.".into(),
+                html: "<p>Text.</p>".into(),
+                fetched_at: Utc::now(),
+                annotations: Default::default(),
+            };
+            let id = store.insert_article(&article).await.unwrap().unwrap();
+            apply_filter_rules(store.as_ref(), id, &article).await.unwrap();
+            stored.push(id);
+        }
+        let seen = |user| {
+            let store = store.clone();
+            async move {
+                let query = ItemQuery {
+                    user,
+                    limit: 10,
+                    oldest_first: true,
+                    ..Default::default()
+                };
+                let items = store.items(&query).await.unwrap();
+                items.iter().map(|i| i.article.id).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(seen(users[0]).await, vec![stored[1]], "blocked the sponsored one");
+        assert_eq!(seen(users[1]).await, vec![stored[0]], "kept only /world/");
+        assert_eq!(seen(users[2]).await, stored, "no rules, everything");
     }
 }

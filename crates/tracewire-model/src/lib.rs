@@ -604,3 +604,109 @@ pub struct FilterRule {
     pub field: RuleField,
     pub pattern: String,
 }
+
+/// Longest filter pattern accepted, and the compiled size allowed: a rule
+/// runs on every new article of its user's feeds.
+pub const MAX_RULE_PATTERN_CHARS: usize = 500;
+const MAX_RULE_PATTERN_BYTES: usize = 256 * 1024;
+
+/// Compiles a filter rule's pattern, case-insensitive, bounded in size; the
+/// error says what is wrong in words a person can act on.
+pub fn compile_rule_pattern(pattern: &str) -> Result<regex::Regex, String> {
+    if pattern.trim().is_empty() || pattern.chars().count() > MAX_RULE_PATTERN_CHARS {
+        return Err(format!("a pattern has 1 to {MAX_RULE_PATTERN_CHARS} characters"));
+    }
+    regex::RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(MAX_RULE_PATTERN_BYTES)
+        .build()
+        .map_err(|e| format!("not a regular expression this server reads: {e}"))
+}
+
+/// The parts of a new article filter rules read.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleSubject<'a> {
+    pub title: &'a str,
+    pub author: Option<&'a str>,
+    pub content: &'a str,
+    pub url: &'a str,
+}
+
+/// Whether a user's rules let an article into their reading list: no block
+/// rule matches, and some keep rule matches if there are any. A rule whose
+/// pattern no longer compiles is skipped.
+pub fn rules_admit(rules: &[FilterRule], subject: &RuleSubject<'_>) -> bool {
+    let mut has_keep = false;
+    let mut kept = false;
+    for rule in rules {
+        let Ok(re) = compile_rule_pattern(&rule.pattern) else {
+            continue;
+        };
+        let text = match rule.field {
+            RuleField::Title => subject.title,
+            RuleField::Author => subject.author.unwrap_or(""),
+            RuleField::Content => subject.content,
+            RuleField::Url => subject.url,
+        };
+        let hit = re.is_match(text);
+        match rule.action {
+            RuleAction::Block if hit => return false,
+            RuleAction::Block => {}
+            RuleAction::Keep => {
+                has_keep = true;
+                kept |= hit;
+            }
+        }
+    }
+    !has_keep || kept
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+
+    fn rule(action: RuleAction, field: RuleField, pattern: &str) -> FilterRule {
+        FilterRule {
+            id: 0,
+            action,
+            field,
+            pattern: pattern.to_string(),
+        }
+    }
+
+    #[test]
+    fn block_and_keep_rules_decide_together() {
+        let s = RuleSubject {
+            title: "Sponsored: buy now",
+            author: Some("Ad Desk"),
+            content: "Storm hits the coast",
+            url: "https://example.com/world/1",
+        };
+        assert!(rules_admit(&[], &s));
+        assert!(!rules_admit(
+            &[rule(RuleAction::Block, RuleField::Title, "^sponsored")],
+            &s
+        ));
+        assert!(rules_admit(
+            &[rule(RuleAction::Block, RuleField::Author, "^staff$")],
+            &s
+        ));
+        assert!(rules_admit(&[rule(RuleAction::Keep, RuleField::Url, "/world/")], &s));
+        assert!(!rules_admit(
+            &[rule(RuleAction::Keep, RuleField::Content, "election")],
+            &s
+        ));
+        let both = [
+            rule(RuleAction::Keep, RuleField::Content, "STORM"),
+            rule(RuleAction::Block, RuleField::Title, "sponsored"),
+        ];
+        assert!(!rules_admit(&both, &s), "a block beats a keep");
+        assert!(
+            rules_admit(&[rule(RuleAction::Block, RuleField::Title, "(")], &s),
+            "broken rule skipped"
+        );
+        assert!(compile_rule_pattern("(").is_err());
+        assert!(compile_rule_pattern("").is_err());
+        assert!(compile_rule_pattern(&"a".repeat(501)).is_err());
+    }
+}

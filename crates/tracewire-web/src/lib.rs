@@ -6,6 +6,7 @@
 //! goes through the sanitizer again on the way out, so nothing stored can
 //! reach a browser unsanitized.
 
+mod account;
 mod api;
 pub mod auth;
 mod feeds;
@@ -151,19 +152,61 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
+        .route("/static/app.js", get(app_js))
+        .route("/login", get(account::login_form).post(account::login))
+        .route("/logout", axum::routing::post(account::logout))
+        .route("/reading", get(account::reading))
+        .route("/starred", get(account::starred))
+        .route("/reading/mark-all-read", axum::routing::post(account::mark_all))
+        .route("/items/{id}/mark", axum::routing::post(account::mark_item))
+        .route(
+            "/subscriptions",
+            get(account::subscriptions).post(account::add_subscription),
+        )
+        .route(
+            "/subscriptions/{feed}/edit",
+            axum::routing::post(account::edit_subscription),
+        )
+        .route(
+            "/subscriptions/{feed}/remove",
+            axum::routing::post(account::remove_subscription),
+        )
+        .route("/settings", get(account::settings).post(account::settings_post))
         .merge(greader::routes())
         .merge(fever::routes())
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            account::require_login_unless_public,
+        ))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
 
-/// What every response may load and do. Pages run no script at all and
-/// load nothing but their own inline styles and the images republished
-/// articles show; sanitized article HTML is the first defence, this the
-/// second.
+/// What every response may load and do. Pages run only our own script
+/// (never inline code, so a script in an article could not run even if the
+/// sanitizer missed it) and load nothing but their own inline styles and
+/// the images republished articles show; sanitized article HTML is the
+/// first defence, this the second.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; img-src http: https: data:; \
-     style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+     style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+
+/// The one script (`static/app.js`): keyboard shortcuts and marking without
+/// a reload; every page works without it.
+const APP_JS: &str = include_str!("../static/app.js");
+
+async fn app_js() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        APP_JS,
+    )
+        .into_response()
+}
 
 async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
     use axum::http::header::{self, HeaderValue};

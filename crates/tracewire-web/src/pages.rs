@@ -19,7 +19,7 @@ pub(crate) fn date(t: Option<DateTime<Utc>>) -> String {
         .unwrap_or_default()
 }
 
-fn render(template: &impl Template, status: StatusCode) -> Response {
+pub(crate) fn render(template: &impl Template, status: StatusCode) -> Response {
     match template.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -33,7 +33,7 @@ fn render(template: &impl Template, status: StatusCode) -> Response {
     }
 }
 
-fn server_error(site_title: &str, e: impl std::fmt::Display) -> Response {
+pub(crate) fn server_error(site_title: &str, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "storage failed while rendering a page");
     render(
         &ErrorPage {
@@ -51,6 +51,18 @@ struct ErrorPage {
     site_title: String,
     title: String,
     message: String,
+}
+
+/// A page that says what went wrong, with its status.
+pub(crate) fn error_page(site_title: &str, status: StatusCode, title: &str, message: &str) -> Response {
+    render(
+        &ErrorPage {
+            site_title: site_title.to_string(),
+            title: title.to_string(),
+            message: message.to_string(),
+        },
+        status,
+    )
 }
 
 pub(crate) async fn not_found(State(state): State<AppState>) -> Response {
@@ -249,6 +261,9 @@ struct ArticlePage {
     entity_groups: Vec<(&'static str, Vec<EntityLink>)>,
     /// Its story and how many articles it holds.
     story: Option<(i64, i64)>,
+    /// For a logged-in reader whose list holds it: their CSRF token and
+    /// whether they starred it.
+    reader: Option<(String, bool)>,
 }
 
 pub(crate) struct QuoteView {
@@ -309,7 +324,11 @@ fn entity_groups(entities: Vec<tracewire_model::ArticleEntity>) -> Vec<(&'static
     groups
 }
 
-pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+pub(crate) async fn article(
+    State(state): State<AppState>,
+    session: crate::auth::MaybeSession,
+    Path(id): Path<String>,
+) -> Response {
     let Ok(id) = id.parse::<i64>() else {
         return not_found(State(state)).await;
     };
@@ -346,6 +365,27 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String
         Ok(None) => None,
         Err(e) => return server_error(&state.config.site_title, e),
     };
+    // Opening an article in one's reading list reads it.
+    let reader = match &session.0 {
+        Some(s) => {
+            let read = tracewire_store::Marks {
+                read: Some(true),
+                starred: None,
+            };
+            let query = tracewire_store::ItemQuery {
+                user: s.user.id,
+                ids: Some(vec![article.id]),
+                limit: 1,
+                ..Default::default()
+            };
+            let marked = store.mark(s.user.id, &[article.id], read).await;
+            match (marked, store.items(&query).await) {
+                (Ok(_), Ok(items)) => items.first().map(|i| (s.csrf.clone(), i.starred)),
+                (Err(e), _) | (_, Err(e)) => return server_error(&state.config.site_title, e),
+            }
+        }
+        None => None,
+    };
     let site = article.site_name.clone().unwrap_or_else(|| article.site.clone());
     let (source_site, source_url) = match &article.source_url {
         Some(src) => (host_of(src).unwrap_or_else(|| src.clone()), src.clone()),
@@ -377,6 +417,7 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<String
         quotes: quotes.into_iter().map(QuoteView::new).collect(),
         entity_groups: entity_groups(entities),
         story,
+        reader,
     };
     render(&page, StatusCode::OK)
 }

@@ -167,6 +167,10 @@ async fn add_one(crawler: &Crawler, store: &dyn Store, raw: &str, no_check: bool
         Err(StoreError::DuplicateFeed(u)) => bail!("{u} is already subscribed"),
         Err(e) => return Err(e.into()),
     };
+    // The operator's feeds: every administrator reads them.
+    for admin in store.users().await?.into_iter().filter(|u| u.is_admin) {
+        store.subscribe(admin.id, feed.id, None, None).await?;
+    }
     Ok(format!(
         "added feed #{}: {}{} {}",
         feed.id,
@@ -422,6 +426,7 @@ pub async fn serve(ctx: &Setup, listen: &str, with_worker: bool) -> Result<ExitC
         (None, None)
     };
     let search = crate::search::start_search(&ctx.global.data_dir, store.clone()).await?;
+    let first_password = crate::users::ensure_first_user(store.as_ref()).await?;
     let state = AppState {
         store,
         config: Arc::new(ctx.config.web_config()),
@@ -430,6 +435,12 @@ pub async fn serve(ctx: &Setup, listen: &str, with_worker: bool) -> Result<ExitC
         throttle: Default::default(),
     };
     println!("Tracewire is serving on http://{addr}/");
+    if let Some(password) = first_password {
+        println!(
+            "{}",
+            crate::users::first_user_note(&format!("http://{addr}"), &password)
+        );
+    }
     tracewire_web::serve(listener, state, shutdown_signal()).await?;
     if let Some(w) = worker {
         // The crawler gives back its claims before it ends.
@@ -476,6 +487,8 @@ pub async fn demo(ctx: &Setup, listen: &str, show_progress: bool) -> Result<Exit
         .with_context(|| format!("cannot listen on {listen} (is another server using it? try --listen 127.0.0.1:0)"))?;
     let addr = listener.local_addr()?;
     let search = crate::search::start_search(data.path(), store.clone()).await?;
+    // Made after the feeds were added: the first account reads them all.
+    let first_password = crate::users::ensure_first_user(store.as_ref()).await?;
     let state = AppState {
         store,
         config: Arc::new(config.web_config()),
@@ -487,6 +500,12 @@ pub async fn demo(ctx: &Setup, listen: &str, show_progress: bool) -> Result<Exit
         "ready in {:.1}s. Open http://{addr}/ (Ctrl-C to stop)",
         started.elapsed().as_secs_f64()
     );
+    if let Some(password) = first_password {
+        println!(
+            "{}",
+            crate::users::first_user_note(&format!("http://{addr}"), &password)
+        );
+    }
     tracewire_web::serve(listener, state, shutdown_signal()).await?;
     drop(web);
     Ok(ExitCode::SUCCESS)

@@ -53,6 +53,8 @@ pub struct WebSection {
     pub public_url: String,
     pub site_title: String,
     pub home: tracewire_web::Home,
+    pub public: bool,
+    pub trust_proxy: bool,
 }
 
 impl Config {
@@ -116,6 +118,9 @@ impl Config {
             public_url: Some(self.web.public_url.trim().to_string()).filter(|u| !u.is_empty()),
             site_title: self.web.site_title.clone(),
             home: self.web.home,
+            public: self.web.public,
+            trust_proxy: self.web.trust_proxy,
+            feed_interval_secs: i64::try_from(self.crawl.interval_secs).unwrap_or(i64::MAX),
         }
     }
 }

@@ -14,6 +14,7 @@ mod export;
 mod progress;
 mod relate;
 mod search;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -91,6 +92,11 @@ enum Command {
     Feeds {
         #[command(subcommand)]
         command: FeedsCommand,
+    },
+    /// Manage accounts: who may log in, read and use the reader APIs.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
     },
     /// Fetch due feeds and their new articles.
     Crawl {
@@ -224,6 +230,31 @@ enum Command {
         /// Writes {"a","b","kind","score","evidence"} and {"id","origin","source"} lines.
         #[arg(long, value_name = "FILE")]
         output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Add an account; the password is asked for (or read from standard
+    /// input's first line when it is not a terminal).
+    Add {
+        name: String,
+        /// May add users, manage every feed and regroup stories.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// List accounts.
+    List,
+    /// Change an account's password (ends its web sessions).
+    Passwd { name: String },
+    /// Remove an account with its subscriptions, marks and tokens.
+    Remove { name: String },
+    /// Make an API token for an account and print it.
+    Token {
+        name: String,
+        /// What the token is for (shown in the account's settings).
+        #[arg(long, default_value = "command line")]
+        label: String,
     },
 }
 
@@ -535,6 +566,13 @@ fn main() -> ExitCode {
             }
             Command::Reindex => search::reindex(&ctx, show_progress).await,
             Command::Reannotate => commands::reannotate(&ctx, show_progress).await,
+            Command::Users { command } => match command {
+                UsersCommand::Add { name, admin } => users::add(&ctx, &name, admin).await,
+                UsersCommand::List => users::list(&ctx).await,
+                UsersCommand::Passwd { name } => users::passwd(&ctx, &name).await,
+                UsersCommand::Remove { name } => users::remove(&ctx, &name).await,
+                UsersCommand::Token { name, label } => users::token(&ctx, &name, &label).await,
+            },
             Command::Stories { command } => match command {
                 StoriesCommand::List { limit } => commands::stories_list(&ctx, limit).await,
                 StoriesCommand::Show { id } => commands::stories_show(&ctx, id).await,
