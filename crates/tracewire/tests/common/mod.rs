@@ -69,6 +69,31 @@ impl Tracewire {
         }
     }
 
+    /// Runs with `input` on standard input.
+    pub async fn run_input(&self, args: &[&str], input: &str) -> Run {
+        use tokio::io::AsyncWriteExt;
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.as_bytes()).await.unwrap();
+        drop(stdin);
+        let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+            .await
+            .expect("tracewire took over 60s")
+            .unwrap();
+        Run {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// Runs and insists on success.
     pub async fn ok(&self, args: &[&str]) -> String {
         let run = self.run(args).await;
@@ -82,9 +107,15 @@ impl Tracewire {
 
     /// Starts `serve` on an ephemeral port; returns the process and its base URL.
     pub async fn serve(&self) -> Server {
+        self.serve_with(&["--no-worker"]).await
+    }
+
+    /// [`Tracewire::serve`] with these flags (none: with its crawler).
+    pub async fn serve_with(&self, flags: &[&str]) -> Server {
         let mut child = self
             .command()
-            .args(["serve", "--listen", "127.0.0.1:0", "--no-worker"])
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(flags)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
