@@ -189,6 +189,106 @@ pub(crate) struct ProvenanceView {
     /// which leave them out).
     #[serde(skip)]
     pub story: HashSet<ArticleId>,
+    /// The copy chain as a picture (the article page's SVG).
+    #[serde(skip)]
+    pub graph: ChainGraph,
+}
+
+/// Articles a provenance picture shows at most (the earliest).
+const GRAPH_NODES: usize = 40;
+/// A node's size; the template draws its rectangles at this size too.
+const NODE_W: i64 = 176;
+const NODE_H: i64 = 38;
+const COL_W: i64 = 206;
+const ROW_H: i64 = 46;
+
+/// A story's copies laid out for an SVG: time runs down (one row per
+/// article, earliest first), copying runs right (a copy one column right of
+/// its source), and a line joins each copy to its source.
+#[derive(Default)]
+pub(crate) struct ChainGraph {
+    pub width: i64,
+    pub height: i64,
+    pub nodes: Vec<GraphNode>,
+    pub edges: Vec<GraphEdge>,
+    /// Articles left out of the picture (past [`GRAPH_NODES`]).
+    pub more: usize,
+}
+
+pub(crate) struct GraphNode {
+    pub id: ArticleId,
+    pub x: i64,
+    pub y: i64,
+    pub site: String,
+    pub when: String,
+    pub title: String,
+    pub current: bool,
+    pub origin: bool,
+}
+
+pub(crate) struct GraphEdge {
+    /// An SVG path from the source's right edge to the copy's left edge.
+    pub path: String,
+}
+
+impl ChainGraph {
+    /// The picture of `story` with `current` marked.
+    fn of(story: &Story, current: ArticleId) -> ChainGraph {
+        let mut ids: Vec<&Article> = story.articles.values().collect();
+        ids.sort_by_key(|a| (a.published.unwrap_or(a.fetched_at), a.id));
+        let more = ids.len().saturating_sub(GRAPH_NODES);
+        ids.truncate(GRAPH_NODES);
+        let mut nodes: Vec<GraphNode> = Vec::new();
+        for (row, a) in ids.iter().enumerate() {
+            let depth = story.chain(a.id).len().saturating_sub(1).min(8) as i64;
+            let lineage = story.lineage(a.id);
+            let when = a.published.unwrap_or(a.fetched_at).format("%b %-d, %H:%M").to_string();
+            nodes.push(GraphNode {
+                id: a.id,
+                x: 4 + depth * COL_W,
+                y: 4 + row as i64 * ROW_H,
+                site: truncate(a.site_name.as_deref().unwrap_or(&a.site), 24),
+                when,
+                title: a.title.clone(),
+                current: a.id == current,
+                origin: lineage.origin == a.id && lineage.source.is_none(),
+            });
+        }
+        let mut edges = Vec::new();
+        for node in &nodes {
+            let Some(src) = story.lineage(node.id).source else {
+                continue;
+            };
+            let Some(from) = nodes.iter().find(|n| n.id == src) else {
+                continue;
+            };
+            let (x1, y1) = (from.x + NODE_W, from.y + NODE_H / 2);
+            let (x2, y2) = (node.x, node.y + NODE_H / 2);
+            let bend = ((x2 - x1).abs() / 2).max(12);
+            edges.push(GraphEdge {
+                path: format!("M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}", x1 + bend, x2 - bend),
+            });
+        }
+        let width = nodes.iter().map(|n| n.x + NODE_W + 4).max().unwrap_or(0);
+        let height = nodes.iter().map(|n| n.y + NODE_H + 4).max().unwrap_or(0);
+        ChainGraph {
+            width,
+            height,
+            nodes,
+            edges,
+            more,
+        }
+    }
+}
+
+/// At most `max` characters, with an ellipsis when cut.
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 /// Every article of `article`'s story, itself included.
@@ -258,6 +358,7 @@ pub(crate) async fn provenance_of(store: &dyn Store, article: Article) -> Result
         })
     });
     let ids = story.articles.keys().copied().collect();
+    let graph = ChainGraph::of(&story, id);
     Ok(ProvenanceView {
         origin,
         chain,
@@ -265,5 +366,6 @@ pub(crate) async fn provenance_of(store: &dyn Store, article: Article) -> Result
         cites,
         changes,
         story: ids,
+        graph,
     })
 }

@@ -462,6 +462,8 @@ pub async fn demo(ctx: &Setup, listen: &str, show_progress: bool) -> Result<Exit
     config.fetch.allow_private_networks = true;
     // It is our own server: no need to pace requests to it.
     config.crawl.per_host_interval_ms = 0;
+    // A feed added from the web UI is read within seconds.
+    config.crawl.tick_secs = 2;
     let web = tracewire_testkit::demo::start_demo_web()
         .await
         .context("cannot start the demo web on 127.0.0.1")?;
@@ -482,6 +484,14 @@ pub async fn demo(ctx: &Setup, listen: &str, show_progress: bool) -> Result<Exit
     }
     let report = crawl_round(crawler, false, show_progress).await?;
     print_report(&report);
+    // Then it goes on crawling, as `serve` does: feeds added on the web
+    // are read. Its claims die with the demo's temporary database.
+    let background = self::crawler(&config, store.clone())?;
+    tokio::spawn(async move {
+        if let Err(e) = background.run(std::future::pending()).await {
+            tracing::error!(error = %e, "the demo's crawler stopped");
+        }
+    });
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (is another server using it? try --listen 127.0.0.1:0)"))?;
