@@ -153,3 +153,58 @@ async fn batch_extraction_and_its_benchmark() {
     assert!(report.contains("accuracy     0.5000"), "{report}");
     assert!(report.contains("pages/s"), "{report}");
 }
+
+#[tokio::test]
+async fn accounts_from_the_command_line() {
+    let tw = Tracewire::new();
+    // A server with no accounts makes an administrator and says how to log in.
+    let server = tw.serve().await;
+    let accounts = tw.ok(&["users", "list"]).await;
+    assert!(accounts.contains("admin (admin)"), "{accounts}");
+    drop(server);
+
+    // A password from standard input; too short, or a taken name, refused.
+    let short = tw.run_input(&["users", "add", "alice"], "short\n").await;
+    assert!(!short.ok && short.stderr.contains("too short"), "{}", short.stderr);
+    let added = tw.run_input(&["users", "add", "alice"], "alice-password\n").await;
+    assert!(
+        added.ok && added.stdout.contains("added alice"),
+        "{}{}",
+        added.stdout,
+        added.stderr
+    );
+    let again = tw.run_input(&["users", "add", "alice"], "alice-password\n").await;
+    assert!(
+        !again.ok && again.stderr.contains("already an account named alice"),
+        "{}",
+        again.stderr
+    );
+    let bad = tw.run_input(&["users", "add", "two words"], "alice-password\n").await;
+    assert!(!bad.ok && bad.stderr.contains("not a usable name"), "{}", bad.stderr);
+
+    // A feed added from the command line is the administrators' to read.
+    let site = FixtureServer::start().await.unwrap();
+    site.route("/feed.xml", FixtureResponse::rss(SEED_FEED_XML.to_string()));
+    tw.ok(&["feeds", "add", "--no-check", &site.url("/feed.xml")]).await;
+
+    // A token is printed once.
+    let token = tw.ok(&["users", "token", "alice", "--label", "script"]).await;
+    let token = token.trim();
+    assert!(
+        token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit()),
+        "{token}"
+    );
+
+    let changed = tw.run_input(&["users", "passwd", "alice"], "new-password-2\n").await;
+    assert!(changed.ok, "{}", changed.stderr);
+    let list = tw.ok(&["users", "list"]).await;
+    assert!(list.contains("alice\t0 subscriptions"), "{list}");
+    assert!(list.contains("admin (admin)\t1 subscriptions"), "{list}");
+    tw.ok(&["users", "remove", "alice"]).await;
+    let missing = tw.run(&["users", "remove", "alice"]).await;
+    assert!(
+        !missing.ok && missing.stderr.contains("no account named alice"),
+        "{}",
+        missing.stderr
+    );
+}
