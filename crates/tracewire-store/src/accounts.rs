@@ -115,6 +115,9 @@ pub trait Accounts: Send + Sync {
     /// The owner of a token of `kind`; notes its use (at most once a minute).
     async fn token_user(&self, token_hash: &str, kind: &str, now: DateTime<Utc>) -> Result<Option<User>>;
     async fn tokens(&self, user: UserId) -> Result<Vec<ApiToken>>;
+    /// Keeps the user's newest `keep` tokens of `kind` and deletes the rest
+    /// (a reader app that logs in on every launch makes one each time).
+    async fn prune_tokens(&self, user: UserId, kind: &str, keep: i64) -> Result<u64>;
     async fn remove_token(&self, user: UserId, id: i64) -> Result<bool>;
 
     /// Subscribes a user to a stored feed, or changes the title and
@@ -135,6 +138,11 @@ pub trait Accounts: Send + Sync {
     async fn remove_category(&self, user: UserId, id: i64) -> Result<bool>;
 
     async fn items(&self, query: &ItemQuery) -> Result<Vec<ReaderItem>>;
+    /// The ids [`Accounts::items`] would return, and nothing else.
+    async fn item_ids(&self, query: &ItemQuery) -> Result<Vec<ArticleId>>;
+    /// These articles whole (those still stored, in no particular order):
+    /// the bodies of a page of items, in one query.
+    async fn articles_by_ids(&self, ids: &[ArticleId]) -> Result<Vec<tracewire_model::Article>>;
     /// How many articles `query` matches, ignoring its limit and paging.
     async fn count_items(&self, query: &ItemQuery) -> Result<i64>;
     /// Sets marks of these articles for the user (articles they cannot see
@@ -561,6 +569,19 @@ macro_rules! accounts_impl {
                     .collect())
             }
 
+            async fn prune_tokens(&self, user: tracewire_model::UserId, kind: &str, keep: i64) -> $crate::Result<u64> {
+                Ok(sqlx::query(
+                    "DELETE FROM api_tokens WHERE user_id = $1 AND kind = $2 AND id NOT IN \
+                     (SELECT id FROM api_tokens WHERE user_id = $1 AND kind = $2 ORDER BY id DESC LIMIT $3)",
+                )
+                .bind(user)
+                .bind(kind)
+                .bind(keep.max(0))
+                .execute(&self.pool)
+                .await?
+                .rows_affected())
+            }
+
             async fn remove_token(&self, user: tracewire_model::UserId, id: i64) -> $crate::Result<bool> {
                 Ok(
                     sqlx::query("DELETE FROM api_tokens WHERE user_id = $1 AND id = $2")
@@ -738,6 +759,48 @@ macro_rules! accounts_impl {
                 qb.push(" LIMIT ").push_bind(query.limit.max(0));
                 let rows: Vec<$crate::accounts::ItemRow> = qb.build_query_as().fetch_all(&self.pool).await?;
                 Ok(rows.into_iter().map(tracewire_model::ReaderItem::from).collect())
+            }
+
+            async fn item_ids(
+                &self,
+                query: &$crate::accounts::ItemQuery,
+            ) -> $crate::Result<Vec<tracewire_model::ArticleId>> {
+                use $crate::accounts::{ItemQuery, MAX_MARK_IDS, Scope};
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT a.id");
+                push_visible_items!(qb, query.user);
+                push_item_filters!(qb, query);
+                qb.push(if query.oldest_first {
+                    " ORDER BY a.id ASC"
+                } else {
+                    " ORDER BY a.id DESC"
+                });
+                qb.push(" LIMIT ").push_bind(query.limit.max(0));
+                let rows: Vec<(i64,)> = qb.build_query_as().fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(|(id,)| id).collect())
+            }
+
+            async fn articles_by_ids(
+                &self,
+                ids: &[tracewire_model::ArticleId],
+            ) -> $crate::Result<Vec<tracewire_model::Article>> {
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks($crate::accounts::MAX_MARK_IDS) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+                        "SELECT ",
+                        article_columns!(),
+                        " FROM articles WHERE id IN ("
+                    ));
+                    let mut list = qb.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    qb.push(")");
+                    let rows: Vec<$crate::rows::ArticleRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                    for row in rows {
+                        out.push(tracewire_model::Article::try_from(row)?);
+                    }
+                }
+                Ok(out)
             }
 
             async fn count_items(&self, query: &$crate::accounts::ItemQuery) -> $crate::Result<i64> {

@@ -2077,6 +2077,15 @@ async fn accounts_keep_their_own_subscriptions_and_reading_state() {
     assert!(!s.remove_token(alice.id, token).await.unwrap(), "not alice's");
     assert!(s.remove_token(bob.id, token).await.unwrap());
     assert_eq!(s.token_user("tok-hash", "api", now).await.unwrap(), None);
+    for phone in ["p1", "p2", "p3"] {
+        s.add_token(alice.id, "greader", phone, &format!("hash-{phone}"))
+            .await
+            .unwrap();
+    }
+    s.add_token(alice.id, "api", "script", "hash-script").await.unwrap();
+    assert_eq!(s.prune_tokens(alice.id, "greader", 2).await.unwrap(), 1);
+    let kept: Vec<String> = s.tokens(alice.id).await.unwrap().into_iter().map(|t| t.name).collect();
+    assert_eq!(kept, vec!["p2", "p3", "script"]);
     s.remove_session("sess-a", now).await.unwrap();
     assert_eq!(s.session("sess-a", now).await.unwrap(), None);
 

@@ -45,8 +45,6 @@ const ITEMS_PAGE: i64 = 50;
 const MAX_WITH_IDS: usize = 50;
 /// Ids `unread_item_ids` and `saved_item_ids` list at most: the newest ones.
 const MAX_ID_LIST: usize = 10_000;
-/// Rows read per query while collecting an id list.
-const ID_LIST_PAGE: i64 = 1_000;
 /// Items one `mark=item` changes at most (a comma list of ids).
 const MAX_MARK_IDS: usize = tracewire_store::accounts::MAX_MARK_IDS;
 /// Query and body parameters read at most.
@@ -400,20 +398,29 @@ async fn items(state: &AppState, user: &User, params: &Params) -> Result<Vec<Val
         query.before_id = Some(max);
     }
     let found = state.store.items(&query).await?;
-    let mut out = Vec::with_capacity(found.len());
-    for item in found {
-        out.push(item_json(state, item).await?);
-    }
-    Ok(out)
+    let ids: Vec<ArticleId> = found.iter().map(|i| i.article.id).collect();
+    let mut bodies: std::collections::HashMap<ArticleId, tracewire_model::Article> = state
+        .store
+        .articles_by_ids(&ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    Ok(found
+        .into_iter()
+        .map(|item| {
+            let article = bodies.remove(&item.article.id);
+            item_json(item, article)
+        })
+        .collect())
 }
 
-async fn item_json(state: &AppState, item: ReaderItem) -> Result<Value, StoreError> {
-    let article = state.store.article(item.article.id).await?;
+fn item_json(item: ReaderItem, article: Option<tracewire_model::Article>) -> Value {
     let (author, html) = article
         .map(|a| (a.byline.unwrap_or_default(), tracewire_extract::sanitize_html(&a.html)))
         .unwrap_or_default();
     let a = item.article;
-    Ok(json!({
+    json!({
         "id": a.id,
         "feed_id": a.feed_id,
         "title": a.title,
@@ -423,7 +430,7 @@ async fn item_json(state: &AppState, item: ReaderItem) -> Result<Value, StoreErr
         "is_saved": i64::from(item.starred),
         "is_read": i64::from(item.read),
         "created_on_time": a.published.unwrap_or(item.fetched_at).timestamp(),
-    }))
+    })
 }
 
 /// The ids of the user's items with these marks, comma-separated,
@@ -434,27 +441,16 @@ async fn all_ids(
     read: Option<bool>,
     starred: Option<bool>,
 ) -> Result<String, StoreError> {
-    let mut ids: Vec<ArticleId> = Vec::new();
-    let mut before_id = None;
-    loop {
-        let page = state
-            .store
-            .items(&ItemQuery {
-                user: user.id,
-                read,
-                starred,
-                before_id,
-                limit: ID_LIST_PAGE,
-                ..Default::default()
-            })
-            .await?;
-        let full = page.len() as i64 == ID_LIST_PAGE;
-        ids.extend(page.iter().map(|i| i.article.id));
-        if !full || ids.len() >= MAX_ID_LIST {
-            break;
-        }
-        before_id = ids.last().copied();
-    }
+    let mut ids = state
+        .store
+        .item_ids(&ItemQuery {
+            user: user.id,
+            read,
+            starred,
+            limit: MAX_ID_LIST as i64,
+            ..Default::default()
+        })
+        .await?;
     ids.truncate(MAX_ID_LIST);
     ids.sort_unstable();
     Ok(join_ids(ids))

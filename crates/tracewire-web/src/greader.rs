@@ -28,6 +28,9 @@ use crate::AppState;
 use crate::auth::{self, ClientAddr, LoginError};
 use crate::subscribe::{SubscribeError, subscribe_url};
 
+/// Google Reader logins a user keeps at once (apps, devices).
+const MAX_LOGIN_TOKENS: i64 = 20;
+
 /// The store's kind of the tokens a login makes.
 const TOKEN_KIND: &str = "greader";
 const LONG_PREFIX: &str = "tag:google.com,2005:reader/item/";
@@ -624,6 +627,11 @@ async fn client_login(
         .add_token(user.id, TOKEN_KIND, &name, &auth::secret_hash(&token))
         .await
     {
+        return store_error(e).into_response();
+    }
+    // An app that logs in at every launch leaves a token each time: the
+    // newest few stay, the older ones stop working.
+    if let Err(e) = state.store.prune_tokens(user.id, TOKEN_KIND, MAX_LOGIN_TOKENS).await {
         return store_error(e).into_response();
     }
     if get("output") == Some("json") {
@@ -1247,11 +1255,20 @@ impl Origins {
 /// Items in the Google Reader form, bodies sanitized.
 async fn items_json(state: &AppState, user: &User, items: &[ReaderItem]) -> Result<Vec<Value>, Fail> {
     let mut origins = Origins::of(state, user).await?;
+    let ids: Vec<i64> = items.iter().map(|i| i.article.id).collect();
+    let mut bodies: std::collections::HashMap<i64, tracewire_model::Article> = state
+        .store
+        .articles_by_ids(&ids)
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let a = &item.article;
         let (feed_title, site, label) = origins.get(state, a.feed_id).await?;
-        let article = state.store.article(a.id).await.map_err(store_error)?;
+        let article = bodies.remove(&a.id);
         let html = match &article {
             Some(article) => tracewire_extract::sanitize_html(&article.html),
             None => format!("<p>{}</p>", xml_escape(&a.excerpt)),
