@@ -739,6 +739,47 @@ pub(crate) async fn remove_subscription(
     Redirect::to("/subscriptions").into_response()
 }
 
+#[derive(Deserialize)]
+pub(crate) struct CategoryForm {
+    #[serde(default)]
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /categories/{id}`: rename or remove one of the reader's categories.
+pub(crate) async fn edit_category(
+    State(state): State<AppState>,
+    session: MaybeSession,
+    Path(id): Path<i64>,
+    Form(form): Form<CategoryForm>,
+) -> Response {
+    let Some(session) = session.0 else {
+        return to_login("/subscriptions");
+    };
+    if !csrf_ok(&session, &form.csrf) {
+        return forbidden(&state.config.site_title, "The form had expired; go back and try again.");
+    }
+    let user = session.user.id;
+    let done = match form.action.as_str() {
+        "rename" if !form.name.trim().is_empty() => state.store.rename_category(user, id, form.name.trim()).await,
+        "remove" => state.store.remove_category(user, id).await,
+        _ => Ok(false),
+    };
+    match done {
+        Ok(true) => Redirect::to("/subscriptions").into_response(),
+        Ok(false) => {
+            let q = MessageQuery {
+                added: None,
+                error: Some("No such category of yours, or another one already has that name.".to_string()),
+            };
+            subscriptions_page(&state, &session, q, StatusCode::BAD_REQUEST).await
+        }
+        Err(e) => server_error(&state.config.site_title, e),
+    }
+}
+
 struct TokenView {
     id: i64,
     kind: String,
@@ -1271,6 +1312,38 @@ mod tests {
         .unwrap();
         let page = get("/subscriptions").await.unwrap().text().await.unwrap();
         assert!(page.contains(">Mine</a>") && page.contains("World"), "{page}");
+        let world = server.store.category_named(2, "World", false).await.unwrap().unwrap();
+        let r = post(
+            &format!("/categories/{world}"),
+            vec![
+                ("csrf", csrf.clone()),
+                ("action", "rename".into()),
+                ("name", "News".into()),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "News is taken");
+        post(
+            &format!("/categories/{world}"),
+            vec![
+                ("csrf", csrf.clone()),
+                ("action", "rename".into()),
+                ("name", "Abroad".into()),
+            ],
+        )
+        .await
+        .unwrap();
+        let page = get("/subscriptions").await.unwrap().text().await.unwrap();
+        assert!(page.contains("Abroad") && !page.contains("value=\"World\""), "{page}");
+        post(
+            &format!("/categories/{world}"),
+            vec![("csrf", csrf.clone()), ("action", "remove".into())],
+        )
+        .await
+        .unwrap();
+        let page = get("/subscriptions").await.unwrap().text().await.unwrap();
+        assert!(!page.contains("Abroad"), "{page}");
         post(&format!("/subscriptions/{feed}/remove"), vec![("csrf", csrf.clone())])
             .await
             .unwrap();
@@ -1343,6 +1416,20 @@ mod tests {
             .await
             .unwrap();
         assert!(page.contains("Storms") && page.contains("block when title matches <code>sponsored</code>"));
+        let search = server
+            .client
+            .get(server.url("/search?q=storm"))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            search.contains("Saved: <a href=\"/search?q=storm%20lang%3Aen\">Storms</a>"),
+            "{search}"
+        );
         assert!(page.contains("script") && page.contains("API"));
         // A new password ends the session and needs the current one.
         let r = post(vec![

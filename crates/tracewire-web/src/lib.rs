@@ -171,6 +171,7 @@ pub fn router(state: AppState) -> Router {
             "/subscriptions/{feed}/remove",
             axum::routing::post(account::remove_subscription),
         )
+        .route("/categories/{id}", axum::routing::post(account::edit_category))
         .route("/settings", get(account::settings).post(account::settings_post))
         .merge(greader::routes())
         .merge(fever::routes())

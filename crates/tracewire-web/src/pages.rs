@@ -508,6 +508,8 @@ struct SearchPage {
     languages: Vec<FacetLink>,
     prev_href: Option<String>,
     next_href: Option<String>,
+    /// A logged-in reader's CSRF token (to save the search) and saved searches.
+    saver: Option<(String, Vec<tracewire_model::SavedSearch>)>,
 }
 
 fn search_href(q: &str, sort: tracewire_search::Sort, page: usize) -> String {
@@ -532,8 +534,19 @@ pub(crate) struct SearchPageQuery {
 /// `/search?q=…`: the search form, a page of results with their snippets,
 /// and the sites and languages among every match (each a link narrowing
 /// the query).
-pub(crate) async fn search(State(state): State<AppState>, Query(params): Query<SearchPageQuery>) -> Response {
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    session: crate::auth::MaybeSession,
+    Query(params): Query<SearchPageQuery>,
+) -> Response {
     let q = params.q.unwrap_or_default().trim().to_string();
+    let saver = match &session.0 {
+        Some(s) => match state.store.saved_searches(s.user.id).await {
+            Ok(saved) => Some((s.csrf.clone(), saved)),
+            Err(e) => return server_error(&state.config.site_title, e),
+        },
+        None => None,
+    };
     let sort = params
         .sort
         .as_deref()
@@ -557,6 +570,7 @@ pub(crate) async fn search(State(state): State<AppState>, Query(params): Query<S
         languages: Vec::new(),
         prev_href: None,
         next_href: None,
+        saver,
     };
     if q.is_empty() {
         return render(&view, StatusCode::OK);
