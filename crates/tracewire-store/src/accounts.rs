@@ -330,6 +330,25 @@ macro_rules! push_item_filters {
 /// `begin_write()` method; `$db` is its sqlx database.
 macro_rules! accounts_impl {
     ($store:ty, $db:ty) => {
+        impl $store {
+            /// Runs `sql`, a DELETE of one row by `$1` user and `$2` id:
+            /// whether the user had it.
+            async fn delete_owned(
+                &self,
+                sql: &'static str,
+                user: tracewire_model::UserId,
+                id: i64,
+            ) -> $crate::Result<bool> {
+                Ok(sqlx::query(sql)
+                    .bind(user)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected()
+                    > 0)
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::accounts::Accounts for $store {
             async fn add_user(
@@ -583,15 +602,8 @@ macro_rules! accounts_impl {
             }
 
             async fn remove_token(&self, user: tracewire_model::UserId, id: i64) -> $crate::Result<bool> {
-                Ok(
-                    sqlx::query("DELETE FROM api_tokens WHERE user_id = $1 AND id = $2")
-                        .bind(user)
-                        .bind(id)
-                        .execute(&self.pool)
-                        .await?
-                        .rows_affected()
-                        > 0,
-                )
+                self.delete_owned("DELETE FROM api_tokens WHERE user_id = $1 AND id = $2", user, id)
+                    .await
             }
 
             async fn subscribe(
@@ -732,15 +744,8 @@ macro_rules! accounts_impl {
             }
 
             async fn remove_category(&self, user: tracewire_model::UserId, id: i64) -> $crate::Result<bool> {
-                Ok(
-                    sqlx::query("DELETE FROM categories WHERE user_id = $1 AND id = $2")
-                        .bind(user)
-                        .bind(id)
-                        .execute(&self.pool)
-                        .await?
-                        .rows_affected()
-                        > 0,
-                )
+                self.delete_owned("DELETE FROM categories WHERE user_id = $1 AND id = $2", user, id)
+                    .await
             }
 
             async fn items(
@@ -997,15 +1002,12 @@ macro_rules! accounts_impl {
             }
 
             async fn remove_saved_search(&self, user: tracewire_model::UserId, id: i64) -> $crate::Result<bool> {
-                Ok(
-                    sqlx::query("DELETE FROM saved_searches WHERE user_id = $1 AND id = $2")
-                        .bind(user)
-                        .bind(id)
-                        .execute(&self.pool)
-                        .await?
-                        .rows_affected()
-                        > 0,
+                self.delete_owned(
+                    "DELETE FROM saved_searches WHERE user_id = $1 AND id = $2",
+                    user,
+                    id,
                 )
+                .await
             }
 
             async fn add_rule(
@@ -1045,15 +1047,12 @@ macro_rules! accounts_impl {
             }
 
             async fn remove_rule(&self, user: tracewire_model::UserId, id: i64) -> $crate::Result<bool> {
-                Ok(
-                    sqlx::query("DELETE FROM filter_rules WHERE user_id = $1 AND id = $2")
-                        .bind(user)
-                        .bind(id)
-                        .execute(&self.pool)
-                        .await?
-                        .rows_affected()
-                        > 0,
+                self.delete_owned(
+                    "DELETE FROM filter_rules WHERE user_id = $1 AND id = $2",
+                    user,
+                    id,
                 )
+                .await
             }
         }
     };

@@ -46,9 +46,78 @@ fn forbidden(site_title: &str, message: &str) -> Response {
     crate::pages::error_page(site_title, StatusCode::FORBIDDEN, "Not allowed", message)
 }
 
-/// Checks a form's CSRF token against the session's.
-fn csrf_ok(session: &Session, token: &str) -> bool {
-    auth::same_secret(&session.csrf, token)
+/// A form that carries the session's CSRF token.
+pub(crate) trait WithCsrf {
+    fn csrf(&self) -> &str;
+}
+
+macro_rules! with_csrf {
+    ($($form:ty),*) => {
+        $(impl WithCsrf for $form {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        })*
+    };
+}
+
+with_csrf!(
+    CsrfForm,
+    MarkForm,
+    MarkAllForm,
+    AddForm,
+    EditForm,
+    CategoryForm,
+    SettingsForm
+);
+
+/// A form posted by a logged-in reader with their session's CSRF token (an
+/// extractor). Anyone else is sent to log in; a form without the right
+/// token changes nothing and gets 403.
+pub(crate) struct Checked<T>(pub Session, pub T);
+
+/// Where a reader who posted without a session goes back to after logging in.
+fn page_of(path: &str) -> &'static str {
+    match path.split('/').nth(1).unwrap_or_default() {
+        "subscriptions" | "categories" => "/subscriptions",
+        "settings" => "/settings",
+        "items" | "reading" => "/reading",
+        _ => "/",
+    }
+}
+
+impl<T> axum::extract::FromRequest<AppState> for Checked<T>
+where
+    T: serde::de::DeserializeOwned + WithCsrf + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = request.into_parts();
+        let Ok(MaybeSession(session)) = MaybeSession::from_request_parts(&mut parts, state).await;
+        let back = page_of(parts.uri.path());
+        let Some(session) = session else {
+            return Err(to_login(back));
+        };
+        let Form(form) = Form::<T>::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|e| {
+                crate::pages::error_page(
+                    &state.config.site_title,
+                    StatusCode::BAD_REQUEST,
+                    "Bad form",
+                    &e.body_text(),
+                )
+            })?;
+        if !auth::same_secret(&session.csrf, form.csrf()) {
+            return Err(forbidden(
+                &state.config.site_title,
+                "The form had expired; go back and try again.",
+            ));
+        }
+        Ok(Checked(session, form))
+    }
 }
 
 /// Anonymous visitors may read only what is public: when `[web] public` is
@@ -202,17 +271,7 @@ pub(crate) struct CsrfForm {
     csrf: String,
 }
 
-pub(crate) async fn logout(
-    State(state): State<AppState>,
-    session: MaybeSession,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    let Some(session) = session.0 else {
-        return Redirect::to("/").into_response();
-    };
-    if !csrf_ok(&session, &form.csrf) {
-        return forbidden(&state.config.site_title, "The form had expired; go back and try again.");
-    }
+pub(crate) async fn logout(State(state): State<AppState>, Checked(session, _): Checked<CsrfForm>) -> Response {
     if let Err(e) = state
         .store
         .remove_session(&session.token_hash, chrono::Utc::now())
@@ -443,17 +502,10 @@ pub(crate) struct MarkForm {
 /// redirect back.
 pub(crate) async fn mark_item(
     State(state): State<AppState>,
-    session: MaybeSession,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    Form(form): Form<MarkForm>,
+    Checked(session, form): Checked<MarkForm>,
 ) -> Response {
-    let Some(session) = session.0 else {
-        return to_login(&format!("/articles/{id}"));
-    };
-    if !csrf_ok(&session, &form.csrf) {
-        return forbidden(&state.config.site_title, "The form had expired; go back and try again.");
-    }
     let marks = match form.action.as_str() {
         "read" => Marks {
             read: Some(true),
@@ -515,17 +567,7 @@ pub(crate) struct MarkAllForm {
     back: Option<String>,
 }
 
-pub(crate) async fn mark_all(
-    State(state): State<AppState>,
-    session: MaybeSession,
-    Form(form): Form<MarkAllForm>,
-) -> Response {
-    let Some(session) = session.0 else {
-        return to_login("/reading");
-    };
-    if !csrf_ok(&session, &form.csrf) {
-        return forbidden(&state.config.site_title, "The form had expired; go back and try again.");
-    }
+pub(crate) async fn mark_all(State(state): State<AppState>, Checked(session, form): Checked<MarkAllForm>) -> Response {
     let scope = match (form.feed, form.category) {
         (Some(f), _) => Scope::Feed(f),
         (None, Some(c)) => Scope::Category(c),
@@ -655,15 +697,8 @@ async fn category_id(state: &AppState, user: &User, name: &str) -> Result<Option
 
 pub(crate) async fn add_subscription(
     State(state): State<AppState>,
-    session: MaybeSession,
-    Form(form): Form<AddForm>,
+    Checked(session, form): Checked<AddForm>,
 ) -> Response {
-    let Some(session) = session.0 else {
-        return to_login("/subscriptions");
-    };
-    if !csrf_ok(&session, &form.csrf) {
-        return forbidden(&state.config.site_title, "The form had expired; go back and try again.");
-    }
     let category = match category_id(&state, &session.user, &form.category).await {
         Ok(c) => c,
         Err(e) => return server_error(&state.config.site_title, e),
@@ -693,16 +728,9 @@ pub(crate) struct EditForm {
 
 pub(crate) async fn edit_subscription(
     State(state): State<AppState>,
-    session: MaybeSession,
     Path(feed): Path<i64>,
-    Form(form): Form<EditForm>,
+    Checked(session, form): Checked<EditForm>,
 ) -> Response {
-    let Some(session) = session.0 else {
-        return to_login("/subscriptions");
-    };
-    if !csrf_ok(&session, &form.csrf) {
-        return forbidden(&state.config.site_title, "The form had expired; go back and try again.");
-    }
     let subscribed = match state.store.subscriptions(session.user.id).await {
         Ok(s) => s.iter().any(|s| s.feed.id == feed),
         Err(e) => return server_error(&state.config.site_title, e),
@@ -723,16 +751,9 @@ pub(crate) async fn edit_subscription(
 
 pub(crate) async fn remove_subscription(
     State(state): State<AppState>,
-    session: MaybeSession,
     Path(feed): Path<i64>,
-    Form(form): Form<CsrfForm>,
+    Checked(session, _): Checked<CsrfForm>,
 ) -> Response {
-    let Some(session) = session.0 else {
-        return to_login("/subscriptions");
-    };
-    if !csrf_ok(&session, &form.csrf) {
-        return forbidden(&state.config.site_title, "The form had expired; go back and try again.");
-    }
     if let Err(e) = state.store.unsubscribe(session.user.id, feed).await {
         return server_error(&state.config.site_title, e);
     }
@@ -751,16 +772,9 @@ pub(crate) struct CategoryForm {
 /// `POST /categories/{id}`: rename or remove one of the reader's categories.
 pub(crate) async fn edit_category(
     State(state): State<AppState>,
-    session: MaybeSession,
     Path(id): Path<i64>,
-    Form(form): Form<CategoryForm>,
+    Checked(session, form): Checked<CategoryForm>,
 ) -> Response {
-    let Some(session) = session.0 else {
-        return to_login("/subscriptions");
-    };
-    if !csrf_ok(&session, &form.csrf) {
-        return forbidden(&state.config.site_title, "The form had expired; go back and try again.");
-    }
     let user = session.user.id;
     let done = match form.action.as_str() {
         "rename" if !form.name.trim().is_empty() => state.store.rename_category(user, id, form.name.trim()).await,
@@ -893,18 +907,11 @@ pub(crate) struct SettingsForm {
 
 pub(crate) async fn settings_post(
     State(state): State<AppState>,
-    session: MaybeSession,
     ClientAddr(client): ClientAddr,
     headers: HeaderMap,
-    Form(form): Form<SettingsForm>,
+    Checked(session, form): Checked<SettingsForm>,
 ) -> Response {
-    let Some(session) = session.0 else {
-        return to_login("/settings");
-    };
     let title = state.config.site_title.clone();
-    if !csrf_ok(&session, &form.csrf) {
-        return forbidden(&title, "The form had expired; go back and try again.");
-    }
     let user = session.user.id;
     let store = &state.store;
     let bad = |message: String| (Some(message), StatusCode::BAD_REQUEST);
