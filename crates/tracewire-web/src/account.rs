@@ -120,18 +120,42 @@ where
     }
 }
 
+/// Who the page is rendered for, as the page header shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct Viewer {
+    pub name: String,
+    /// For the header's log-out form.
+    pub csrf: String,
+}
+
+tokio::task_local! {
+    /// The viewer of the request being answered (set by
+    /// [`require_login_unless_public`] around every handler), so that the
+    /// shared page header knows it without every page passing it along.
+    static VIEWER: Option<Viewer>;
+}
+
+/// The logged-in reader the current page is for (templates call this).
+pub(crate) fn viewer() -> Option<Viewer> {
+    VIEWER.try_with(Clone::clone).ok().flatten()
+}
+
 /// Anonymous visitors may read only what is public: when `[web] public` is
 /// off, every page but logging in (and the reader APIs, which check their
 /// own credentials) sends them to the login page, and the JSON API answers
-/// 401.
+/// 401. Every handler runs knowing its [`viewer`].
 pub(crate) async fn require_login_unless_public(
     State(state): State<AppState>,
     session: MaybeSession,
     request: Request,
     next: Next,
 ) -> Response {
+    let viewer = session.0.as_ref().map(|s| Viewer {
+        name: s.user.name.clone(),
+        csrf: s.csrf.clone(),
+    });
     if state.config.public || session.0.is_some() {
-        return next.run(request).await;
+        return VIEWER.scope(viewer, next.run(request)).await;
     }
     let path = request.uri().path();
     let open = path == "/login"
@@ -143,12 +167,9 @@ pub(crate) async fn require_login_unless_public(
         || path.starts_with("/fever")
         || path.starts_with("/api/fever.php")
         || path.starts_with("/static/");
-    if open {
-        return next.run(request).await;
-    }
-    if path.starts_with("/api/") {
-        // A token may still open the API.
-        return next.run(request).await;
+    if open || path.starts_with("/api/") {
+        // (A token may still open the API.)
+        return VIEWER.scope(None, next.run(request)).await;
     }
     let target = request
         .uri()
@@ -1141,6 +1162,21 @@ mod tests {
         assert_eq!(settings.status(), StatusCode::OK);
         let page = settings.text().await.unwrap();
         assert!(page.contains("Signed in as <strong>alice</strong>"));
+        // Every page's header knows who is reading, and offers to log out.
+        assert!(
+            page.contains("title=\"Settings\">alice</a>") && page.contains(">Log out</button>"),
+            "{page}"
+        );
+        let anonymous = server
+            .client
+            .get(server.url("/latest"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(anonymous.contains("<a href=\"/login\">Log in</a>") && !anonymous.contains("Log out"));
         // Logging out ends the session (the form needs the session's token).
         let csrf = csrf_of(&page);
         let r = server

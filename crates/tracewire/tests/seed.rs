@@ -131,8 +131,8 @@ async fn seed_article_end_to_end() {
         .await;
     assert_eq!(found["total"], 1, "{found}");
 
-    // Every response says what a page may load: no script, nothing
-    // framed, images and inline styles only.
+    // Every response says what a page may load: nothing framed, images
+    // and inline styles, and scripts from our own files.
     let head = server
         .client
         .get(format!("{}/api/v1/articles/{id}", server.base))
@@ -140,10 +140,14 @@ async fn seed_article_end_to_end() {
         .await
         .unwrap();
     let csp = head.headers()["content-security-policy"].to_str().unwrap();
-    assert!(
-        csp.starts_with("default-src 'none';") && !csp.contains("script"),
-        "{csp}"
-    );
+    // Scripts: our own file only, never inline code or another origin.
+    assert!(csp.starts_with("default-src 'none';"), "{csp}");
+    let scripts: Vec<&str> = csp
+        .split(';')
+        .map(str::trim)
+        .filter(|d| d.starts_with("script-src"))
+        .collect();
+    assert_eq!(scripts, vec!["script-src 'self'"], "{csp}");
     assert_eq!(head.headers()["x-content-type-options"], "nosniff");
 
     // Two page views, persisted.

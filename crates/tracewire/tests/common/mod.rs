@@ -132,6 +132,9 @@ impl Tracewire {
             .expect("serve did not print its URL")
             .trim_end_matches('/')
             .to_string();
+        // Keep reading what it prints (the first account's password, …): a
+        // closed pipe would end it at its next line.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Server {
             _child: child,
             base,
