@@ -226,7 +226,8 @@ pub(crate) async fn login_form(
     session: MaybeSession,
     Query(q): Query<LoginQuery>,
 ) -> Response {
-    let next = safe_next(q.next.as_deref());
+    // Logging in on its own leads to the reading list.
+    let next = safe_next(Some(q.next.as_deref().unwrap_or("/reading")));
     if session.0.is_some() {
         return Redirect::to(&next).into_response();
     }

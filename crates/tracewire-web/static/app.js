@@ -22,10 +22,12 @@
     select(list[next]);
   }
   // Posts a mark form with fetch and updates its button from the answer.
+  // (The form's address is read as an attribute: its button named
+  // "action" hides the form's `action` property.)
   function submitMark(form, button) {
     var body = new URLSearchParams(new FormData(form));
     body.set("action", button.value);
-    return fetch(form.action, {
+    return fetch(form.getAttribute("action"), {
       method: "POST",
       headers: { "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" },
       body: body.toString(),
@@ -45,7 +47,7 @@
         button.setAttribute("aria-pressed", state.read ? "true" : "false");
         if (li) { li.classList.toggle("read", state.read); }
       }
-    }).catch(function () { form.submit(); });
+    }).catch(function () { form.requestSubmit(button); });
   }
   document.addEventListener("click", function (e) {
     var button = e.target.closest("form[action$='/mark'] button[name='action']");

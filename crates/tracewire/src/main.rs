@@ -4,6 +4,7 @@
 mod annotate;
 mod batch;
 mod bench_lookup;
+mod bench_reader;
 mod bench_scale;
 mod bench_search;
 mod check;
@@ -327,6 +328,18 @@ enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         mib: usize,
     },
+    /// What a reading app waits for: reading-list pages, unread counts, the
+    /// unread id list, a mark, over one account's generated articles (on
+    /// SQLite in a temporary directory, or an empty --database).
+    Reader {
+        #[arg(long, default_value_t = 100_000)]
+        articles: usize,
+        #[arg(long, default_value_t = 200)]
+        feeds: usize,
+        /// Times each operation runs.
+        #[arg(long, default_value_t = 200)]
+        repeats: usize,
+    },
     /// Candidate lookup time as a fresh store grows through each size
     /// (generated news text; copies planted so lookups find something).
     Lookup {
@@ -500,6 +513,17 @@ fn main() -> ExitCode {
             Command::Bench {
                 command: BenchCommand::Scale(args),
             } => return bench_scale::bench_scale(&args, &cli.global, show_progress).await,
+            Command::Bench {
+                command:
+                    BenchCommand::Reader {
+                        articles,
+                        feeds,
+                        repeats,
+                    },
+            } => {
+                let database = cli.global.database.as_deref();
+                return bench_reader::bench_reader(articles, feeds, repeats, database, show_progress).await;
+            }
             other => other,
         };
         // Every other command reads the configuration, so a broken file is
@@ -592,6 +616,7 @@ fn main() -> ExitCode {
                     | BenchCommand::Lookup { .. }
                     | BenchCommand::Search { .. }
                     | BenchCommand::Annotate { .. }
+                    | BenchCommand::Reader { .. }
                     | BenchCommand::Scale(_),
             } => Ok(ExitCode::SUCCESS),
         }

@@ -119,7 +119,7 @@ async fn write_ups_and_copies_of_one_event_are_one_story() {
     std::fs::write(tw.data.path().join("config.toml"), "[web]\nhome = \"stories\"\n").unwrap();
     let server = tw.serve().await;
     let (_, home) = server.get("/").await;
-    assert!(home.contains("Full coverage: one entry per story"), "{home}");
+    assert!(home.contains("<h1>Full coverage</h1>"), "{home}");
     let (status, latest) = server.get("/latest").await;
     assert_eq!(status, 200);
     assert!(latest.contains("4 articles"), "{latest}");
