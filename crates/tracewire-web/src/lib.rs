@@ -8,6 +8,7 @@
 
 mod account;
 mod api;
+mod api_reader;
 pub mod auth;
 mod feeds;
 mod fever;
@@ -129,21 +130,10 @@ pub fn router(state: AppState) -> Router {
         .route("/entities", get(pages::entities))
         .route("/stories", get(pages::stories))
         .route("/stories/{id}", get(pages::story))
-        .route("/api/v1/stories", get(api::stories))
-        .route("/api/v1/stories/{id}", get(api::story))
         .route("/entities/{name}", get(pages::entity))
         .route("/feed.atom", get(feeds::atom))
         .route("/feed.rss", get(feeds::rss))
         .route("/feed.json", get(feeds::json_feed))
-        .route("/api/v1/articles", get(api::articles))
-        .route("/api/v1/search", get(api::search))
-        .route("/api/v1/articles/{id}", get(api::article))
-        .route("/api/v1/articles/{id}/provenance", get(api::provenance))
-        .route("/api/v1/feeds", get(api::feeds))
-        .route("/api/v1/sites", get(api::sites))
-        .route("/api/v1/sites/{site}", get(api::site))
-        .route("/api/v1/entities", get(api::entities))
-        .route("/api/v1/entities/{name}", get(api::entity))
         .route(
             "/websub/{feed_id}",
             get(websub::verify)
@@ -173,6 +163,40 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/categories/{id}", axum::routing::post(account::edit_category))
         .route("/settings", get(account::settings).post(account::settings_post))
+        .merge(
+            Router::new()
+                .route("/api/v1/openapi.json", get(api::openapi))
+                .route("/api/v1/articles", get(api::articles))
+                .route("/api/v1/articles/{id}", get(api::article))
+                .route("/api/v1/articles/{id}/provenance", get(api::provenance))
+                .route("/api/v1/search", get(api::search))
+                .route("/api/v1/feeds", get(api::feeds))
+                .route("/api/v1/sites", get(api::sites))
+                .route("/api/v1/sites/{site}", get(api::site))
+                .route("/api/v1/entities", get(api::entities))
+                .route("/api/v1/entities/{name}", get(api::entity))
+                .route("/api/v1/stories", get(api::stories))
+                .route("/api/v1/stories/{id}", get(api::story))
+                .route("/api/v1/me", get(api_reader::me))
+                .route(
+                    "/api/v1/subscriptions",
+                    get(api_reader::subscriptions).post(api_reader::subscribe),
+                )
+                .route(
+                    "/api/v1/subscriptions/{feed_id}",
+                    axum::routing::delete(api_reader::unsubscribe),
+                )
+                .route("/api/v1/categories", get(api_reader::categories))
+                .route("/api/v1/items", get(api_reader::items))
+                .route(
+                    "/api/v1/items/mark-all-read",
+                    axum::routing::post(api_reader::mark_all_read),
+                )
+                .route("/api/v1/items/{id}", axum::routing::patch(api_reader::mark_item))
+                .route("/api/v1/unread-counts", get(api_reader::unread_counts))
+                .route("/api/{*rest}", axum::routing::any(api::not_found))
+                .layer(axum::middleware::map_response(api::json_errors)),
+        )
         .merge(greader::routes())
         .merge(fever::routes())
         .fallback(pages::not_found)

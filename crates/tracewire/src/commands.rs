@@ -455,7 +455,7 @@ pub async fn serve(ctx: &Setup, listen: &str, with_worker: bool) -> Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn demo(ctx: &Setup, listen: &str, show_progress: bool) -> Result<ExitCode> {
+pub async fn demo(ctx: &Setup, listen: &str, keep_crawling: bool, show_progress: bool) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let mut config = ctx.config.clone();
     // The demo web lives on 127.0.0.1 by design.
@@ -486,12 +486,14 @@ pub async fn demo(ctx: &Setup, listen: &str, show_progress: bool) -> Result<Exit
     print_report(&report);
     // Then it goes on crawling, as `serve` does: feeds added on the web
     // are read. Its claims die with the demo's temporary database.
-    let background = self::crawler(&config, store.clone())?;
-    tokio::spawn(async move {
-        if let Err(e) = background.run(std::future::pending()).await {
-            tracing::error!(error = %e, "the demo's crawler stopped");
-        }
-    });
+    if keep_crawling {
+        let background = self::crawler(&config, store.clone())?;
+        tokio::spawn(async move {
+            if let Err(e) = background.run(std::future::pending()).await {
+                tracing::error!(error = %e, "the demo's crawler stopped");
+            }
+        });
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (is another server using it? try --listen 127.0.0.1:0)"))?;

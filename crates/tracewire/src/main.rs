@@ -88,6 +88,10 @@ enum Command {
         /// Address for the web UI.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// Crawl the demo web once, then no more: feeds added on the web
+        /// are stored but never fetched (tests that add arbitrary feeds).
+        #[arg(long)]
+        no_crawl: bool,
     },
     /// Manage subscriptions.
     Feeds {
@@ -530,7 +534,7 @@ fn main() -> ExitCode {
         // reported whatever the command.
         let ctx = commands::Setup::new(cli.global)?;
         match command {
-            Command::Demo { listen } => commands::demo(&ctx, &listen, show_progress).await,
+            Command::Demo { listen, no_crawl } => commands::demo(&ctx, &listen, !no_crawl, show_progress).await,
             Command::Feeds { command } => match command {
                 FeedsCommand::Add { urls, no_check } => commands::feeds_add(&ctx, &urls, no_check).await,
                 FeedsCommand::List => commands::feeds_list(&ctx).await,

@@ -187,13 +187,36 @@ async fn accounts_from_the_command_line() {
     site.route("/feed.xml", FixtureResponse::rss(SEED_FEED_XML.to_string()));
     tw.ok(&["feeds", "add", "--no-check", &site.url("/feed.xml")]).await;
 
-    // A token is printed once.
+    // A token is printed once, and opens the API as its account.
     let token = tw.ok(&["users", "token", "alice", "--label", "script"]).await;
     let token = token.trim();
     assert!(
         token.len() == 64 && token.chars().all(|c| c.is_ascii_hexdigit()),
         "{token}"
     );
+    let server = tw.serve().await;
+    let me = |token: String| {
+        let server = &server;
+        async move {
+            let r = server
+                .client
+                .get(format!("{}/api/v1/me", server.base))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, body) = me(token.to_string()).await;
+    assert_eq!((status, body["name"].as_str()), (200, Some("alice")), "{body}");
+    let (status, body) = me("0".repeat(64)).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("unauthorized")),
+        "{body}"
+    );
+    drop(server);
 
     let changed = tw.run_input(&["users", "passwd", "alice"], "new-password-2\n").await;
     assert!(changed.ok, "{}", changed.stderr);

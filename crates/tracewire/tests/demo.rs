@@ -133,12 +133,18 @@ async fn demo_crawls_the_fixture_web_and_serves_it() {
     assert!(page.contains("Chain: "), "{page}");
     // The picture of the chain: a node per article linking to it, this one
     // marked, the origin marked, and a line per copy.
-    let svg = page.split("<svg class=\"provenance-chain\"").nth(1).expect("no provenance picture");
+    let svg = page
+        .split("<svg class=\"provenance-chain\"")
+        .nth(1)
+        .expect("no provenance picture");
     let svg = svg.split("</svg>").next().unwrap_or_default();
     for a in chain {
         assert!(svg.contains(&format!("<a href=\"/articles/{}\">", a["id"])), "{svg}");
     }
-    assert!(svg.contains("class=\"node current") && svg.contains(" origin\""), "{svg}");
+    assert!(
+        svg.contains("class=\"node current") && svg.contains(" origin\""),
+        "{svg}"
+    );
     assert!(svg.matches("class=\"edge\"").count() >= len - 1, "{svg}");
     assert!(page.contains("paragraphs kept"), "{page}");
     let related = page.split("<h2>Related posts</h2>").nth(1).unwrap_or_default();

@@ -214,7 +214,9 @@ async fn seed_article_end_to_end() {
     // Unknown ids: 404 with a JSON error; the HTML page: 404 too.
     let (status, body) = server.get("/api/v1/articles/999").await;
     assert_eq!(status, 404);
-    assert!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["error"].is_string());
+    let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(error["error"]["code"], "not_found", "{body}");
+    assert!(error["error"]["message"].is_string(), "{body}");
     let (status, _) = server.get("/articles/999").await;
     assert_eq!(status, 404);
     let (status, _) = server.get("/api/v1/articles?limit=-1").await;
