@@ -354,6 +354,32 @@ pub(crate) fn page_of<T>(all: Vec<T>, limit: i64, offset: i64) -> (Vec<T>, Optio
     (page, next)
 }
 
+/// A page of a list the store returns whole, as `{name: [...], "next"}`:
+/// `paging` parsed (a bad value answers 400), each item mapped to its wire
+/// form.
+pub(crate) fn list_page<T, U: Serialize>(
+    name: &str,
+    all: Result<Vec<T>, tracewire_store::StoreError>,
+    paging: &Paging,
+    wire: impl FnMut(T) -> U,
+) -> Response {
+    let (limit, offset) = match paging.parse(MAX_OFFSET) {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
+    match all {
+        Ok(all) => {
+            let (page, next) = page_of(all, limit, offset);
+            let items: Vec<U> = page.into_iter().map(wire).collect();
+            let mut body = serde_json::Map::new();
+            body.insert(name.to_string(), serde_json::json!(items));
+            body.insert("next".to_string(), serde_json::json!(next));
+            Json(serde_json::Value::Object(body)).into_response()
+        }
+        Err(e) => store_error(e),
+    }
+}
+
 #[derive(Serialize)]
 struct ArticleListItem {
     id: i64,
@@ -667,13 +693,6 @@ struct FeedItem {
     failure_weight: f64,
 }
 
-#[derive(Serialize)]
-struct FeedList {
-    feeds: Vec<FeedItem>,
-    /// The offset of the next page; null on the last.
-    next: Option<i64>,
-}
-
 /// `GET /api/v1/feeds?limit=&offset=`: the feeds the instance reads, with
 /// their health.
 pub(crate) async fn feeds(
@@ -681,35 +700,18 @@ pub(crate) async fn feeds(
     _reader: Reader,
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> Response {
-    let (limit, offset) = match paging.parse(MAX_OFFSET) {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
-    match state.store.feeds().await {
-        Ok(list) => {
-            let (list, next) = page_of(list, limit, offset);
-            Json(FeedList {
-                next,
-                feeds: list
-                    .into_iter()
-                    .map(|f: Feed| FeedItem {
-                        id: f.id,
-                        url: f.url,
-                        title: f.title,
-                        status: f.status.as_str(),
-                        last_error: f.last_error,
-                        last_fetched: time(f.last_fetched),
-                        last_result: f.last_result.map(|r| r.as_str()),
-                        next_fetch: time(Some(f.next_fetch_at)),
-                        error_count: f.error_count,
-                        failure_weight: f.failure_weight,
-                    })
-                    .collect(),
-            })
-            .into_response()
-        }
-        Err(e) => store_error(e),
-    }
+    list_page("feeds", state.store.feeds().await, &paging, |f: Feed| FeedItem {
+        id: f.id,
+        url: f.url,
+        title: f.title,
+        status: f.status.as_str(),
+        last_error: f.last_error,
+        last_fetched: time(f.last_fetched),
+        last_result: f.last_result.map(|r| r.as_str()),
+        next_fetch: time(Some(f.next_fetch_at)),
+        error_count: f.error_count,
+        failure_weight: f.failure_weight,
+    })
 }
 
 /// `GET /api/v1/articles/{id}/provenance`: the story's origin, the chain of
@@ -752,13 +754,6 @@ impl From<SiteStats> for SiteItem {
     }
 }
 
-#[derive(Serialize)]
-struct SiteList {
-    sites: Vec<SiteItem>,
-    /// The offset of the next page; null on the last.
-    next: Option<i64>,
-}
-
 /// `GET /api/v1/sites?limit=&offset=`: every site with what provenance
 /// knows of it, the most articles first.
 pub(crate) async fn sites(
@@ -766,21 +761,7 @@ pub(crate) async fn sites(
     _reader: Reader,
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> Response {
-    let (limit, offset) = match paging.parse(MAX_OFFSET) {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
-    match state.store.site_stats(None).await {
-        Ok(sites) => {
-            let (sites, next) = page_of(sites, limit, offset);
-            Json(SiteList {
-                sites: sites.into_iter().map(SiteItem::from).collect(),
-                next,
-            })
-            .into_response()
-        }
-        Err(e) => store_error(e),
-    }
+    list_page("sites", state.store.site_stats(None).await, &paging, SiteItem::from)
 }
 
 #[derive(Serialize)]

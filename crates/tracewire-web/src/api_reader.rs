@@ -16,7 +16,7 @@ use tracewire_model::{Category, ReaderItem, Subscription};
 use tracewire_store::accounts::{ItemQuery, Marks, Scope};
 
 use crate::AppState;
-use crate::api::{ApiJson, ApiQuery, ApiUser, Caller, Paging, error, limit_param, page_of, store_error};
+use crate::api::{ApiJson, ApiQuery, ApiUser, Caller, Paging, error, limit_param, list_page, page_of, store_error};
 use crate::subscribe::{SubscribeError, subscribe_url};
 
 fn time(t: DateTime<Utc>) -> String {
@@ -97,34 +97,18 @@ impl From<Subscription> for SubscriptionItem {
     }
 }
 
-#[derive(Serialize)]
-struct SubscriptionList {
-    subscriptions: Vec<SubscriptionItem>,
-    /// The offset of the next page; null on the last.
-    next: Option<i64>,
-}
-
 /// `GET /api/v1/subscriptions?limit=&offset=`: the caller's subscriptions, by title.
 pub(crate) async fn subscriptions(
     State(state): State<AppState>,
     ApiUser(caller): ApiUser,
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> Response {
-    let (limit, offset) = match paging.parse(crate::api::MAX_OFFSET) {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
-    match state.store.subscriptions(caller.user().id).await {
-        Ok(list) => {
-            let (list, next) = page_of(list, limit, offset);
-            Json(SubscriptionList {
-                subscriptions: list.into_iter().map(SubscriptionItem::from).collect(),
-                next,
-            })
-            .into_response()
-        }
-        Err(e) => store_error(e),
-    }
+    list_page(
+        "subscriptions",
+        state.store.subscriptions(caller.user().id).await,
+        &paging,
+        SubscriptionItem::from,
+    )
 }
 
 #[derive(Deserialize)]
