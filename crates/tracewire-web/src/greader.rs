@@ -857,51 +857,56 @@ fn xml_escape(s: &str) -> String {
     out
 }
 
-fn opml_outline(s: &Subscription) -> String {
-    let title = xml_escape(s.display_title());
-    format!(
-        "<outline type=\"rss\" text=\"{title}\" title=\"{title}\" xmlUrl=\"{}\" htmlUrl=\"{}\"/>",
-        xml_escape(&s.feed.url),
-        xml_escape(s.feed.site_url.as_deref().unwrap_or_default())
-    )
+fn opml_outline(s: &Subscription) -> opml::Outline {
+    let title = s.display_title().to_string();
+    opml::Outline {
+        text: title.clone(),
+        title: Some(title),
+        r#type: Some("rss".to_string()),
+        xml_url: Some(s.feed.url.clone()),
+        html_url: s.feed.site_url.clone(),
+        ..opml::Outline::default()
+    }
 }
 
 /// `GET subscription/export`: OPML, a folder outline per label.
 async fn export(State(state): State<AppState>, call: Call) -> Reply {
     let subs = state.store.subscriptions(call.user.id).await.map_err(store_error)?;
-    let mut folders: Vec<(&str, Vec<&Subscription>)> = Vec::new();
-    let mut loose = Vec::new();
+    let mut doc = opml::OPML {
+        version: "2.0".to_string(),
+        ..opml::OPML::default()
+    };
+    doc.head = Some(opml::Head {
+        title: Some(format!(
+            "{} subscriptions of {}",
+            state.config.site_title, call.user.name
+        )),
+        ..opml::Head::default()
+    });
+    let mut folders: Vec<opml::Outline> = Vec::new();
     for s in &subs {
         match &s.category {
-            Some(c) => match folders.iter_mut().find(|(name, _)| *name == c.name) {
-                Some((_, list)) => list.push(s),
-                None => folders.push((&c.name, vec![s])),
+            Some(c) => match folders.iter_mut().find(|f| f.text == c.name) {
+                Some(folder) => folder.outlines.push(opml_outline(s)),
+                None => folders.push(opml::Outline {
+                    text: c.name.clone(),
+                    title: Some(c.name.clone()),
+                    outlines: vec![opml_outline(s)],
+                    ..opml::Outline::default()
+                }),
             },
-            None => loose.push(s),
+            None => doc.body.outlines.push(opml_outline(s)),
         }
     }
-    folders.sort_by_key(|(name, _)| name.to_lowercase());
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n<head><title>");
-    out.push_str(&xml_escape(&format!(
-        "{} subscriptions of {}",
-        state.config.site_title, call.user.name
-    )));
-    out.push_str("</title></head>\n<body>\n");
-    for (name, list) in folders {
-        let name = xml_escape(name);
-        out.push_str(&format!("<outline text=\"{name}\" title=\"{name}\">\n"));
-        for s in list {
-            out.push_str("  ");
-            out.push_str(&opml_outline(s));
-            out.push('\n');
-        }
-        out.push_str("</outline>\n");
-    }
-    for s in loose {
-        out.push_str(&opml_outline(s));
-        out.push('\n');
-    }
-    out.push_str("</body>\n</opml>\n");
+    folders.sort_by_key(|f| f.text.to_lowercase());
+    folders.append(&mut doc.body.outlines);
+    doc.body.outlines = folders;
+    let xml = doc.to_string().map_err(|e| {
+        store_error(tracewire_store::StoreError::ImportFormat(format!(
+            "cannot write OPML: {e}"
+        )))
+    })?;
+    let out = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{xml}\n");
     Ok((
         [
             (header::CONTENT_TYPE, "text/x-opml; charset=utf-8"),
@@ -925,126 +930,28 @@ struct OpmlFeed {
 
 /// The feeds of an OPML document (each `outline` with an `xmlUrl`, in the
 /// folder of the nearest enclosing outline without one); `None` when it is
-/// not OPML.
+/// not OPML. Read by the `opml` crate, as `tracewire feeds import` reads it.
 fn opml_feeds(xml: &str) -> Option<Vec<OpmlFeed>> {
-    if !xml.contains("<opml") {
-        return None;
-    }
+    let doc = opml::OPML::from_str(xml).ok()?;
     let mut feeds = Vec::new();
-    // One entry per open outline: its folder name, if it is a folder.
-    let mut open: Vec<Option<String>> = Vec::new();
-    let mut rest = xml;
-    while let Some(start) = rest.find('<') {
-        rest = &rest[start..];
-        let skip_to = |rest: &str, end: &str| rest.find(end).map(|i| i + end.len());
-        // A truncated document ends the list.
-        if rest.starts_with("<!--") {
-            let Some(end) = skip_to(rest, "-->") else { break };
-            rest = &rest[end..];
-            continue;
-        }
-        if rest.starts_with("<![CDATA[") {
-            let Some(end) = skip_to(rest, "]]>") else { break };
-            rest = &rest[end..];
-            continue;
-        }
-        let Some(end) = tag_end(rest) else { break };
-        let tag = &rest[1..end];
-        rest = &rest[end + 1..];
-        if let Some(closing) = tag.strip_prefix('/') {
-            if closing.trim().eq_ignore_ascii_case("outline") {
-                open.pop();
+    // Outlines still to visit, each with its folder; a stack, not
+    // recursion, however deep the nesting.
+    let mut stack: Vec<(&opml::Outline, Option<&str>)> = doc.body.outlines.iter().rev().map(|o| (o, None)).collect();
+    while let Some((outline, folder)) = stack.pop() {
+        let name = outline.title.as_deref().unwrap_or(&outline.text).trim();
+        match outline.xml_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => feeds.push(OpmlFeed {
+                url: url.to_string(),
+                title: Some(name.to_string()).filter(|t| !t.is_empty()),
+                folder: folder.map(str::to_string),
+            }),
+            None => {
+                let folder = Some(name).filter(|n| !n.is_empty()).or(folder);
+                stack.extend(outline.outlines.iter().rev().map(|o| (o, folder)));
             }
-            continue;
-        }
-        let name_end = tag.find(|c: char| c.is_whitespace() || c == '/').unwrap_or(tag.len());
-        if !tag[..name_end].eq_ignore_ascii_case("outline") {
-            continue;
-        }
-        let self_closing = tag.trim_end().ends_with('/');
-        let attrs = attributes(&tag[name_end..]);
-        let attr = |name: &str| {
-            attrs
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let title = attr("title").or_else(|| attr("text"));
-        let folder = match attr("xmlUrl") {
-            Some(url) => {
-                feeds.push(OpmlFeed {
-                    url,
-                    title: title.clone(),
-                    folder: open.iter().rev().find_map(|f| f.clone()),
-                });
-                None
-            }
-            None => title,
-        };
-        if !self_closing {
-            open.push(folder);
         }
     }
     Some(feeds)
-}
-
-/// The index of the `>` that ends the tag `s` starts with (quotes
-/// respected).
-fn tag_end(s: &str) -> Option<usize> {
-    let mut quote = None;
-    for (i, b) in s.bytes().enumerate() {
-        match (quote, b) {
-            (Some(q), b) if b == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') => quote = Some(b),
-            (None, b'>') => return Some(i),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// A tag's attributes, values unescaped.
-fn attributes(s: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut rest = s;
-    loop {
-        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '/');
-        if rest.is_empty() {
-            return out;
-        }
-        let name_end = rest
-            .find(|c: char| c.is_whitespace() || c == '=' || c == '/')
-            .unwrap_or(rest.len());
-        let name = &rest[..name_end];
-        rest = rest[name_end..].trim_start();
-        let Some(after_eq) = rest.strip_prefix('=') else {
-            if name.is_empty() {
-                // A stray character: skip it.
-                let mut chars = rest.chars();
-                chars.next();
-                rest = chars.as_str();
-            }
-            continue;
-        };
-        let after_eq = after_eq.trim_start();
-        let (value, next) = match after_eq.chars().next() {
-            Some(q @ ('"' | '\'')) => {
-                let body = &after_eq[1..];
-                match body.find(q) {
-                    Some(i) => (&body[..i], &body[i + 1..]),
-                    None => (body, ""),
-                }
-            }
-            _ => {
-                let end = after_eq.find(char::is_whitespace).unwrap_or(after_eq.len());
-                (&after_eq[..end], &after_eq[end..])
-            }
-        };
-        out.push((name.to_string(), unescape(value)));
-        rest = next;
-    }
 }
 
 /// Decodes XML/HTML character references (`&amp;`, `&#39;`, `&#x2019;`);
@@ -1748,13 +1655,9 @@ mod tests {
             ]
         );
         assert_eq!(opml_feeds("not xml"), None);
-        // Truncated or odd documents end quietly.
-        assert!(
-            opml_feeds("<opml><body><outline xmlUrl=\"https://x/\" ")
-                .unwrap()
-                .is_empty()
-        );
-        assert!(opml_feeds("<opml><outline = \"\" xmlUrl/><!--").unwrap().is_empty());
+        // Truncated or broken documents are not OPML.
+        assert_eq!(opml_feeds("<opml><body><outline xmlUrl=\"https://x/\" "), None);
+        assert_eq!(opml_feeds("<opml><outline = \"\" xmlUrl/><!--"), None);
         assert_eq!(
             unescape("a &amp;&lt;b&#39;&#x2019; &bogus; &"),
             "a &<b'\u{2019} &bogus; &"
