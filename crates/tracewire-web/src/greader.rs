@@ -902,9 +902,11 @@ async fn export(State(state): State<AppState>, call: Call) -> Reply {
     folders.append(&mut doc.body.outlines);
     doc.body.outlines = folders;
     let xml = doc.to_string().map_err(|e| {
-        store_error(tracewire_store::StoreError::ImportFormat(format!(
-            "cannot write OPML: {e}"
-        )))
+        tracing::error!(error = %e, "cannot write a subscription export");
+        fail(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot write the OPML export; see the server log",
+        )
     })?;
     let out = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{xml}\n");
     Ok((
