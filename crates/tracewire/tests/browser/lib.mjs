@@ -273,6 +273,31 @@ export async function accessibilityProblems(page) {
     for (const el of document.querySelectorAll('[id]')) ids.set(el.id, (ids.get(el.id) || 0) + 1);
     for (const [id, n] of ids) if (n > 1) problems.push(`${where}: id "${id}" used ${n} times`);
     if (!document.querySelector('main')) problems.push(`${where}: no <main>`);
+    // Text contrast of our own chrome (WCAG AA: 4.5:1 for body text), in
+    // whichever colour scheme the page is shown.
+    const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) return c;
+      }
+      return [255, 255, 255];
+    };
+    const texts = document.querySelectorAll('header a, nav a, h1, h2, p, li, td, th, label, button, .meta, .count, kbd');
+    let checked = 0;
+    for (const el of texts) {
+      if (checked >= 300) break;
+      if (el.closest('article .body') || !el.textContent.trim() || el.offsetParent === null) continue;
+      checked += 1;
+      const fg = rgb(getComputedStyle(el).color);
+      const [l1, l2] = [lum(fg), lum(background(el))].sort((a, b) => b - a);
+      const ratio = (l1 + 0.05) / (l2 + 0.05);
+      if (ratio < 4.5) problems.push(`${where}: contrast ${ratio.toFixed(2)}:1 < 4.5:1 on ${describe(el)}`);
+    }
     return problems;
   });
 }

@@ -291,6 +291,12 @@ describe('tracewire in Chromium', { timeout: 600_000 }, () => {
       const [r, g, b] = bg.match(/\d+/g).map(Number);
       assert.ok(r + g + b < 3 * 80, `a dark background in dark mode: ${bg}`);
       await shot(page, 'dark-reading');
+      // Contrast and labels hold in the dark too (an article, a story).
+      a11y.push(...(await accessibilityProblems(page)));
+      for (const path of ['/stories', '/subscriptions', '/settings']) {
+        await page.goto(`${demo.base}${path}`);
+        a11y.push(...(await accessibilityProblems(page)));
+      }
     } finally {
       await page.emulateMedia({ colorScheme: 'light' });
     }
