@@ -10,8 +10,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tracewire_model::{
-    ArticleId, ArticleSummary, Category, FeedId, FilterRule, ReaderItem, RuleAction, RuleField, SavedSearch,
-    Subscription, User, UserId,
+    ArticleId, Category, FeedId, FilterRule, ReaderItem, RuleAction, RuleField, SavedSearch, Subscription, User, UserId,
 };
 
 use crate::Result;
@@ -185,18 +184,12 @@ pub(crate) fn user_from_row((id, name, is_admin, created_at): UserRow) -> User {
     }
 }
 
+/// A reading-list row: an article's listing (`SummaryRow`, read by column
+/// name), when it was stored, and the user's marks.
 #[derive(sqlx::FromRow)]
 pub(crate) struct ItemRow {
-    id: i64,
-    feed_id: i64,
-    title: String,
-    url: String,
-    site: String,
-    published: Option<i64>,
-    site_name: Option<String>,
-    source_url: Option<String>,
-    views: i64,
-    excerpt: String,
+    #[sqlx(flatten)]
+    summary: crate::rows::SummaryRow,
     fetched_at: i64,
     is_read: i64,
     is_starred: i64,
@@ -205,18 +198,7 @@ pub(crate) struct ItemRow {
 impl From<ItemRow> for ReaderItem {
     fn from(r: ItemRow) -> ReaderItem {
         ReaderItem {
-            article: ArticleSummary {
-                id: r.id,
-                feed_id: r.feed_id,
-                title: r.title,
-                url: r.url,
-                site: r.site,
-                published: r.published.map(from_secs),
-                site_name: r.site_name,
-                source_url: r.source_url,
-                views: r.views,
-                excerpt: r.excerpt,
-            },
+            article: r.summary.into(),
             fetched_at: from_secs(r.fetched_at),
             read: r.is_read != 0,
             starred: r.is_starred != 0,
